@@ -1,0 +1,175 @@
+"""Array implementations of the vector-level nodes, per lambdify backend.
+
+Every node of :mod:`theory.vector` maps to a function of arrays whose last
+axis is the neuron axis and whose first axes are batch axes.  Reductions keep
+the last axis (size 1) so that they broadcast against vectors.  Forms are
+shift-stable: ``logsumexp`` and ``softmax`` subtract the maximum,
+``softplus`` is ``logaddexp(0, x)``, ``logcosh`` is
+``|x| + log1p(exp(-2|x|)) - log 2``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Backend", "get_backend", "available_backends"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A lambdify target: the module that ``numpy.*`` names resolve to, and node implementations."""
+
+    name: str
+    xp: Any
+    namespace: dict
+    asarray: Any
+    to_numpy: Any
+
+
+def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
+    def VSum(a, n):  # noqa: N802 - vector expressions always carry the neuron axis
+        return xp.sum(a, axis=-1, keepdims=True)
+
+    def MatVec(W, a):  # noqa: N802
+        return a @ matmul_t(W)
+
+    def MatTVec(W, a):  # noqa: N802
+        return a @ W
+
+    def Ones(n):  # noqa: N802
+        return xp.ones((1, int(n)), dtype=n.dtype) if hasattr(n, "dtype") else xp.ones((1, int(n)))
+
+    def LogSumExp(a, beta):  # noqa: N802
+        z = a * beta
+        m = xp.max(z, axis=-1, keepdims=True)
+        if inplace:
+            z = z - m
+            np.exp(z, out=z)
+            s = z.sum(axis=-1, keepdims=True)
+            return (m + np.log(s)) / beta
+        return (m + xp.log(xp.sum(xp.exp(z - m), axis=-1, keepdims=True))) / beta
+
+    def Softmax(a, beta):  # noqa: N802
+        z = a * beta if not _is_one(beta) else (a.copy() if inplace else a)
+        m = xp.max(z, axis=-1, keepdims=True)
+        if inplace:
+            z -= m
+            np.exp(z, out=z)
+            z /= z.sum(axis=-1, keepdims=True)
+            return z
+        e = xp.exp(z - m)
+        return e / xp.sum(e, axis=-1, keepdims=True)
+
+    def relu(x):
+        return xp.maximum(x, 0)
+
+    def softplus(x):
+        return xp.logaddexp(0, x) if hasattr(xp, "logaddexp") else xp.nn.functional.softplus(x)
+
+    def sigmoid(x):
+        return xp.exp(-xp.logaddexp(0, -x))
+
+    def logcosh(x):
+        ax = xp.abs(x)
+        return ax + xp.log1p(xp.exp(-2 * ax)) - math.log(2.0)
+
+    return {
+        "VSum": VSum,
+        "MatVec": MatVec,
+        "MatTVec": MatTVec,
+        "Ones": Ones,
+        "LogSumExp": LogSumExp,
+        "Softmax": Softmax,
+        "relu": relu,
+        "softplus": softplus,
+        "sigmoid": sigmoid,
+        "logcosh": logcosh,
+    }
+
+
+def _is_one(beta) -> bool:
+    try:
+        return float(beta) == 1.0
+    except (TypeError, ValueError):
+        return False
+
+
+def _numpy() -> Backend:
+    ns = _nodes(np, inplace=True, matmul_t=lambda W: W.T)
+    ns["numpy"] = np
+    return Backend("numpy", np, ns, np.asarray, np.asarray)
+
+
+def _jax() -> Backend:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    ns = _nodes(jnp, inplace=False, matmul_t=lambda W: W.T)
+    ns["numpy"] = jnp
+    return Backend("jax", jnp, ns, jnp.asarray, np.asarray)
+
+
+def _torch() -> Backend:
+    import torch
+
+    class _Shim(SimpleNamespace):
+        """``numpy.<name>`` resolved to torch, with the few names that differ."""
+
+        def __getattr__(self, name):
+            return getattr(torch, name)
+
+    def heaviside(x, h0):
+        return torch.heaviside(x, torch.as_tensor(h0, dtype=x.dtype))
+
+    def power(a, b):
+        return torch.pow(a, b)
+
+    shim = _Shim(heaviside=heaviside, power=power, abs=torch.abs, sign=torch.sign)
+
+    def logaddexp(a, b):
+        return torch.logaddexp(torch.as_tensor(a, dtype=b.dtype if torch.is_tensor(b) else None), b)
+
+    xp = SimpleNamespace(
+        sum=lambda a, axis=-1, keepdims=False: torch.sum(a, dim=axis, keepdim=keepdims),
+        max=lambda a, axis=-1, keepdims=False: torch.amax(a, dim=axis, keepdim=keepdims),
+        exp=torch.exp,
+        log=torch.log,
+        log1p=torch.log1p,
+        abs=torch.abs,
+        maximum=lambda x, y: torch.clamp(x, min=y),
+        logaddexp=logaddexp,
+        ones=lambda shape, dtype=None: torch.ones(shape, dtype=dtype),
+    )
+    ns = _nodes(xp, inplace=False, matmul_t=lambda W: W.T)
+    ns["numpy"] = shim
+
+    def asarray(a):
+        t = torch.as_tensor(np.asarray(a))
+        return t
+
+    return Backend("torch", torch, ns, asarray, lambda t: t.detach().cpu().numpy() if torch.is_tensor(t) else np.asarray(t))
+
+
+_FACTORIES = {"numpy": (_numpy, "numpy"), "jax": (_jax, "jax"), "torch": (_torch, "torch")}
+
+
+def available_backends() -> list[str]:
+    """Names of the backends whose library is installed."""
+    return [k for k, (_, mod) in _FACTORIES.items() if importlib.util.find_spec(mod) is not None]
+
+
+def get_backend(name: str) -> Backend:
+    """The backend called ``name`` (``numpy``, ``jax`` or ``torch``)."""
+    if name not in _FACTORIES:
+        raise ValueError(f"Argument `backend` must be one of {sorted(_FACTORIES)}; got {name!r}.")
+    factory, mod = _FACTORIES[name]
+    if importlib.util.find_spec(mod) is None:
+        raise ImportError(f"backend {name!r} needs the package {mod!r}, which is not installed (pip install {mod}).")
+    return factory()

@@ -1,0 +1,81 @@
+"""Symbolic theory of Lagrangian associative memories (SymPy only).
+
+Public names are re-exported here; see the README's quick reference.
+"""
+
+from . import lagrangians
+from .calculus import StructuredHessian, grad, hessian, hvp, vjp, vsimplify
+from .certificate import Certificate, certify, verify_counterexample
+from .lagrangians import Lagrangian, LagrangianError
+from .layers import Layer, ModelError
+from .marginalize import Reduction, integrate_out
+from .model import EnergyModel, EnergyRateCheck, LyapunovReport
+from .parsing import ParseError, parse
+from .rescaling import Coupling, DirectedModel, NoEnergyError, Symmetrization
+from .specs import SpecError, builtin, builtin_names, from_dict, load
+from .synapses import Synapse, bias, dense, recurrent
+from .vector import (
+    LogSumExp,
+    MatTVec,
+    MatVec,
+    Ones,
+    ShapeError,
+    Softmax,
+    Vector,
+    VSum,
+    Weight,
+    dot,
+    norm,
+    size_symbol,
+    vsize,
+)
+
+__all__ = [
+    "lagrangians",
+    "grad",
+    "vjp",
+    "hvp",
+    "hessian",
+    "vsimplify",
+    "StructuredHessian",
+    "Certificate",
+    "certify",
+    "verify_counterexample",
+    "Lagrangian",
+    "LagrangianError",
+    "Layer",
+    "ModelError",
+    "Reduction",
+    "integrate_out",
+    "EnergyModel",
+    "EnergyRateCheck",
+    "LyapunovReport",
+    "ParseError",
+    "parse",
+    "Coupling",
+    "DirectedModel",
+    "NoEnergyError",
+    "Symmetrization",
+    "SpecError",
+    "builtin",
+    "builtin_names",
+    "from_dict",
+    "load",
+    "Synapse",
+    "bias",
+    "dense",
+    "recurrent",
+    "Vector",
+    "Weight",
+    "Ones",
+    "MatVec",
+    "MatTVec",
+    "VSum",
+    "LogSumExp",
+    "Softmax",
+    "ShapeError",
+    "dot",
+    "norm",
+    "size_symbol",
+    "vsize",
+]
