@@ -66,6 +66,17 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         e = xp.exp(z - m)
         return e / xp.sum(e, axis=-1, keepdims=True)
 
+    def SoftmaxMatVec(W, a, beta):  # noqa: N802 - fused softmax(beta W a): the product is a private temporary
+        z = a @ matmul_t(W)
+        if not inplace:
+            return Softmax(z, beta)
+        if not _is_one(beta):
+            z *= beta
+        z -= z.max(axis=-1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=-1, keepdims=True)
+        return z
+
     def relu(x):
         return xp.maximum(x, 0)
 
@@ -79,13 +90,18 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         ax = xp.abs(x)
         return ax + xp.log1p(xp.exp(-2 * ax)) - math.log(2.0)
 
+    def DiracDelta(x, k=0):  # noqa: N802 - derivatives of steps are taken almost everywhere
+        return 0 * x
+
     return {
+        "DiracDelta": DiracDelta,
         "VSum": VSum,
         "MatVec": MatVec,
         "MatTVec": MatTVec,
         "Ones": Ones,
         "LogSumExp": LogSumExp,
         "Softmax": Softmax,
+        "SoftmaxMatVec": SoftmaxMatVec,
         "relu": relu,
         "softplus": softplus,
         "sigmoid": sigmoid,

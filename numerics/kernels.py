@@ -15,17 +15,19 @@ loop runs over neurons or memories and no ``batch x K x N`` array is formed.
 from __future__ import annotations
 
 import inspect
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
 from theory.calculus import grad
 from theory.marginalize import Reduction
 from theory.model import EnergyModel
-from theory.vector import Vector, Weight
+from theory.vector import LogSumExp, MatTVec, MatVec, Ones, Softmax, Vector, VSum, Weight
 
 from .backends import Backend, get_backend
 
@@ -51,6 +53,51 @@ class ArgSpec:
         if self.kind == "parameter":
             shp = "scalar" + (f", default {self.default}" if self.default is not None else "")
         return f"{self.name}: {self.kind} {shp}" + (" symmetric" if self.symmetric else "")
+
+
+class _KernelPrinter(NumPyPrinter):
+    """NumPy printer with the step function as one ``heaviside`` call (not a ``select``)."""
+
+    def _print_Heaviside(self, expr):
+        h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"
+
+
+_INERT = {c: sp.Function(c.__name__) for c in (MatVec, MatTVec, VSum, LogSumExp, Softmax, Ones)}
+
+
+_FUSED_SOFTMAX = sp.Function("SoftmaxMatVec")
+
+
+def _count_matvecs(exprs) -> dict:
+    counts: dict = {}
+    stack = list(exprs)
+    while stack:
+        t = stack.pop()
+        if isinstance(t, MatVec):
+            counts[t] = counts.get(t, 0) + 1
+        stack.extend(t.args)
+    return counts
+
+
+def _printable(e: sp.Expr, single_use: frozenset = frozenset()) -> sp.Expr:
+    """Vectors/weights -> plain symbols and vector nodes -> inert functions of the same name.
+
+    The inert copies have no ``eval``, so common-subexpression elimination can
+    rebuild them with symbols inside; the names resolve to the backend's array
+    implementations.
+    """
+    if isinstance(e, (Vector, Weight)):
+        return sp.Symbol(e.name)
+    if not e.args:
+        return e
+    if isinstance(e, Softmax) and isinstance(e.args[0], MatVec) and e.args[0] in single_use:
+        W, a = e.args[0].args
+        return _FUSED_SOFTMAX(_printable(W), _printable(a, single_use), _printable(e.args[1], single_use))
+    args = [_printable(a, single_use) for a in e.args]
+    if type(e) in _INERT:
+        return _INERT[type(e)](*args)
+    return e.func(*args)
 
 
 def _numeric_constants(e: sp.Expr) -> sp.Expr:
@@ -86,6 +133,7 @@ class Kernel:
     _functions: dict = field(repr=False)
     _sources: dict = field(repr=False)
     _exprs: dict = field(repr=False)
+    _state: dict = field(default_factory=dict, repr=False)
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -136,7 +184,7 @@ class Kernel:
                 raise TypeError(f"Missing argument `{a.name}` ({a.describe()}).")
             arr = np.asarray(values[a.name]) if self.backend.name == "numpy" else values[a.name]
             if check:
-                arr = _check_array(a, arr, sizes, batch_shapes)
+                arr = _check_array(a, arr, sizes, batch_shapes, self._deferred if self.backend.name == "numpy" else None)
             arrays[a.name] = arr
             floats.append(arr.dtype)
         dtype = np.result_type(*[d if np.issubdtype(np.dtype(str(d).replace("torch.", "")), np.floating) else np.float64 for d in floats]) if floats else np.float64
@@ -180,9 +228,25 @@ class Kernel:
     def _size_symbols(self) -> tuple:
         return tuple(self.model.sizes)
 
+    @property
+    def _deferred(self) -> list:
+        return self._state.setdefault("deferred", [])
+
     def _run(self, name: str, pos, kw, check=True):
+        self._state["deferred"] = []
         args, batched, _ = self._prepare(pos, kw, check)
-        res = self._functions[name](*args)
+        deferred, self._state["deferred"] = self._state["deferred"], []
+        if deferred:
+            # large inputs not yet scanned: NaN/inf in them shows up in the outputs, then the scan names them
+            with np.errstate(invalid="ignore", over="ignore"):
+                res = self._functions[name](*args)
+            outs = res if isinstance(res, list) else [res]
+            if not all(np.isfinite(np.asarray(o)).all() for o in outs):
+                for nm_, arr in deferred:
+                    _require_finite(nm_, arr)
+                warnings.warn(f"kernel `{name}` produced non-finite values from finite inputs (overflow?)", RuntimeWarning, stacklevel=3)
+        else:
+            res = self._functions[name](*args)
         to_np = self.backend.to_numpy if self.backend.name != "numpy" else (lambda a: a)
 
         def fix(r, vec, n=None):
@@ -233,7 +297,21 @@ class Kernel:
         return f"Kernel({self.model.name!r}, backend={self.backend.name!r}, args={list(self.arg_names)})"
 
 
-def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> Any:
+#: Arrays larger than this are checked for NaN/inf through the (small) outputs: a non-finite
+#: output triggers the full scan, which names the argument.  Smaller arrays are scanned up front.
+_EAGER_FINITE_LIMIT = 1 << 20
+
+
+def _require_finite(name: str, arr: Any) -> None:
+    A = np.asarray(arr)
+    if not np.isfinite(float(A.sum())):  # one pass, no temporary; the full scan only on failure
+        bad = np.argwhere(~np.isfinite(A))
+        if len(bad):
+            idx = tuple(int(i) for i in bad[0])
+            raise KernelInputError(f"Argument `{name}` must be finite; got {A[idx]} at index {idx}.")
+
+
+def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list, deferred: list | None = None) -> Any:
     nd = len(a.shape)
     if not hasattr(arr, "shape") or not hasattr(arr, "dtype"):
         raise KernelInputError(f"Argument `{a.name}` must be an array; got {type(arr).__name__}.")
@@ -260,13 +338,10 @@ def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> Any:
     if a.kind != "weight":
         batch_shapes.append(tuple(arr.shape[:-1]))
     if kind == "f":
-        # cheap first test (one pass, no temporary); the full test runs only if it fails
-        if not np.isfinite(float(arr.sum())):
-            A = np.asarray(arr)
-            bad = np.argwhere(~np.isfinite(A))
-            if len(bad):
-                idx = tuple(int(i) for i in bad[0])
-                raise KernelInputError(f"Argument `{a.name}` must be finite; got {A[idx]} at index {idx}.")
+        if arr.size > _EAGER_FINITE_LIMIT and deferred is not None:
+            deferred.append((a.name, arr))  # checked through the outputs (NaN/inf propagate), see Kernel._run
+        else:
+            _require_finite(a.name, arr)
     if a.symmetric and arr.shape[0] == arr.shape[1]:
         A = np.asarray(arr)
         if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(A).max(initial=0.0)))):
@@ -296,8 +371,7 @@ def compile(  # noqa: A001 - the handoff is called compile, as the style guide a
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from theory.models import builtin
+    >>> from theory import builtin
     >>> k = compile(builtin("model_b").integrate_out("h"))
     >>> k.arg_names
     ('v', 'I', 'xi', 'beta', 'tau_v')
@@ -314,29 +388,25 @@ def compile(  # noqa: A001 - the handoff is called compile, as the style guide a
         args.append(ArgSpec(inp.name, "input", (inp.size,)))
     for W in model.weights:
         args.append(ArgSpec(W.name, "weight", W.shape, symmetric=W.symmetric))
-    defaults = {str(k): v for k, v in model.defaults.items()}
+    # time constants default to 1 (they only scale velocities); model defaults override
+    defaults = {str(lay.tau): 1.0 for lay in model.layers if lay.tau.is_Symbol}
+    defaults.update({str(k): v for k, v in model.defaults.items()})
     for p in model.parameters:
         d = defaults.get(p.name)
         args.append(ArgSpec(p.name, "parameter", (), None if d is None else float(d)))
     names = [a.name for a in args] + [s.name for s in model.sizes]
     if len(set(names)) != len(names):
         raise ValueError(f"kernel argument names clash: {names}")
-    sym = {}
-    for lay in model.layers:
-        sym[lay.state] = sp.Symbol(lay.name)
-    for inp in model.inputs:
-        sym[inp] = sp.Symbol(inp.name)
-    for W in model.weights:
-        sym[W] = sp.Symbol(W.name)
+    sym = {lay.state for lay in model.layers} | set(model.inputs) | set(model.weights)
     arg_syms = [sp.Symbol(a.name) if a.kind != "parameter" else next(p for p in model.parameters if p.name == a.name) for a in args]
     arg_syms += list(model.sizes)
 
-    def prep(e):
+    def prep(e, single_use):
         e = _numeric_constants(sp.sympify(e))
         stray = [v for v in e.atoms(Vector, Weight) if v not in sym]
         if stray:
             raise ValueError(f"expression uses {stray}, which are not kernel arguments")
-        return e.xreplace(sym)
+        return _printable(e, single_use)
 
     exprs = {
         "energy": model.energy,
@@ -348,8 +418,12 @@ def compile(  # noqa: A001 - the handoff is called compile, as the style guide a
     }
     functions, sources = {}, {}
     for name, e in exprs.items():
-        pe = [prep(x) for x in e] if isinstance(e, list) else prep(e)
-        f = sp.lambdify(arg_syms, pe, modules=[be.namespace], cse=cse, docstring_limit=0)
+        group = e if isinstance(e, list) else [e]
+        # softmax(W a) is fused (in-place on a private product) when W a is used nowhere else
+        single = frozenset(k for k, c in _count_matvecs(group).items() if c == 1)
+        pe = [prep(x, single) for x in e] if isinstance(e, list) else prep(e, single)
+        printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
+        f = sp.lambdify(arg_syms, pe, modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
         functions[name] = f
         sources[name] = inspect.getsource(f)
     return Kernel(model, be, tuple(args), functions, sources, exprs)

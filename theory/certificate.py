@@ -280,9 +280,9 @@ def _numeric_search(L: sp.Expr, x: Vector, defaults: dict, seed: int = 0) -> dic
         try:
             H, xs = _concrete_hessian(L, x, N)
         except Exception:  # noqa: BLE001
-            return None
+            continue
         if H.atoms(sp.DiracDelta):
-            return None
+            continue  # a measure-valued Hessian at this size: try the next size
         for pv in _param_samples(params, defaults):
             Hp = H.xreplace(pv)
             f = sp.lambdify(xs, Hp, modules="mpmath")
@@ -418,9 +418,12 @@ def _low_rank(L, x, H: StructuredHessian, d, defaults) -> Certificate:
                 notes.append(f"minor {idx} = {m}: {mh}")
     if minors_ok:
         zero = []
+        nodes = set().union(*[outer_nodes(e) for e in K]) if r else set()
+        reps = {nd: sp.Dummy("k", positive=True) if nd.is_positive else sp.Dummy("k", real=True) for nd in nodes}
+        back = {dd: nd for nd, dd in reps.items()}
         try:
-            ns = K.nullspace(simplify=True)
-        except Exception:  # noqa: BLE001
+            ns = [y.xreplace(back) for y in K.xreplace(reps).nullspace(simplify=True)]
+        except Exception:  # noqa: BLE001 - an undecidable pivot: report no zero modes rather than guess
             ns = []
         for y in ns:
             u = sp.Add(*[y[i] * B[i] for i in range(r)]) / d

@@ -83,7 +83,7 @@ class EnergyModel:
     >>> h = Layer("h", "N_h", lg.logsumexp(1), activation="f")
     >>> m = EnergyModel((v, h), (dense(h, v, "xi"),))
     >>> m.dynamics["v"]
-    -v + xi.T@(f)
+    xi.T@(f) - v
     """
 
     layers: tuple

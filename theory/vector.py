@@ -89,6 +89,15 @@ def _sym_name(name: object) -> sp.Symbol:
     raise TypeError(f"Argument `name` must be a str; got {type(name).__name__}.")
 
 
+def _latex_with_exp(self, printer, exp=None):
+    body = self._latex_body(printer)
+    if exp is None:
+        return body
+    if isinstance(self, (Vector, Weight, Ones)):
+        return body + "^{" + exp + "}"
+    return r"\left(" + body + r"\right)^{" + exp + "}"
+
+
 def _bold(printer: LatexPrinter, name: sp.Symbol) -> str:
     return r"\boldsymbol{" + printer._print(name) + "}"
 
@@ -111,8 +120,15 @@ class Vector(sp.Function):
     def size(self) -> sp.Expr:
         return self.args[1]
 
-    def _latex(self, printer):
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
         return _bold(printer, self.args[0])
+
+    def _numpycode(self, printer):  # generated kernels take the array under this name
+        return self.name
+
+    _pythoncode = _numpycode
 
     def _sympystr(self, printer):
         return self.name
@@ -135,7 +151,9 @@ class Ones(sp.Function):
     def size(self) -> sp.Expr:
         return self.args[0]
 
-    def _latex(self, printer):
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
         return r"\mathbf{1}"
 
     def _sympystr(self, printer):
@@ -174,8 +192,15 @@ class Weight(sp.Function):
     def symmetric(self) -> bool:
         return self.args[3] is sp.true
 
-    def _latex(self, printer):
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
         return printer._print(self.args[0])
+
+    def _numpycode(self, printer):  # generated kernels take the array under this name
+        return self.name
+
+    _pythoncode = _numpycode
 
     def _sympystr(self, printer):
         return self.name
@@ -215,7 +240,9 @@ class MatVec(sp.Function):
     def size(self) -> sp.Expr:
         return self.args[0].shape[0]
 
-    def _latex(self, printer):
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
         return printer._print(self.args[0]) + " " + printer.parenthesize(self.args[1], PRECEDENCE["Mul"], strict=True)
 
     def _sympystr(self, printer):
@@ -248,7 +275,9 @@ class MatTVec(sp.Function):
     def size(self) -> sp.Expr:
         return self.args[0].shape[1]
 
-    def _latex(self, printer):
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
         return printer._print(self.args[0]) + r"^{\top} " + printer.parenthesize(self.args[1], PRECEDENCE["Mul"], strict=True)
 
     def _sympystr(self, printer):
@@ -297,10 +326,16 @@ class VSum(sp.Function):
     def _eval_is_positive(self):
         return _elementwise_sign(self.args[0], "positive")
 
-    def _latex(self, printer):
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
         a = self.args[0]
+        if isinstance(a, sp.Pow) and a.exp == 2 and _is_vectorial(a.base):
+            return r"\left\lVert " + printer._print(a.base) + r" \right\rVert^{2}"
         if isinstance(a, sp.Mul) and len(a.args) == 2 and all(_is_vectorial(f) for f in a.args):
             x, y = a.args
+            if isinstance(x, (MatVec, MatTVec)) and not isinstance(y, (MatVec, MatTVec)):
+                x, y = y, x
             return printer.parenthesize(x, PRECEDENCE["Pow"], strict=True) + r"^{\top} " + printer.parenthesize(y, PRECEDENCE["Mul"], strict=True)
         return r"\sum_{i=1}^{" + printer._print(self.args[1]) + r"} \left[" + printer._print(a) + r"\right]_{i}"
 
@@ -319,7 +354,9 @@ class LogSumExp(sp.Function):
         if vsize(a) is None:
             raise ShapeError(f"LogSumExp needs a vector argument; got the scalar {a}.")
 
-    def _latex(self, printer):
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
         a, beta = self.args
         sub = "" if beta == 1 else "_{" + printer._print(beta) + "}"
         return r"\operatorname{lse}" + sub + r"\left(" + printer._print(a) + r"\right)"
@@ -340,7 +377,9 @@ class Softmax(sp.Function):
         if vsize(a) is None:
             raise ShapeError(f"Softmax needs a vector argument; got the scalar {a}.")
 
-    def _latex(self, printer):
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
         a, beta = self.args
         sub = "" if beta == 1 else "_{" + printer._print(beta) + "}"
         return r"\operatorname{softmax}" + sub + r"\left(" + printer._print(a) + r"\right)"

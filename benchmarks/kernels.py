@@ -1,0 +1,113 @@
+"""Kernel benchmarks as ratios measured in one run (never timed unit tests).
+
+Records (``--json`` prints a JSON list of {"name", "ratio", "detail"}):
+
+* ``derive_cost_vs_N``: derive + certify + compile Model B with sizes 10**6 over sizes 10 (target <= 1.2);
+* ``model_b_step_vs_gemm``: Model B effective update (K=60000, N=784, batch 256, float32) over the two bare
+  ``np.matmul`` calls of the same shapes (target <= 1.25);
+* ``model_b_step_vs_numpy``: the same over a hand-written NumPy implementation (target <= 1.05).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+
+def _best(f, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def derive_compile(n: int) -> None:
+    import theory
+    from numerics import compile as compile_kernel
+    from theory import lagrangians as lg
+    from theory.calculus import grad, hessian, vjp
+
+    # fresh caches so each size derives from scratch
+    grad.cache_clear()
+    hessian.cache_clear()
+    vjp.cache_clear()
+    v = theory.Layer("v", n, lg.quadratic(), activation="g")
+    h = theory.Layer("h", n // 2 + 1, lg.logsumexp(), activation="f")
+    m = theory.EnergyModel((v, h), (theory.dense(h, v, "xi"),), f"model_b_{n}")
+    _ = m.energy, m.dynamics, m.certificates
+    red = m.integrate_out("h")
+    compile_kernel(red)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--K", type=int, default=60000)
+    ap.add_argument("--N", type=int, default=784)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--repeat", type=int, default=5)
+    a = ap.parse_args()
+    records = []
+
+    derive_compile(10)  # warm imports
+    t_small = _best(lambda: derive_compile(10), 3)
+    t_big = _best(lambda: derive_compile(10**6), 3)
+    records.append(
+        {
+            "name": "derive_cost_vs_N",
+            "ratio": t_big / t_small,
+            "detail": f"derive+certify+compile Model B: N=10**6 {t_big:.3f}s, N=10 {t_small:.3f}s; target <= 1.2",
+        }
+    )
+
+    import theory
+    from numerics import compile as compile_kernel
+
+    k = compile_kernel(theory.builtin("model_b").integrate_out("h"))
+    rng = np.random.default_rng(0)
+    xi = rng.standard_normal((a.K, a.N), dtype=np.float32) / np.sqrt(a.N, dtype=np.float32)
+    v = rng.standard_normal((a.batch, a.N), dtype=np.float32)
+    I = np.zeros(a.N, dtype=np.float32)
+    s = np.empty((a.batch, a.K), dtype=np.float32)
+
+    def gemm():
+        np.matmul(v, xi.T, out=s)
+        return s @ xi
+
+    def hand():
+        z = v @ xi.T
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z @ xi
+
+    def kern():
+        return k.update(v=v, I=I, xi=xi, beta=1.0)["v"]
+
+    out = kern()
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, hand(), rtol=1e-3, atol=1e-4)
+    # interleave to share machine noise
+    tg, th, tk = [], [], []
+    for _ in range(a.repeat):
+        tg.append(_best(gemm, 1))
+        th.append(_best(hand, 1))
+        tk.append(_best(kern, 1))
+    tg, th, tk = min(tg), min(th), min(tk)
+    shape = f"K={a.K}, N={a.N}, batch={a.batch}, float32"
+    records.append({"name": "model_b_step_vs_gemm", "ratio": tk / tg, "detail": f"{shape}: kernel {tk:.4f}s, 2 GEMMs {tg:.4f}s; target <= 1.25"})
+    records.append({"name": "model_b_step_vs_numpy", "ratio": tk / th, "detail": f"{shape}: kernel {tk:.4f}s, hand NumPy {th:.4f}s; target <= 1.05"})
+    if a.json:
+        print(json.dumps(records, indent=2))
+    else:
+        for r in records:
+            print(f"{r['name']:<24} {r['ratio']:.3f}  {r['detail']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""The ``amwb`` command line: list models, derive their theory, print kernels."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import sympy as sp
+
+import theory
+from theory.model import EnergyModel
+
+from .kernels import compile as compile_kernel
+
+__all__ = ["main", "derive_report"]
+
+
+def _expr(e: Any) -> dict[str, str]:
+    e = sp.sympify(e)
+    return {"str": str(e), "latex": sp.latex(e), "srepr": sp.srepr(e)}
+
+
+def derive_report(model: EnergyModel, integrate_out: str | None = None, check: bool = True) -> dict[str, Any]:
+    """Everything ``amwb derive`` prints, as a JSON-ready dictionary."""
+    out: dict[str, Any] = {
+        "model": model.name,
+        "description": model.description,
+        "notes": list(model.notes),
+        "energy": _expr(model.energy_display),
+        "energy_explicit": _expr(model.energy),
+        "dynamics": {k: _expr(v) for k, v in model.dynamics.items()},
+        "energy_rate": _expr(model.dissipation),
+        "layers": {},
+        "lyapunov": model.lyapunov.to_dict(),
+    }
+    if check:
+        rc = model.check_energy_rate()
+        out["energy_rate_check"] = {
+            "holds": rc.holds,
+            "symbolic": rc.symbolic,
+            "concrete": {str(k): v for k, v in rc.concrete.items()},
+            "detail": rc.detail,
+        }
+    for lay in model.layers:
+        H = lay.hessian
+        cert = lay.certificate
+        out["layers"][lay.name] = {
+            "size": str(lay.size),
+            "tau": str(lay.tau),
+            "lagrangian": _expr(lay.L),
+            "lagrangian_name": lay.lagrangian.name,
+            "activation": _expr(lay.activation_expr),
+            "hessian": {
+                "str": str(H.as_expr()),
+                "latex": H.latex(),
+                "srepr": sp.srepr(H.as_expr()),
+                "diagonal": _expr(H.diagonal),
+                "basis": [str(b) for b in H.basis],
+                "coupling": [[str(c) for c in row] for row in H.coupling.tolist()],
+            },
+            "certificate": cert.to_dict(),
+            "zero_modes": [str(z) for z in cert.zero_modes],
+        }
+    if integrate_out:
+        red = model.integrate_out(integrate_out)
+        out["effective"] = {
+            "layer": integrate_out,
+            "fixed_point": _expr(red.fixed_point),
+            "energy": _expr(red.model.energy),
+            "dynamics": {k: _expr(v) for k, v in red.model.dynamics.items()},
+            "lyapunov": red.model.lyapunov.to_dict(),
+        }
+    return out
+
+
+def _print_text(rep: dict[str, Any], latex: bool) -> None:
+    key = "latex" if latex else "str"
+    p = print
+    p(f"model: {rep['model']}")
+    if rep["description"]:
+        p(f"  {rep['description']}")
+    for n in rep["notes"]:
+        p(f"  note: {n}")
+    p(f"energy: {rep['energy'][key]}")
+    for k, v in rep["dynamics"].items():
+        p(f"dynamics: tau_{k} d{k}/dt = {v[key]}")
+    p(f"energy rate: dE/dt = {rep['energy_rate'][key]}")
+    if "energy_rate_check" in rep:
+        rc = rep["energy_rate_check"]
+        p(f"  chain-rule dE/dt equals the Hessian form: {rc['holds']} ({rc['detail']}; concrete N: {rc['concrete']})")
+    p(f"Lyapunov: {rep['lyapunov']['reason']}")
+    for name, L in rep["layers"].items():
+        c = L["certificate"]
+        p(f"layer {name} (size {L['size']}, tau {L['tau']}): L = {L['lagrangian'][key]}")
+        p(f"  activation: {L['activation'][key]}")
+        p(f"  Hessian: {L['hessian'][key]}")
+        p(f"  certificate: {c['status']} by {c['method']}: {c['reason']}")
+        if c["counterexample"]:
+            p(f"  counterexample: {json.dumps(c['counterexample'])}")
+        if L["zero_modes"]:
+            p(f"  zero modes: {', '.join(L['zero_modes'])}")
+    if "effective" in rep:
+        e = rep["effective"]
+        p(f"integrate out {e['layer']}: {e['layer']}* = {e['fixed_point'][key]}")
+        p(f"  effective energy: {e['energy'][key]}")
+        for k, v in e["dynamics"].items():
+            p(f"  effective dynamics: tau_{k} d{k}/dt = {v[key]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``amwb``."""
+    ap = argparse.ArgumentParser(prog="amwb", description="am-workbench: derive Lagrangian associative-memory models.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("models", help="list the built-in models")
+    a.add_argument("--json", action="store_true")
+    d = sub.add_parser("derive", help="energy, dynamics, energy rate, Hessians, certificates, effective model")
+    d.add_argument("model", help="built-in name or path to a TOML spec")
+    d.add_argument("--integrate-out", metavar="LAYER")
+    g = d.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true")
+    g.add_argument("--latex", action="store_true")
+    d.add_argument("--no-check", action="store_true", help="skip the energy-rate cross-check")
+    k = sub.add_parser("kernel", help="compile a model and show the generated kernels")
+    k.add_argument("model")
+    k.add_argument("--integrate-out", metavar="LAYER")
+    k.add_argument("--print", action="store_true", help="print the generated source")
+    k.add_argument("--backend", default="numpy")
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "models":
+            rows = []
+            for n in theory.builtin_names():
+                m = theory.builtin(n)
+                rows.append({"name": n, "layers": list(m.layer_names), "description": m.description})
+            if args.json:
+                print(json.dumps(rows, indent=2))
+            else:
+                for r in rows:
+                    print(f"{r['name']:<22} layers {','.join(r['layers']):<12} {r['description']}")
+            return 0
+        model = theory.load(args.model)
+        if args.cmd == "derive":
+            rep = derive_report(model, args.integrate_out, check=not args.no_check)
+            if args.json:
+                print(json.dumps(rep, indent=2))
+            else:
+                _print_text(rep, args.latex)
+            return 0
+        if args.cmd == "kernel":
+            target = model.integrate_out(args.integrate_out) if args.integrate_out else model
+            kern = compile_kernel(target, backend=args.backend)
+            print(f"# kernel of {kern.model.name} ({kern.backend.name})")
+            print("# arguments:")
+            for line in kern.signature.splitlines():
+                print("#   " + line)
+            if args.print:
+                print(kern.source())
+            return 0
+    except (theory.ModelError, theory.ParseError, theory.LagrangianError, ImportError, ValueError) as exc:
+        print(f"amwb: error: {exc}", file=sys.stderr)
+        return 2
+    return 1  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

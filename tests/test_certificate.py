@@ -1,0 +1,79 @@
+"""Three-valued PSD certificates: proved, refuted with a verified counterexample, or undecided."""
+
+import mpmath
+import pytest
+import sympy as sp
+
+from theory import lagrangians as lg
+from theory.certificate import certify, verify_counterexample
+from theory.lagrangians import NX, T, X
+from theory.parsing import parse
+from theory.vector import VSum
+
+CONVEX = {
+    "quadratic": lg.quadratic(),
+    "exponential": lg.exponential(),
+    "tanh": lg.tanh(),
+    "sigmoid": lg.sigmoid(),
+    "relu_threshold": lg.relu_threshold(),
+    "absolute": lg.absolute(),
+    "logsumexp": lg.logsumexp(),
+    "spherical": lg.spherical(),
+    "layernorm": lg.layernorm(),
+    "rectified_power_3": lg.rectified_power(3),
+    "power_4": lg.power(4),
+    "integral_of_tanh": lg.integral_of(sp.tanh(T)),
+}
+
+NONCONVEX = {
+    "cos": lg.additive(sp.cos(T)),
+    "minus_square": lg.additive(-(T**2)),
+    "cube": lg.additive(T**3),
+    "power_3": lg.power(3),
+    "user_string": lg.Lagrangian(parse("sum(x**4/4 - 2*x**2)", {"x": X}), "user"),
+    "neg_norm": lg.Lagrangian(-parse("norm(x)", {"x": X})),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVEX))
+def test_convex_catalogue_is_proved(name):
+    L = CONVEX[name]
+    c = certify(L.expr, X)
+    assert c.verdict is True, c.reason
+    assert c.counterexample is None
+
+
+@pytest.mark.parametrize("name", sorted(NONCONVEX))
+def test_nonconvex_is_refuted_with_verified_counterexample(name):
+    L = NONCONVEX[name]
+    c = certify(L.expr, X)
+    assert c.verdict is False, c.reason
+    ce = c.counterexample
+    # independent re-verification: Hessian of the expanded Lagrangian at the point, 50 digits
+    params = {sp.Symbol(k): sp.Rational(v) for k, v in ce["parameters"].items()}
+    lam, _ = verify_counterexample(L.expr, X, ce["N"], [sp.sympify(p) for p in ce["x"]], params)
+    assert lam < 0
+    assert abs(lam - mpmath.mpf(ce["min_eigenvalue"])) < 1e-15
+
+
+def test_zero_modes():
+    assert [str(z) for z in certify(lg.logsumexp().expr, X).zero_modes] == ["Ones(N)"]
+    assert [str(z) for z in certify(lg.spherical().expr, X).zero_modes] == ["x"]
+    assert [str(z) for z in certify(lg.layernorm().expr, X).zero_modes] == ["Ones(N)"]
+
+
+def test_undecided_is_not_folded_into_false():
+    """A symbolic exponent: x^n/n is convex for even n only; with n unrestricted the search refutes at n=3,
+    but restricted to even n nothing refutes and no rule proves -> None, never a guess."""
+    n = sp.Symbol("n", integer=True, positive=True, even=True)
+    c = certify(VSum(T.xreplace({T: X}) ** (2 * n + 2) * 0 + X ** (n + 2) / (n + 2), NX), X)
+    assert c.verdict in (True, None)
+    if c.verdict is None:
+        assert "no symbolic rule" in c.reason
+
+
+def test_certificate_rejects_refutation_without_counterexample():
+    from theory.certificate import Certificate
+
+    with pytest.raises(ValueError, match="counterexample"):
+        Certificate(False, "m", "r")

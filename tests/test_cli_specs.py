@@ -1,0 +1,117 @@
+"""The amwb CLI, spec files and model-building errors."""
+
+import json
+
+import pytest
+
+import theory
+from numerics.cli import main
+from theory import lagrangians as lg
+
+
+@pytest.mark.parametrize("name", theory.builtin_names())
+def test_derive_json_for_every_builtin(name, capsys):
+    out_layer = theory.builtin(name).layers[-1].name if len(theory.builtin(name).layers) > 1 else None
+    args = ["derive", name, "--json", "--no-check"] + (["--integrate-out", out_layer] if out_layer else [])
+    assert main(args) == 0
+    rep = json.loads(capsys.readouterr().out)
+    for key in ("energy", "dynamics", "energy_rate", "layers"):
+        assert key in rep
+    for expr in [rep["energy"], rep["energy_rate"], *rep["dynamics"].values()]:
+        assert set(expr) == {"str", "latex", "srepr"}
+    for layer in rep["layers"].values():
+        assert set(layer) >= {"lagrangian", "activation", "hessian", "certificate", "zero_modes"}
+        assert set(layer["certificate"]) >= {"verdict", "method", "reason", "counterexample"}
+    if out_layer:
+        assert set(rep["effective"]) >= {"energy", "dynamics"}
+
+
+def test_derive_text_and_latex(capsys):
+    assert main(["derive", "model_b", "--integrate-out", "h"]) == 0
+    text = capsys.readouterr().out
+    assert "effective dynamics" in text and "softmax" in text
+    assert main(["derive", "model_b", "--latex", "--no-check"]) == 0
+    assert r"\operatorname{lse}" in capsys.readouterr().out
+
+
+def test_models_and_kernel_print(capsys):
+    assert main(["models", "--json"]) == 0
+    names = [r["name"] for r in json.loads(capsys.readouterr().out)]
+    assert names == theory.builtin_names()
+    assert main(["kernel", "ramsauer", "--integrate-out", "h", "--print"]) == 0
+    assert "def _lambdifygenerated" in capsys.readouterr().out
+
+
+def test_cli_reports_errors_cleanly(capsys, tmp_path):
+    assert main(["derive", "no_such_model"]) == 2
+    assert "no built-in model" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name="x"\n[[layers]]\nname="v"\nsize="N"\nlagrangian={expr="__import__(\'os\')"}\n')
+    assert main(["derive", str(bad)]) == 2
+    assert "dunder" in capsys.readouterr().err
+
+
+def test_user_spec_with_nonconvex_string_lagrangian(tmp_path, capsys):
+    spec = tmp_path / "m.toml"
+    spec.write_text(
+        """
+name = "wavy"
+[[layers]]
+name = "v"
+size = "N_v"
+lagrangian = { expr = "x**2/2 + 2*cos(x)" }
+activation = "g"
+[[layers]]
+name = "h"
+size = "N_h"
+lagrangian = { name = "logsumexp", beta = "2" }
+activation = "f"
+[[synapses]]
+kind = "energy"
+expr = "-sum(f * (xi @ g))"
+[weights]
+xi = { shape = ["N_h", "N_v"] }
+"""
+    )
+    assert main(["derive", str(spec), "--json", "--integrate-out", "h"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    cert = rep["layers"]["v"]["certificate"]
+    assert cert["verdict"] is False and cert["counterexample"]
+    assert rep["lyapunov"]["established"] is False
+    assert "softmax" in rep["effective"]["dynamics"]["v"]["str"]
+
+
+def test_model_errors():
+    v = theory.Layer("v", "N_v", lg.quadratic(), activation="g")
+    h = theory.Layer("h", "N_h", lg.logsumexp(1), activation="f")
+    with pytest.raises(theory.ModelError, match="Unknown layer `z`"):
+        theory.EnergyModel((v, h), (theory.dense(h, v),)).layer("z")
+    with pytest.raises(theory.ModelError, match="not the activation of any layer"):
+        from theory.vector import Vector, VSum
+
+        theory.EnergyModel((v,), (theory.Synapse(-VSum(Vector("q", v.size) * v.g, v.size), "s"),))
+    with pytest.raises(theory.ModelError, match="must be symmetric"):
+        theory.recurrent(v, theory.Weight("W", v.size, v.size))
+    with pytest.raises(theory.ModelError, match="unique"):
+        theory.EnergyModel((v, theory.Layer("v", "N_h", lg.quadratic())), ())
+    with pytest.raises(theory.ModelError, match="must have shape"):
+        theory.dense(h, v, theory.Weight("xi", v.size, h.size))
+    with pytest.raises(theory.ModelError, match="Cannot integrate out `v`: the synapse energies are not linear"):
+        from theory.vector import VSum
+
+        theory.EnergyModel((v, h), (theory.Synapse(-VSum(v.g**2, v.size) * VSum(h.g, h.size), "nl"),)).integrate_out("v")
+    with pytest.raises(lg.LagrangianError, match="scalar"):
+        lg.Lagrangian(lg.X)
+
+
+def test_spec_errors(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('name="x"\n[[layers]]\nname="v"\nsize="N"\nlagrangian="nonsense"\n')
+    with pytest.raises(theory.SpecError, match="Unknown Lagrangian `nonsense`"):
+        theory.load(f)
+    f.write_text('name="x"\n[[layers]]\nname="v"\nsize="N"\nlagrangian="quadratic"\n[[synapses]]\nkind="dense"\npost="h"\npre="v"\n')
+    with pytest.raises(theory.SpecError, match="unknown layer `h`"):
+        theory.load(f)
+    f.write_text("not toml [")
+    with pytest.raises(theory.SpecError, match="not valid TOML"):
+        theory.load(f)

@@ -1,0 +1,286 @@
+"""Generated kernels against independent routes: concrete-N SymPy/mpmath, finite differences, hand-written NumPy."""
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import numerics as nm
+import theory
+from numerics import tolerances as tol
+from theory import concrete
+
+
+def _random_inputs(kernel, sizes, rng, batch=None):
+    vals = {}
+    for a in kernel.args:
+        if a.kind == "parameter":
+            continue
+        shape = tuple(sizes[str(s)] if not s.is_Integer else int(s) for s in a.shape)
+        if a.kind in ("state", "input") and batch:
+            shape = (batch, *shape)
+        arr = rng.standard_normal(shape)
+        if a.symmetric:
+            arr = (arr + arr.T) / 2
+        vals[a.name] = arr
+    return vals
+
+
+def _sizes(model):
+    return {s.name: 3 + i for i, s in enumerate(model.sizes)}
+
+
+def _targets():
+    out = []
+    for n in theory.builtin_names():
+        m = theory.builtin(n)
+        out.append((n, None))
+        if len(m.layers) > 1:
+            out.append((n, m.layers[-1].name if n != "threshold" else "v"))
+    return out
+
+
+@pytest.mark.parametrize("name,out", _targets(), ids=[f"{n}-{o}" for n, o in _targets()])
+def test_energy_and_rhs_match_concrete_sympy(name, out, rng):
+    model = theory.builtin(name)
+    if out:
+        model = model.integrate_out(out).model
+    k = nm.compile(model)
+    sizes = _sizes(model)
+    vals = _random_inputs(k, sizes, rng)
+    params = {a.name: a.default for a in k.args if a.kind == "parameter"}
+    smap = {s: sizes[s.name] for s in model.sizes}
+    subs = {}
+    for lay in model.layers:
+        subs.update(dict(zip(concrete.components(lay.state, smap), vals[lay.name])))
+    for inp in model.inputs:
+        subs.update(dict(zip(concrete.components(inp, smap), vals[inp.name])))
+    for W in model.weights:
+        M = concrete.weight_matrix(W, smap)
+        for i in range(M.rows):
+            for j in range(M.cols):
+                subs[M[i, j]] = vals[W.name][i, j]
+    for p in model.parameters:
+        subs[p] = params[p.name]
+    subs = {s: sp.Float(v, 30) for s, v in subs.items()}
+    E_ref = sp.N(concrete.expand(model.energy, smap).xreplace(subs), 30)
+    E = k.energy(**vals)
+    assert abs(float(E) - float(E_ref)) <= tol.KERNEL_RTOL_F64 * (1 + abs(float(E_ref)))
+    rhs = k.rhs(**vals)
+    for lay in model.layers:
+        ref = [float(sp.N(c.xreplace(subs), 30)) for c in concrete.expand(model.dynamics_explicit[lay.name], smap)]
+        np.testing.assert_allclose(rhs[lay.name], ref, rtol=tol.KERNEL_RTOL_F64, atol=tol.KERNEL_RTOL_F64)
+
+
+@pytest.mark.parametrize("name", ["model_b", "ramsauer", "hamux3", "continuous_hopfield", "model_c"])
+def test_energy_grad_matches_finite_differences(name, rng):
+    model = theory.builtin(name)
+    k = nm.compile(model)
+    vals = _random_inputs(k, _sizes(model), rng)
+    g = k.energy_grad(**vals)
+    h = 1e-6
+    for lay in model.layers:
+        x = vals[lay.name]
+        fd = np.zeros_like(x)
+        for i in range(x.size):
+            e = np.zeros_like(x)
+            e[i] = h
+            fd[i] = (k.energy(**{**vals, lay.name: x + e}) - k.energy(**{**vals, lay.name: x - e})) / (2 * h)
+        np.testing.assert_allclose(g[lay.name], fd, rtol=tol.FD_RTOL, atol=tol.FD_RTOL)
+
+
+def _attention(v, xi, beta=1.0):
+    s = beta * v @ xi.T
+    s = np.exp(s - s.max(-1, keepdims=True))
+    s /= s.sum(-1, keepdims=True)
+    return s @ xi
+
+
+def test_model_b_euler_step_is_attention(rng):
+    red = theory.builtin("model_b").integrate_out("h")
+    k = nm.compile(red)
+    xi = rng.standard_normal((50, 20))
+    v = rng.standard_normal((8, 20))
+    I = np.zeros(20)
+    for beta in (0.5, 1.0, 4.0):
+        ref = _attention(v, xi, beta)
+        step = k.step(1.0, v=v, I=I, xi=xi, beta=beta, tau_v=1.0)["v"]
+        upd = k.update(v=v, I=I, xi=xi, beta=beta)["v"]
+        assert np.abs(step - ref).max() <= tol.EULER_ATTENTION_ATOL
+        assert np.abs(upd - ref).max() <= tol.EULER_ATTENTION_ATOL
+    # the update is derived exactly: symbolically it is xi^T softmax(beta xi v) + I
+    assert "SoftmaxMatVec(xi, v, beta)" in k.source("update")
+
+
+def test_float32_preserved_and_close_to_float64(rng):
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    xi = rng.standard_normal((100, 30))
+    v = rng.standard_normal((4, 30))
+    I = np.zeros(30)
+    out32 = k.update(v=v.astype(np.float32), I=I.astype(np.float32), xi=xi.astype(np.float32), beta=2.0)["v"]
+    out64 = k.update(v=v, I=I, xi=xi, beta=2.0)["v"]
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, out64, rtol=tol.KERNEL_RTOL_F32, atol=tol.KERNEL_RTOL_F32)
+    e32 = k.energy(v=v.astype(np.float32), I=I.astype(np.float32), xi=xi.astype(np.float32))
+    assert e32.dtype == np.float32
+
+
+@pytest.mark.parametrize("beta", [1.0, 10.0, 1e3, 1e4])
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1e3])
+def test_stable_forms_match_mpmath(beta, scale, rng):
+    """logsumexp, softmax, softplus and log cosh are finite and within 1e-10 of mpmath."""
+    x = rng.uniform(-scale, scale, size=(2, 7))
+    ns = nm.get_backend("numpy").namespace
+    mpmath.mp.dps = tol.MPMATH_DPS
+    lse = ns["LogSumExp"](x, np.asarray(beta))
+    sm = ns["Softmax"](x, np.asarray(beta))
+    sp_ = ns["softplus"](beta * x)
+    lc = ns["logcosh"](beta * x)
+    for b in range(2):
+        ref = mpmath.log(mpmath.fsum(mpmath.exp(beta * mpmath.mpf(t)) for t in x[b])) / beta
+        assert np.isfinite(lse[b, 0]) and abs(lse[b, 0] - ref) <= tol.KERNEL_RTOL_F64 * abs(ref) + 1e-300
+        z = mpmath.fsum(mpmath.exp(beta * mpmath.mpf(t)) for t in x[b])
+        for i, t in enumerate(x[b]):
+            r = mpmath.exp(beta * mpmath.mpf(t)) / z
+            assert abs(sm[b, i] - r) <= tol.KERNEL_RTOL_F64 * max(r, mpmath.mpf(1e-300)) + 1e-300
+            u = beta * mpmath.mpf(t)
+            r_sp = mpmath.log1p(mpmath.exp(u))
+            r_lc = mpmath.log(mpmath.cosh(u))
+            assert np.isfinite(sp_[b, i]) and abs(sp_[b, i] - r_sp) <= tol.KERNEL_RTOL_F64 * abs(r_sp) + 1e-300
+            assert np.isfinite(lc[b, i]) and abs(lc[b, i] - r_lc) <= tol.KERNEL_RTOL_F64 * abs(r_lc) + 1e-15
+
+
+def test_memory_is_not_batch_times_K_times_N():
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    B, K, N = 64, 2000, 500
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    xi = rng.standard_normal((K, N))
+    v = rng.standard_normal((B, N))
+    I = np.zeros(N)
+    tracemalloc.start()
+    k.update(v=v, I=I, xi=xi)
+    k.energy(v=v, I=I, xi=xi)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 8 * 8 * (B * K + B * N)  # a B*K*N array alone would be 512 MB
+    assert peak < 8 * B * K * N / 50
+
+
+def test_input_errors_name_the_argument(rng):
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    xi = rng.standard_normal((10, 4))
+    v = rng.standard_normal((2, 4))
+    I = np.zeros(4)
+    with pytest.raises(nm.KernelInputError, match="`I` has shape \\(4,\\), so N_v = 4, but an earlier argument set N_v = 5"):
+        k.energy(I=I, xi=xi, v=rng.standard_normal((2, 5)))
+    bad = v.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(nm.KernelInputError, match="`v` must be finite"):
+        k.energy(v=bad, I=I, xi=xi)
+    with pytest.raises(TypeError, match="Unknown argument `w`"):
+        k.energy(v=v, I=I, xi=xi, w=1)
+    with pytest.raises(TypeError, match="Missing argument `xi`"):
+        k.energy(v=v, I=I)
+    with pytest.raises(nm.KernelInputError, match="`xi` must have shape"):
+        k.energy(v=v, I=I, xi=np.zeros(4))
+    with pytest.raises(nm.KernelInputError, match="real numbers"):
+        k.energy(v=v, I=I, xi=xi.astype(complex))
+
+
+def test_symmetric_weight_checked(rng):
+    k = nm.compile(theory.builtin("continuous_hopfield"))
+    T = rng.standard_normal((4, 4))
+    with pytest.raises(nm.KernelInputError, match="`T` must be symmetric"):
+        k.energy(v=np.zeros(4), I=np.zeros(4), T=T)
+    k.energy(v=np.zeros(4), I=np.zeros(4), T=(T + T.T) / 2)
+
+
+def test_kernel_documents_itself():
+    k = nm.compile(theory.builtin("model_b"))
+    assert k.arg_names[:2] == ("v", "h")
+    assert "xi: weight ('N_h', 'N_v')" in k.signature
+    src = k.source()
+    assert "def _lambdifygenerated(v, h, I, xi" in src
+    assert "for " not in src  # no Python loops in generated code
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_optional_backends_agree_with_numpy(backend, rng):
+    if backend not in nm.available_backends():
+        pytest.skip(f"{backend} not installed")
+    red = theory.builtin("model_b").integrate_out("h")
+    kn, kb = nm.compile(red), nm.compile(red, backend=backend)
+    xi = rng.standard_normal((30, 10))
+    v = rng.standard_normal((3, 10))
+    I = np.zeros(10)
+    np.testing.assert_allclose(kb.update(v=v, I=I, xi=xi)["v"], kn.update(v=v, I=I, xi=xi)["v"], rtol=1e-10)
+    np.testing.assert_allclose(kb.energy(v=v, I=I, xi=xi), kn.energy(v=v, I=I, xi=xi), rtol=1e-10)
+
+
+def test_unknown_backend_error():
+    with pytest.raises(ValueError, match="Argument `backend`"):
+        nm.compile(theory.builtin("model_b"), backend="tensorflow")
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), dt=st.floats(1e-4, 0.05), beta=st.floats(0.1, 5.0))
+def test_energy_never_rises_under_small_euler_steps(seed, dt, beta):
+    """Model B (two layers): a small explicit step along the derived dynamics lowers E (Lyapunov property)."""
+    rng = np.random.default_rng(seed)
+    k = _MODEL_B_KERNEL
+    xi = rng.standard_normal((6, 4))
+    v, h = rng.standard_normal(4), rng.standard_normal(6)
+    vals = dict(v=v, h=h, I=np.zeros(4), xi=xi, beta=beta, tau_v=1.0, tau_h=0.5)
+    E0 = k.energy(**vals)
+    nxt = k.step(dt, **vals)
+    E1 = k.energy(**{**vals, **nxt})
+    vel = k.velocity(**vals)
+    rate = sum(np.dot(k.energy_grad(**vals)[n], vel[n]) for n in ("v", "h"))
+    assert rate <= 1e-12 * (1 + abs(E0))
+    assert E1 <= E0 + 1e-9 * (1 + abs(E0)) + 10 * dt**2 * (1 + sum(np.dot(x, x) for x in vel.values()))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), beta=st.floats(0.2, 8.0))
+def test_legendre_identity_tanh_layer(seed, beta):
+    """d/dg [x g - L(x)] = x, checked as d/dx [x g - L] = x g'(x) for the tanh layer."""
+    rng = np.random.default_rng(seed)
+    m = theory.builtin("continuous_hopfield")
+    k = _HOPFIELD_KERNEL
+    x = rng.standard_normal(5)
+    zero = dict(I=np.zeros(5), T=np.zeros((5, 5)), beta=beta)
+    # with T = 0 and I = 0 the energy is the Legendre term alone
+    grad = k.energy_grad(v=x, **zero)["v"]
+    gprime = beta * (1 - np.tanh(beta * x) ** 2)
+    np.testing.assert_allclose(grad, x * gprime, rtol=1e-10, atol=1e-12)
+    assert m.layer("v").lagrangian.name == "tanh"
+
+
+_MODEL_B_KERNEL = nm.compile(theory.builtin("model_b"))
+_HOPFIELD_KERNEL = nm.compile(theory.builtin("continuous_hopfield"))
+
+
+def test_large_weight_nan_detected_through_outputs(rng):
+    """Arrays above 2**20 entries are checked via the outputs; the error still names the argument."""
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    xi = rng.standard_normal((1100, 1000))
+    xi[700, 3] = np.nan
+    with pytest.raises(nm.KernelInputError, match="`xi` must be finite; got nan at index \\(700, 3\\)"):
+        k.update(v=np.ones(1000), I=np.zeros(1000), xi=xi)
+    xi[700, 3] = np.inf
+    with pytest.raises(nm.KernelInputError, match="`xi` must be finite"):
+        k.energy(v=np.ones(1000), I=np.zeros(1000), xi=xi)
+
+
+def test_fused_softmax_equals_unfused(rng):
+    ns = nm.get_backend("numpy").namespace
+    W = rng.standard_normal((9, 4))
+    a = rng.standard_normal((3, 4))
+    for beta in (1.0, 2.5):
+        fused = ns["SoftmaxMatVec"](W, a, np.asarray(beta))
+        plain = ns["Softmax"](a @ W.T, np.asarray(beta))
+        np.testing.assert_allclose(fused, plain, rtol=1e-14)
