@@ -115,3 +115,16 @@ def test_spec_errors(tmp_path):
     f.write_text("not toml [")
     with pytest.raises(theory.SpecError, match="not valid TOML"):
         theory.load(f)
+
+
+@pytest.mark.parametrize("name", theory.builtin_names())
+def test_jupyter_latex_renders(name):
+    m = theory.builtin(name)
+    assert m._repr_latex_().startswith("$\\begin{aligned}")
+    for lay in m.layers:
+        assert lay._repr_latex_().startswith("$")
+        assert lay.hessian._repr_latex_().startswith("$")
+        assert lay.lagrangian._repr_latex_().startswith("$L(x) =")
+        assert lay.certificate._repr_markdown_().startswith("**")
+    if len(m.layers) > 1:
+        assert "E_{\\text{eff}}" in m.integrate_out(m.layers[0].name)._repr_latex_()

@@ -180,3 +180,18 @@ def test_dam_power_odd_n_refuted_and_lyapunov_not_established(models):
 def test_zero_modes_softmax_and_spherical(models):
     assert [str(z) for z in models["model_b"].certificates["h"].zero_modes] == ["Ones(N_h)"]
     assert [str(z) for z in models["model_c"].certificates["v"].zero_modes] == ["v"]
+
+
+@pytest.mark.parametrize("sizes", SIZES)
+def test_model_b_integrating_out_features_gives_energy_on_hidden(sizes):
+    """tau_v -> 0 instead: E(h) = h.f - lse_beta(h) - 1/2 ||xi^T f + I||^2 with f = softmax(beta h)."""
+    m = theory.builtin("model_b")
+    E = concrete.expand(m.integrate_out("v").energy, sizes)
+    nv, nh = sizes[NV], sizes[NH]
+    h, I, xi = comps("h", nh), comps("I", nv), xi_matrix(nh, nv)
+    beta = sp.Symbol("beta", positive=True)
+    Z = sum(sp.exp(beta * a) for a in h)
+    f = [sp.exp(beta * a) / Z for a in h]
+    b = [sum(xi[mu, i] * f[mu] for mu in range(nh)) + I[i] for i in range(nv)]
+    closed = sum(a * c for a, c in zip(h, f)) - sp.log(Z) / beta - sum(c**2 for c in b) / 2
+    assert_equal_at_points(E, closed)

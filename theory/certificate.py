@@ -75,6 +75,14 @@ class Certificate:
         """``'proved'``, ``'refuted'`` or ``'undecided'``."""
         return {True: "proved", False: "refuted", None: "undecided"}[self.verdict]
 
+    def _repr_markdown_(self) -> str:
+        s = f"**{self.status}** by {self.method}: {self.reason}"
+        if self.counterexample:
+            s += f"; counterexample {self.counterexample}"
+        if self.zero_modes:
+            s += "; zero modes: " + ", ".join(f"${sp.latex(z)}$" if isinstance(z, sp.Basic) else str(z) for z in self.zero_modes)
+        return s
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
         return {

@@ -68,6 +68,12 @@ class Reduction:
         """Effective dynamics (activation symbols)."""
         return self.model.dynamics
 
+    def _repr_latex_(self) -> str:
+        lines = [f"{self.layer}^* = " + sp.latex(self.fixed_point), r"E_{\text{eff}} = " + sp.latex(self.model.energy)]
+        for other in self.model.layers:
+            lines.append(sp.latex(other.tau) + r"\dot{" + sp.latex(other.state) + "} = " + sp.latex(self.model.dynamics[other.name]))
+        return r"$\begin{aligned}" + r"\\ ".join("&" + s for s in lines) + r"\end{aligned}$"
+
 
 def integrate_out(model: EnergyModel, name: str) -> Reduction:
     """Integrate out layer ``name`` in the limit ``tau -> 0``.
