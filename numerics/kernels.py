@@ -260,8 +260,52 @@ class Kernel:
 
         if name == "energy":
             return fix(res, False)
+        if name == "lagrangian":
+            return {k: fix(r, False) for k, r in zip(self.layer_names, res, strict=True)}
         ns = [int(np.shape(a)[-1]) for a in args[: len(self.layer_names)]]
         return {k: fix(r, True, n) for k, r, n in zip(self.layer_names, res, ns, strict=True)}
+
+    def fast(self, which: str, dtype=np.float64, **fixed) -> Any:
+        """The raw generated function ``which`` with everything but the states bound (no validation).
+
+        For hot loops (e.g. one call per neuron in an asynchronous sweep): call it with the
+        layer states as batched arrays in :attr:`layer_names` order; it returns what the
+        generated code returns (reductions keep a trailing axis of size 1).  Sizes are taken
+        from ``fixed`` weights or given as ``sizes={"N": ...}``.
+        """
+        if which not in self._functions:
+            raise KeyError(f"Argument `which` must be one of {list(self._functions)}; got {which!r}.")
+        sizes = dict(fixed.pop("sizes", {}))
+        bound = []
+        for a in self.args:
+            if a.kind == "state":
+                bound.append(None)
+                continue
+            if a.kind == "parameter":
+                val = fixed.get(a.name, a.default)
+                if val is None:
+                    raise TypeError(f"Missing parameter `{a.name}`.")
+                bound.append(np.asarray(float(val), dtype=dtype))
+                continue
+            if a.name not in fixed:
+                raise TypeError(f"Missing argument `{a.name}` ({a.describe()}).")
+            arr = np.asarray(fixed[a.name])
+            for ax, sz in zip(range(-len(a.shape), 0), a.shape, strict=True):
+                if isinstance(sz, sp.Symbol):
+                    sizes.setdefault(sz.name, arr.shape[ax])
+            bound.append(arr)
+        size_vals = [np.asarray(sizes[s.name], dtype=dtype) if s.name in sizes else None for s in self._size_symbols]
+        f = self._functions[which]
+        state_pos = [i for i, a in enumerate(self.args) if a.kind == "state"]
+
+        def call(*states):
+            args = list(bound)
+            for i, x in zip(state_pos, states, strict=True):
+                args[i] = x
+            sv = [v if v is not None else np.asarray(states[0].shape[-1], dtype=dtype) for v in size_vals]
+            return f(*args, *sv)
+
+        return call
 
     def energy(self, *arrays, check: bool = True, **kw) -> Any:
         """Energy, shape ``batch``."""
@@ -282,6 +326,20 @@ class Kernel:
     def energy_grad(self, *arrays, check: bool = True, **kw) -> dict:
         """``dE/dx_l`` per layer."""
         return self._run("energy_grad", arrays, kw, check)
+
+    def lagrangian(self, *arrays, check: bool = True, **kw) -> dict:
+        """``L_l(x_l)`` per layer, shape batch."""
+        return self._run("lagrangian", arrays, kw, check)
+
+    def entrywise(self, *arrays, check: bool = True, **kw) -> dict:
+        """``F(x_l)`` elementwise for additive layers (``L = sum F(x_i)``); see :attr:`additive`."""
+        out = self._run("entrywise", arrays, kw, check)
+        return {k: v for k, v in out.items() if k in self.additive}
+
+    @property
+    def additive(self) -> tuple[str, ...]:
+        """Layers whose Lagrangian is additive, ``sum_i F(x_i)``."""
+        return tuple(lay.name for lay in self.model.layers if lay.entrywise is not None)
 
     def update(self, *arrays, check: bool = True, **kw) -> dict:
         """One Euler step with ``dt = tau_l``: ``x_l <- -dE_syn/dg_l`` (derived, not computed as x + rhs)."""
@@ -415,6 +473,9 @@ def compile(  # noqa: A001 - the handoff is called compile, as the style guide a
         "activations": [model.activation_map[lay.g] for lay in model.layers],
         "energy_grad": [grad(model.energy, lay.state) for lay in model.layers],
         "update": [model.drive[lay.name].xreplace(model.activation_map) for lay in model.layers],
+        "lagrangian": [lay.L for lay in model.layers],
+        # entrywise F(x) of additive Lagrangians (NaN-free zeros for the others, flagged in `additive`)
+        "entrywise": [lay.entrywise if lay.entrywise is not None else 0 * lay.L for lay in model.layers],
     }
     functions, sources = {}, {}
     for name, e in exprs.items():

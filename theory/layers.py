@@ -12,7 +12,7 @@ import sympy as sp
 from .calculus import StructuredHessian, grad, hessian, hvp
 from .certificate import Certificate, certify
 from .lagrangians import Lagrangian
-from .vector import Vector, VSum, size_symbol
+from .vector import Vector, VSum, outer_nodes, size_symbol
 
 __all__ = ["Layer", "ModelError"]
 
@@ -114,6 +114,18 @@ class Layer:
     def legendre_display(self) -> sp.Expr:
         """``x^T g - L(x)`` with ``g`` left as the activation symbol."""
         return VSum(self.state * self.g, self.size) - self.L
+
+    @cached_property
+    def entrywise(self) -> sp.Expr | None:
+        """``F(x)`` (a vector) when ``L = sum_i F(x_i)`` is additive, else ``None``."""
+        terms = []
+        for t in sp.Add.make_args(sp.expand(self.L, deep=False)):
+            sums = [f for f in sp.Mul.make_args(t) if isinstance(f, VSum)]
+            coeff = sp.Mul(*[f for f in sp.Mul.make_args(t) if not isinstance(f, VSum)])
+            if len(sums) != 1 or outer_nodes(coeff) or not outer_nodes(sums[0].args[0]) <= {self.state}:
+                return None
+            terms.append(coeff * sums[0].args[0])
+        return sp.Add(*terms) if terms else None
 
     @cached_property
     def hessian(self) -> StructuredHessian:

@@ -92,6 +92,8 @@ class EnergyModel:
     defaults: dict = field(default_factory=dict, compare=False, hash=False)
     notes: tuple = ()
     description: str = ""
+    #: layer -> lambda for models found by rescaling published dynamics (x_published = lambda * x)
+    rescaling: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -327,7 +329,7 @@ class EnergyModel:
 
     def with_defaults(self, **values: float) -> EnergyModel:
         """A copy with more default parameter values."""
-        return EnergyModel(self.layers, self.synapses, self.name, {**self.defaults, **values}, self.notes, self.description)
+        return EnergyModel(self.layers, self.synapses, self.name, {**self.defaults, **values}, self.notes, self.description, self.rescaling)
 
     def _repr_latex_(self) -> str:
         lines = [r"E = " + sp.latex(self.energy_display)]

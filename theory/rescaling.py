@@ -212,5 +212,5 @@ class DirectedModel:
             f"layer `{k}` rescaled: {k} = {v} * {k}~ (Lagrangian L(lambda y)/lambda^2)" for k, v in lam.items() if v != 1
         )
         notes += tuple(f"symmetric coupling {s}<->{t}: factor {k}" for (t, s), k in factors.items())
-        model = EnergyModel(tuple(layers), tuple(synapses), self.name, dict(self.defaults), notes, self.description)
+        model = EnergyModel(tuple(layers), tuple(synapses), self.name, dict(self.defaults), notes, self.description, dict(lam))
         return Symmetrization(model, {k: v for k, v in lam.items()}, factors)

@@ -1,0 +1,212 @@
+"""Datasets: scikit-learn's bundled digits, MNIST IDX files, a resumable verified downloader, CIFAR-10.
+
+Nothing is downloaded implicitly.  MNIST is read from a directory given by
+argument or by the environment variable ``AMWB_DATA`` (its ``mnist/``
+subfolder or itself); files may be gzipped or raw and are checked against the
+published SHA-256 of the uncompressed content.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import struct
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "load_digits",
+    "read_idx",
+    "load_mnist",
+    "find_mnist_dir",
+    "download",
+    "load_cifar10_batch",
+    "load_cifar10",
+    "DatasetError",
+    "MNIST_SHA256",
+]
+
+
+class DatasetError(ValueError):
+    """A missing, corrupt or truncated data file (the message says which and what was expected)."""
+
+
+#: SHA-256 of the uncompressed MNIST files (as published).
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8x8 digits: images ``(1797, 64)`` in [0, 16] and labels ``(1797,)``."""
+    from sklearn.datasets import load_digits as _ld
+
+    d = _ld()
+    return d.data.astype(np.float64), d.target.astype(np.int64)
+
+
+def _read_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DatasetError(f"{path}: the gzip stream is corrupt or truncated ({exc}).") from None
+    return raw
+
+
+def read_idx(path: str | Path, sha256: str | None = None) -> np.ndarray:
+    """Read an IDX file (gzipped or raw), optionally checking the SHA-256 of its uncompressed bytes.
+
+    Raises
+    ------
+    DatasetError
+        For a checksum mismatch (with the expected and found digests) or a malformed/truncated file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file.")
+    data = _read_bytes(path)
+    if sha256 is not None:
+        got = hashlib.sha256(data).hexdigest()
+        if got != sha256:
+            raise DatasetError(f"{path}: SHA-256 of the uncompressed data is {got}, expected {sha256} (corrupt or truncated file).")
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise DatasetError(f"{path}: not an IDX file (bad magic number {data[:4]!r}).")
+    ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise DatasetError(f"{path}: truncated IDX header.")
+    shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
+    dt = np.dtype(_IDX_DTYPES[data[2]])
+    need = int(np.prod(shape)) * dt.itemsize
+    body = data[4 + 4 * ndim :]
+    if len(body) != need:
+        raise DatasetError(f"{path}: IDX body has {len(body)} bytes, the header {shape} needs {need} (truncated file).")
+    return np.frombuffer(body, dtype=dt).reshape(shape)
+
+
+def find_mnist_dir(data_dir: str | Path | None = None) -> Path:
+    """The folder holding the MNIST files: ``data_dir`` (or its ``mnist/``), else ``$AMWB_DATA`` likewise.
+
+    Raises
+    ------
+    DatasetError
+        Saying where it looked, when no folder has the files.
+    """
+    candidates = []
+    for base in (data_dir, os.environ.get("AMWB_DATA")):
+        if base:
+            candidates += [Path(base), Path(base) / "mnist"]
+    for c in candidates:
+        if any((c / (n + ext)).exists() for n in MNIST_SHA256 for ext in (".gz", "")):
+            return c
+    where = ", ".join(map(str, candidates)) or "nowhere (no data_dir given and AMWB_DATA unset)"
+    raise DatasetError(f"MNIST not found: looked in {where}. Pass --data-dir DIR or set AMWB_DATA to a folder with the four IDX files.")
+
+
+def load_mnist(data_dir: str | Path | None = None, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """MNIST images ``(n, 784)`` uint8 and labels ``(n,)`` for ``split`` in {"train", "test"}, checksums verified."""
+    if split not in ("train", "test"):
+        raise ValueError(f"Argument `split` must be 'train' or 'test'; got {split!r}.")
+    d = find_mnist_dir(data_dir)
+    pre = "train" if split == "train" else "t10k"
+    out = []
+    for kind in ("images-idx3-ubyte", "labels-idx1-ubyte"):
+        name = f"{pre}-{kind}"
+        path = d / (name + ".gz") if (d / (name + ".gz")).exists() else d / name
+        out.append(read_idx(path, MNIST_SHA256[name]))
+    images, labels = out
+    return images.reshape(len(images), -1), labels.astype(np.int64)
+
+
+def download(url: str, dest: str | Path, sha256: str, chunk: int = 1 << 16, timeout: float = 30.0) -> Path:
+    """Download ``url`` to ``dest``, resuming a partial ``dest.part`` with an HTTP Range request.
+
+    The file is moved into place only after its SHA-256 (of the bytes as
+    downloaded) matches; on a mismatch the partial file is removed and nothing is
+    left at ``dest``.
+    """
+    dest = Path(dest)
+    if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == sha256:
+        return dest
+    part = dest.with_name(dest.name + ".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.exists() else 0
+    if not url.startswith(("http://", "https://")):
+        raise DatasetError(f"Argument `url` must be http(s); got {url!r}.")
+    req = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) checked above
+        mode = "ab" if have and resp.status == 206 else "wb"
+        with open(part, mode) as f:
+            while True:
+                block = resp.read(chunk)
+                if not block:
+                    break
+                f.write(block)
+    got = hashlib.sha256(part.read_bytes()).hexdigest()
+    if got != sha256:
+        part.unlink(missing_ok=True)
+        raise DatasetError(f"{url}: downloaded data has SHA-256 {got}, expected {sha256}; the partial file was removed.")
+    os.replace(part, dest)
+    return dest
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """Unpickler for CIFAR-10 batches: only NumPy array reconstruction and builtin containers."""
+
+    _ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("_codecs", "encode"),
+        ("builtins", "bytes"),
+    }
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        raise DatasetError(f"CIFAR batch refers to {module}.{name}, which is not allowed (only arrays and lists are).")
+
+
+def load_cifar10_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python-format batch: images ``(n, 3072)`` uint8 (R, G, B planes) and labels ``(n,)``."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file.")
+    try:
+        d = _SafeUnpickler(io.BytesIO(path.read_bytes()), encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+        raise DatasetError(f"{path}: not a readable CIFAR-10 batch ({exc}).") from None
+    if not isinstance(d, dict):
+        raise DatasetError(f"{path}: expected a dict batch; got {type(d).__name__}.")
+    data = d.get(b"data", d.get("data"))
+    labels = d.get(b"labels", d.get("labels"))
+    if data is None or labels is None:
+        raise DatasetError(f"{path}: batch lacks 'data' or 'labels'.")
+    data = np.asarray(data, dtype=np.uint8)
+    labels = np.asarray(labels, dtype=np.int64)
+    if data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
+        raise DatasetError(f"{path}: data must be (n, 3072) with n labels; got {data.shape} and {labels.shape}.")
+    return data, labels
+
+
+def load_cifar10(data_dir: str | Path, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """All CIFAR-10 training batches (or the test batch) from ``data_dir`` (``cifar-10-batches-py``)."""
+    d = Path(data_dir)
+    if (d / "cifar-10-batches-py").exists():
+        d = d / "cifar-10-batches-py"
+    names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
+    parts = [load_cifar10_batch(d / n) for n in names]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -1,0 +1,251 @@
+r"""Discrete updates of associative memories built from :mod:`theory` models.
+
+How it works
+------------
+A *binary* memory is a two-layer model whose slow layer has sign activation
+(Lagrangian ``|v|``) and whose fast layer ``h`` has an additive Lagrangian
+:math:`\sum_\mu F(h_\mu)` and is integrated out (:func:`theory.integrate_out`):
+its fixed point is :math:`h^* = c\, W\sigma` and the effective energy is
+:math:`E(\sigma) = -\sum_\mu F(m_\mu)` with overlaps :math:`m = c\,W\sigma`.
+The class reads ``c``, ``W`` and ``F`` off the derived reduction and compiles
+``F`` and ``f = F'`` through :func:`numerics.compile`; it keeps the overlaps
+``m`` up to date (``O(K)`` per flip), so one asynchronous sweep costs ``O(NK)``.
+
+Two rules, as Krotov & Hopfield (2016) distinguish them:
+
+* ``"induced_field"``: :math:`\sigma_i \leftarrow \operatorname{sign}(\sum_\mu c W_{\mu i} f(m_\mu))`, the
+  Euler step of the derived dynamics (includes self-coupling terms);
+* ``"energy_difference"``: :math:`\sigma_i \leftarrow \operatorname{argmin}_{\pm1} E` exactly, i.e. the sign of
+  :math:`\sum_\mu F(\tilde m_\mu + cW_{\mu i}) - F(\tilde m_\mu - cW_{\mu i})` with neuron ``i``
+  removed from :math:`\tilde m` (no self-coupling; for ``F = x^2/2`` this is the
+  zero-diagonal Hebbian rule).
+
+Ties (zero field or zero energy difference) keep the current value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from theory.marginalize import integrate_out
+from theory.model import EnergyModel
+from theory.vector import MatVec, Weight
+
+from ._checks import as_array, require
+from .kernels import compile as compile_kernel
+from .patterns import rng_from
+
+__all__ = ["BinaryMemory", "RULES", "ThresholdMemory"]
+
+RULES = ("induced_field", "energy_difference")
+
+
+@lru_cache(maxsize=64)
+def _layer_kernel(layer, model_name: str, defaults: tuple):
+    """Compiled kernel of one layer on its own (cached: compiling is the slow part of a small run)."""
+    return compile_kernel(EnergyModel((layer,), (), f"{model_name}:{layer.name}", dict(defaults)))
+
+
+def _linear_map(b: sp.Expr) -> tuple[sp.Expr, Weight]:
+    """Split ``b = c * W g`` into (c, W)."""
+    coeff, mv = sp.S.One, None
+    for f in sp.Mul.make_args(b):
+        if isinstance(f, MatVec):
+            mv = f
+        else:
+            coeff *= f
+    if mv is None:
+        raise ValueError(f"the fast layer's fixed point {b} is not of the form c * W g")
+    return coeff, mv.args[0]
+
+
+@dataclass
+class BinaryMemory:
+    """Sign-neuron memory (Dense AM / classical Hopfield) from a two-layer model.
+
+    Parameters
+    ----------
+    model : EnergyModel
+        E.g. ``theory.builtin("dam_power")``; the fast layer must be additive.
+    patterns : ndarray of shape (K, N)
+        The weight matrix ``W`` (rows are memories).
+    fast : str
+        The layer integrated out (default ``"h"``).
+    params : dict
+        Numeric parameter values (e.g. ``{"n": 3}``), defaults from the model.
+    """
+
+    model: EnergyModel
+    patterns: np.ndarray
+    fast: str = "h"
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        red = integrate_out(self.model, self.fast)
+        slow = [lay for lay in self.model.layers if lay.name != self.fast]
+        require(len(slow) == 1, f"BinaryMemory needs exactly two layers; model `{self.model.name}` has {len(self.model.layers)}.")
+        self.slow = slow[0].name
+        require(slow[0].lagrangian.name == "absolute", f"layer `{self.slow}` must have sign activation (Lagrangian |v|); got `{slow[0].lagrangian.name}`.")
+        c, W = _linear_map(red.fixed_point)
+        params = {str(k): v for k, v in self.model.defaults.items()} | dict(self.params)
+        self.c = float(c.xreplace({s: params[s.name] for s in c.free_symbols if s.name in params}).evalf()) if c.free_symbols else float(c)
+        X = as_array("patterns", self.patterns, ndim=2)
+        self.patterns = X.astype(np.float64)
+        K, N = X.shape
+        fl = self.model.layer(self.fast)
+        require(fl.entrywise is not None, f"the fast layer `{self.fast}` must have an additive Lagrangian sum F(h).")
+        self._hk = _layer_kernel(fl, self.model.name, tuple(sorted((str(k), v) for k, v in self.model.defaults.items())))
+        self._hparams = {a.name: params.get(a.name, a.default) for a in self._hk.args if a.kind == "parameter"}
+        self._W = self.patterns
+        self.K, self.N = K, N
+        # raw generated F and f for the per-neuron hot loop (the size of h is taken from the state)
+        self._F_raw = self._hk.fast("entrywise", **self._hparams)
+        self._f_raw = self._hk.fast("activations", **self._hparams)
+
+    # ----------------------------------------------------------------- pieces
+    def _F(self, m: np.ndarray) -> np.ndarray:
+        return self._hk.entrywise(**{self.fast: m}, **self._hparams, check=False)[self.fast]
+
+    def _f(self, m: np.ndarray) -> np.ndarray:
+        return self._hk.activations(**{self.fast: m}, **self._hparams, check=False)[self.fast]
+
+    def overlaps(self, sigma: np.ndarray) -> np.ndarray:
+        """``m = c W sigma`` (batch x K)."""
+        return self.c * (sigma @ self._W.T)
+
+    def energy(self, sigma: np.ndarray) -> np.ndarray:
+        """``E = -sum_mu F(m_mu)``, the effective energy derived by theory."""
+        return -self._F(self.overlaps(np.atleast_2d(sigma))).sum(-1)
+
+    def _states(self, sigma) -> np.ndarray:
+        s = as_array("sigma", sigma, ndim=(1, 2)).astype(np.float64)
+        require(s.shape[-1] == self.N, f"Argument `sigma` must have {self.N} entries per state; got shape {s.shape}.")
+        require(bool(np.isin(s, (-1.0, 1.0)).all()), "Argument `sigma` must hold +-1 values only.")
+        return np.atleast_2d(s).copy()
+
+    def field(self, sigma: np.ndarray) -> np.ndarray:
+        """Induced field ``c W^T f(m)`` for every neuron (batch x N)."""
+        s = self._states(sigma)
+        return self.c * (self._f(self.overlaps(s)) @ self._W)
+
+    def delta_energy(self, sigma: np.ndarray, chunk: int = 64) -> np.ndarray:
+        """``E(sigma with bit i flipped) - E(sigma)`` for every ``i`` (batch x N), memory O(batch K chunk)."""
+        s = self._states(sigma)
+        m = self.overlaps(s)
+        F0 = self._F(m).sum(-1)
+        out = np.empty_like(s)
+        for a in range(0, self.N, chunk):
+            idx = np.arange(a, min(a + chunk, self.N))
+            shift = -2 * self.c * s[:, None, idx] * self._W[None, :, idx]  # (B, K, c)
+            mf = m[:, :, None] + shift
+            Ff = self._F(np.moveaxis(mf, 1, -1))  # (B, c, K)
+            out[:, idx] = -(Ff.sum(-1)) + F0[:, None]
+        return out
+
+    def is_fixed(self, sigma: np.ndarray, rule: str = "energy_difference") -> np.ndarray:
+        """Whether each state is a fixed point of the rule (no bit would change)."""
+        s = self._states(sigma)
+        if rule == "induced_field":
+            h = self.field(s)
+            return ((np.sign(h) == s) | (h == 0)).all(-1)
+        if rule == "energy_difference":
+            return (self.delta_energy(s) >= 0).all(-1)
+        raise ValueError(f"Argument `rule` must be one of {RULES}; got {rule!r}.")
+
+    # ----------------------------------------------------------------- steps
+    def sync_step(self, sigma: np.ndarray, rule: str = "induced_field") -> np.ndarray:
+        """All neurons at once."""
+        s = self._states(sigma)
+        if rule == "induced_field":
+            h = self.field(s)
+            return np.where(h > 0, 1.0, np.where(h < 0, -1.0, s))
+        if rule == "energy_difference":
+            return np.where(self.delta_energy(s) < 0, -s, s)
+        raise ValueError(f"Argument `rule` must be one of {RULES}; got {rule!r}.")
+
+    def async_sweep(self, sigma: np.ndarray, seed, rule: str = "energy_difference") -> tuple[np.ndarray, int]:
+        """One sweep in a random order (one permutation per call, shared by the batch). Returns (state, flips)."""
+        require(rule in RULES, f"Argument `rule` must be one of {RULES}; got {rule!r}.")
+        s = self._states(sigma)
+        rng = rng_from(seed)
+        m = self.overlaps(s)
+        flips = 0
+        cWT = np.ascontiguousarray((self.c * self._W).T)  # row i = column i of c W
+        F, f = self._F_raw, self._f_raw
+        for i in rng.permutation(self.N):
+            wi = cWT[i]
+            if rule == "induced_field":
+                h = f(m)[0] @ wi
+                new = np.where(h > 0, 1.0, np.where(h < 0, -1.0, s[:, i]))
+            else:
+                mt = m - s[:, i, None] * wi
+                d = (F(mt + wi)[0] - F(mt - wi)[0]).sum(-1)
+                new = np.where(d > 0, 1.0, np.where(d < 0, -1.0, s[:, i]))
+            ch = new != s[:, i]
+            if ch.any():
+                flips += int(ch.sum())
+                m += (new - s[:, i])[:, None] * wi
+                s[:, i] = new
+        return s, flips
+
+    def run(self, sigma: np.ndarray, seed, rule: str = "energy_difference", mode: str = "async", max_sweeps: int = 100) -> tuple[np.ndarray, int]:
+        """Iterate until no neuron changes (or ``max_sweeps``). Returns (state, sweeps used)."""
+        require(mode in ("async", "sync"), f"Argument `mode` must be 'async' or 'sync'; got {mode!r}.")
+        rng = rng_from(seed)
+        s = self._states(sigma)
+        for k in range(1, max_sweeps + 1):
+            if mode == "async":
+                s, flips = self.async_sweep(s, rng, rule)
+            else:
+                new = self.sync_step(s, rule)
+                flips = int((new != s).sum())
+                s = new
+            if flips == 0:
+                return s, k
+        return s, max_sweeps
+
+
+@dataclass
+class ThresholdMemory:
+    r"""The threshold model's hidden dynamics ``s <- Theta(J s - theta)``, from the derived reduction.
+
+    ``h`` is iterated with the compiled effective update ``h <- (xi xi^T / N_v) s``
+    (integrating out ``v`` of the ``threshold`` built-in) and ``s = Theta(h - theta)``
+    is read off the compiled activation.
+    """
+
+    xi: np.ndarray
+    theta: float = 0.5
+
+    def __post_init__(self) -> None:
+        from theory.specs import builtin
+
+        self.xi = as_array("xi", self.xi, ndim=2).astype(np.float64)
+        self._k = compile_kernel(builtin("threshold").integrate_out("v"))
+
+    def hidden_from_code(self, s: np.ndarray) -> np.ndarray:
+        """Any ``h`` whose code is ``s`` (``theta + 1/2`` where on, ``theta - 1/2`` where off)."""
+        return np.where(np.asarray(s) > 0, self.theta + 0.5, self.theta - 0.5)
+
+    def code(self, h: np.ndarray) -> np.ndarray:
+        """``s = Theta(h - theta)``."""
+        return self._k.activations(h=h, xi=self.xi, theta=self.theta)["h"]
+
+    def step_code(self, s: np.ndarray) -> np.ndarray:
+        """One synchronous update ``s <- Theta(J s - theta)``."""
+        h = self._k.update(h=self.hidden_from_code(s), xi=self.xi, theta=self.theta)["h"]
+        return self.code(h)
+
+    def run(self, s: np.ndarray, max_steps: int = 100) -> tuple[np.ndarray, int]:
+        """Iterate the code to a fixed point (or ``max_steps``)."""
+        s = np.asarray(s, dtype=float)
+        for k in range(1, max_steps + 1):
+            new = self.step_code(s)
+            if np.array_equal(new, s):
+                return s, k
+            s = new
+        return s, max_steps

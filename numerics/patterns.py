@@ -1,0 +1,106 @@
+"""Pattern generators (all seeded through an explicit ``numpy.random.Generator`` or integer seed)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import require
+
+__all__ = ["rng_from", "binary", "zero_one", "gaussian", "sphere", "correlated_binary", "min_hamming_binary", "pairwise_hamming"]
+
+
+def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """A Generator from a seed (``None`` is refused: seeds are explicit)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        raise ValueError("Argument `seed` must be an int or a numpy Generator; got None (seeds are explicit).")
+    return np.random.default_rng(int(seed))
+
+
+def _sizes(K: int, N: int) -> None:
+    require(int(K) == K and K >= 1, f"Argument `K` must be a positive integer; got {K!r}.")
+    require(int(N) == N and N >= 1, f"Argument `N` must be a positive integer; got {N!r}.")
+
+
+def binary(K: int, N: int, seed) -> np.ndarray:
+    """``K x N`` i.i.d. uniform +-1 patterns (float64)."""
+    _sizes(K, N)
+    return rng_from(seed).choice(np.array([-1.0, 1.0]), size=(K, N))
+
+
+def zero_one(K: int, N: int, seed, p: float = 0.5) -> np.ndarray:
+    """``K x N`` i.i.d. {0, 1} patterns with ``P(1) = p``."""
+    _sizes(K, N)
+    require(0.0 <= p <= 1.0, f"Argument `p` must be in [0, 1]; got {p}.")
+    return (rng_from(seed).random((K, N)) < p).astype(float)
+
+
+def gaussian(K: int, N: int, seed, std: float = 1.0) -> np.ndarray:
+    """``K x N`` i.i.d. N(0, std^2) patterns."""
+    _sizes(K, N)
+    return rng_from(seed).standard_normal((K, N)) * std
+
+
+def sphere(K: int, N: int, seed, radius: float = 1.0) -> np.ndarray:
+    """``K`` patterns uniform on the sphere of the given radius in R^N."""
+    g = gaussian(K, N, seed)
+    return radius * g / np.linalg.norm(g, axis=1, keepdims=True)
+
+
+def correlated_binary(K: int, N: int, c: float, seed, n_latent: int = 1) -> np.ndarray:
+    """+-1 patterns with feature correlation ``c``.
+
+    Each feature ``i`` has a latent column ``z_{mu, l(i)}`` (``n_latent`` latent columns,
+    features assigned round-robin); a pattern copies its latent value with
+    probability ``c`` and draws a fresh fair bit otherwise, so two features
+    sharing a latent column have correlation ``c^2`` across patterns.
+    """
+    _sizes(K, N)
+    require(0.0 <= c <= 1.0, f"Argument `c` must be in [0, 1]; got {c}.")
+    r = rng_from(seed)
+    z = r.choice(np.array([-1.0, 1.0]), size=(K, n_latent))
+    latent = z[:, np.arange(N) % n_latent]
+    fresh = r.choice(np.array([-1.0, 1.0]), size=(K, N))
+    return np.where(r.random((K, N)) < c, latent, fresh)
+
+
+def pairwise_hamming(X: np.ndarray) -> np.ndarray:
+    """Hamming distances between +-1 rows: ``(N - X X^T)/2`` (one GEMM)."""
+    X = np.asarray(X, dtype=float)
+    return (X.shape[1] - X @ X.T) / 2
+
+
+def min_hamming_binary(K: int, N: int, d_min: int, seed, base: np.ndarray | None = None, max_tries: int = 200_000) -> np.ndarray:
+    """``K`` +-1 patterns whose pairwise Hamming distances are all >= ``d_min`` (rejection sampling).
+
+    Candidates are drawn in vectorised blocks (from ``base`` rows' generator if given,
+    e.g. :func:`correlated_binary`) and accepted greedily.
+
+    Raises
+    ------
+    ValueError
+        If fewer than ``K`` patterns are found within ``max_tries`` candidates.
+    """
+    _sizes(K, N)
+    require(0 <= d_min <= N, f"Argument `d_min` must be in [0, N={N}]; got {d_min}.")
+    r = rng_from(seed)
+    kept = np.empty((0, N))
+    tried = 0
+    pool = iter(()) if base is None else iter(np.asarray(base, dtype=float))
+    while len(kept) < K and tried < max_tries:
+        block = np.array([row for _, row in zip(range(256), pool)]) if base is not None else r.choice(np.array([-1.0, 1.0]), size=(256, N))
+        if len(block) == 0:
+            break
+        for cand in block:
+            tried += 1
+            if len(kept) == 0 or ((N - kept @ cand) / 2).min() >= d_min:
+                kept = np.vstack([kept, cand])
+                if len(kept) == K:
+                    break
+    if len(kept) < K:
+        raise ValueError(
+            f"Could only place {len(kept)} of K={K} patterns at Hamming distance >= {d_min} in N={N} after {tried} candidates; "
+            "lower `K` or `d_min`."
+        )
+    return kept

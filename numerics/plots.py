@@ -1,0 +1,100 @@
+"""Figures (matplotlib, Agg): every function returns a Figure with labelled axes; :func:`save` writes PNG and PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .spectra import mp_density, mp_edges  # noqa: E402
+
+__all__ = ["energy_trace", "capacity_curve", "spectrum", "phase_diagram", "image_grid", "save"]
+
+
+def save(fig, path: str | Path, formats: Sequence[str] = ("png", "pdf")) -> list[Path]:
+    """Write ``fig`` as ``path.<fmt>`` for each format; returns the paths."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in formats:
+        p = path.with_suffix("." + fmt)
+        fig.savefig(p, dpi=120, bbox_inches="tight")
+        out.append(p)
+    plt.close(fig)
+    return out
+
+
+def energy_trace(t: np.ndarray, E: np.ndarray, title: str = "energy along the trajectory"):
+    """E(t) for each batch member."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.plot(t, np.atleast_2d(E.T).T)
+    ax.set_xlabel("time t (units of tau)")
+    ax.set_ylabel("energy E")
+    ax.set_title(title)
+    return fig
+
+
+def capacity_curve(x: Sequence[float], measured: Mapping[str, Sequence[float]], theory: Mapping[str, Sequence[float]] | None = None,
+                   xlabel: str = "number of neurons N", ylabel: str = "capacity K", log: bool = True, errors: Mapping[str, Sequence[float]] | None = None):
+    """Measured capacities (markers, optional error bars) with theory curves (lines)."""
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for name, y in measured.items():
+        ax.errorbar(x, y, yerr=None if errors is None else errors.get(name), fmt="o", label=f"{name} (measured)")
+    for name, y in (theory or {}).items():
+        ax.plot(x, y, "-", label=f"{name} (theory)")
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def spectrum(eigs: np.ndarray, lam: float, bins: int = 40):
+    """Eigenvalue histogram of J against the Marchenko-Pastur density."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.hist(eigs, bins=bins, density=True, alpha=0.6, label="eigenvalues of J")
+    lo, hi = mp_edges(lam)
+    x = np.linspace(lo, hi, 400)
+    ax.plot(x, mp_density(x, lam), "k-", label=f"Marchenko-Pastur, lambda={lam:.3g}")
+    ax.set_xlabel("eigenvalue")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def phase_diagram(x: Sequence[float], series: Mapping[str, Sequence[float]], xlabel: str, ylabel: str = "fraction of fixed states", logx: bool = True):
+    """Fractions (e.g. of fixed states) against a size ratio such as N_v/N_h or N_v/N_h^2."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for name, y in series.items():
+        ax.plot(x, y, "o-", label=name)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def image_grid(rows: Mapping[str, np.ndarray], shape: tuple[int, int], max_cols: int = 10):
+    """One row of images per entry (e.g. original / cue / recalled), each row a labelled set."""
+    nr = len(rows)
+    nc = min(max_cols, max(len(v) for v in rows.values()))
+    fig, axes = plt.subplots(nr, nc, figsize=(1.1 * nc, 1.2 * nr), squeeze=False)
+    for r, (name, imgs) in enumerate(rows.items()):
+        for c in range(nc):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(imgs):
+                ax.imshow(np.asarray(imgs[c]).reshape(shape), cmap="gray")
+            if c == 0:
+                ax.set_ylabel(name, fontsize=8)
+    return fig

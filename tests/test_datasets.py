@@ -1,0 +1,149 @@
+"""Datasets: IDX reader (gzip/raw, sha256), verified resumable download from a server on 127.0.0.1, CIFAR-10 reader."""
+
+import gzip
+import hashlib
+import http.server
+import os
+import pickle
+import struct
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from numerics import datasets as ds
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+def _idx(arr: np.ndarray) -> bytes:
+    code = {np.uint8: 0x08}[arr.dtype.type]
+    return bytes([0, 0, code, arr.ndim]) + struct.pack(">" + "I" * arr.ndim, *arr.shape) + arr.tobytes()
+
+
+def test_digits_embedded():
+    X, y = ds.load_digits()
+    assert X.shape == (1797, 64) and y.shape == (1797,) and X.max() == 16
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_idx_roundtrip_and_checksum(tmp_path, compress):
+    arr = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    raw = _idx(arr)
+    p = tmp_path / ("a.idx.gz" if compress else "a.idx")
+    p.write_bytes(gzip.compress(raw) if compress else raw)
+    np.testing.assert_array_equal(ds.read_idx(p, hashlib.sha256(raw).hexdigest()), arr)
+    with pytest.raises(ds.DatasetError, match="expected 0{64}"):
+        ds.read_idx(p, "0" * 64)
+
+
+def test_idx_truncated_and_bad_magic(tmp_path):
+    raw = _idx(np.zeros((4, 4), np.uint8))
+    (tmp_path / "t").write_bytes(raw[:-3])
+    with pytest.raises(ds.DatasetError, match="truncated"):
+        ds.read_idx(tmp_path / "t")
+    (tmp_path / "g").write_bytes(gzip.compress(raw)[:-8])
+    with pytest.raises(ds.DatasetError, match="corrupt or truncated"):
+        ds.read_idx(tmp_path / "g")
+    (tmp_path / "m").write_bytes(b"\x01\x02\x03\x04rest")
+    with pytest.raises(ds.DatasetError, match="magic"):
+        ds.read_idx(tmp_path / "m")
+
+
+def test_mnist_missing_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.delenv("AMWB_DATA", raising=False)
+    with pytest.raises(ds.DatasetError, match="MNIST not found: looked in .*--data-dir"):
+        ds.load_mnist(tmp_path)
+
+
+@pytest.mark.skipif(not SHARED_MNIST.exists(), reason="../shared/data/mnist not present (CI has it)")
+def test_real_mnist_from_shared(monkeypatch):
+    monkeypatch.setenv("AMWB_DATA", str(SHARED_MNIST.parent))
+    X, y = ds.load_mnist(split="test")
+    assert X.shape == (10000, 784) and y.shape == (10000,) and set(np.unique(y)) == set(range(10))
+
+
+class _RangeHandler(http.server.BaseHTTPRequestHandler):
+    payload = b""
+    fail_after = None  # serve only this many bytes on a full request (simulates a dropped connection)
+
+    def log_message(self, *a):  # keep test output quiet
+        pass
+
+    def do_GET(self):  # noqa: N802
+        data = self.payload
+        rng = self.headers.get("Range")
+        if rng:
+            start = int(rng.split("=")[1].split("-")[0])
+            body = data[start:]
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            body = data if self.fail_after is None else data[: self.fail_after]
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def server():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RangeHandler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_download_verified_and_resumed(server, tmp_path):
+    payload = os.urandom(200_000)
+    _RangeHandler.payload = payload
+    _RangeHandler.fail_after = None
+    url = f"http://127.0.0.1:{server.server_address[1]}/file.gz"
+    sha = hashlib.sha256(payload).hexdigest()
+    dest = tmp_path / "file.gz"
+    # a partial earlier download: the downloader must continue it with a Range request
+    (tmp_path / "file.gz.part").write_bytes(payload[:70_000])
+    assert ds.download(url, dest, sha) == dest
+    assert dest.read_bytes() == payload and not (tmp_path / "file.gz.part").exists()
+
+
+def test_download_bad_checksum_leaves_nothing(server, tmp_path):
+    _RangeHandler.payload = b"x" * 1000
+    _RangeHandler.fail_after = None
+    url = f"http://127.0.0.1:{server.server_address[1]}/f"
+    with pytest.raises(ds.DatasetError, match="expected " + "a" * 64):
+        ds.download(url, tmp_path / "f", "a" * 64)
+    assert not any(tmp_path.iterdir())
+
+
+def test_download_refuses_non_http(tmp_path):
+    with pytest.raises(ds.DatasetError, match="http"):
+        ds.download("file:///etc/passwd", tmp_path / "x", "0" * 64)
+
+
+def test_cifar_batch_synthetic(tmp_path):
+    data = np.random.default_rng(0).integers(0, 256, (5, 3072), dtype=np.uint8)
+    batch = {b"data": data, b"labels": [0, 1, 2, 3, 4], b"batch_label": b"synthetic"}
+    d = tmp_path / "cifar-10-batches-py"
+    d.mkdir()
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        (d / name).write_bytes(pickle.dumps(batch, protocol=2))
+    X, y = ds.load_cifar10(tmp_path)
+    assert X.shape == (25, 3072) and y.tolist() == [0, 1, 2, 3, 4] * 5
+    np.testing.assert_array_equal(X[:5], data)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/amwb_cifar_pwned",))
+
+
+def test_cifar_malicious_pickle_rejected(tmp_path):
+    p = tmp_path / "data_batch_1"
+    p.write_bytes(pickle.dumps({b"data": _Evil(), b"labels": []}))
+    with pytest.raises(ds.DatasetError, match="not allowed"):
+        ds.load_cifar10_batch(p)
+    assert not Path("/tmp/amwb_cifar_pwned").exists()

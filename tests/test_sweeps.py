@@ -1,0 +1,98 @@
+"""Sweeps: atomic per-point store, resume after kill -9 without repeating finished points, determinism."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from numerics.sweeps import grid, load_results, point_key, run_sweep
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+import _sweep_fn  # noqa: E402
+
+
+def test_grid_and_keys():
+    pts = grid({"a": [1, 2], "b": [0.5]}, seeds=[0, 1])
+    assert pts == [{"a": 1, "b": 0.5, "seed": 0}, {"a": 1, "b": 0.5, "seed": 1}, {"a": 2, "b": 0.5, "seed": 0}, {"a": 2, "b": 0.5, "seed": 1}]
+    assert len({point_key(p) for p in pts}) == 4
+    with pytest.raises(ValueError, match="params\\['a'\\]"):
+        grid({"a": []}, seeds=[0])
+    with pytest.raises(ValueError, match="seeds"):
+        grid({"a": [1]}, seeds=[])
+
+
+def test_deterministic_whatever_the_workers(tmp_path):
+    pts = grid({"a": [1, 2, 3], "b": [1, 2]}, seeds=[0, 1])
+    r1 = run_sweep(_sweep_fn.work, pts, tmp_path / "one", workers=1, progress=False)
+    r2 = run_sweep(_sweep_fn.work, pts, tmp_path / "two", workers=2, progress=False)
+    assert [r["result"] for r in r1] == [r["result"] for r in r2]
+    assert [r["point"] for r in r1] == pts
+
+
+def test_resume_after_kill_9(tmp_path):
+    out = tmp_path / "sweep"
+    log = tmp_path / "calls.log"
+    pts = grid({"a": list(range(40)), "b": [1]}, seeds=[0])
+    for p in pts:
+        p["log"] = str(log)
+        p["delay"] = 0.25
+    script = textwrap.dedent(
+        f"""
+        import sys, json
+        sys.path.insert(0, {str(HERE)!r})
+        import _sweep_fn
+        from numerics.sweeps import run_sweep
+        pts = json.loads({json.dumps(json.dumps(pts))})
+        run_sweep(_sweep_fn.work, pts, {str(out)!r}, workers=2, progress=False)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    store = out / "points"
+    deadline = time.time() + 60
+    while time.time() < deadline and (not store.exists() or len(list(store.glob("*.json"))) < 3):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # kill -9 the sweep and its worker processes
+    proc.wait()
+    for _ in range(200):  # until every process of the group is gone (workers die asynchronously)
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    finished = {f.stem for f in store.glob("*.json")}
+    assert 3 <= len(finished) < len(pts), "the kill must land mid-sweep"
+    assert not list(store.glob(".tmp-*")) or all(f.stat().st_size >= 0 for f in store.glob(".tmp-*"))
+    for f in store.glob("*.json"):
+        json.loads(f.read_text())  # every finished file is complete JSON
+    log.write_text("")  # calls after the restart only
+    res = run_sweep(_sweep_fn.work, pts, out, workers=2, progress=False)
+    assert len(res) == len(pts)
+    again = [line.split(",") for line in log.read_text().splitlines()]
+    recomputed = {point_key(next(p for p in pts if p["a"] == int(a))) for a, _, _ in again}
+    assert not (recomputed & finished), "a finished point was computed again"
+    assert len(recomputed) == len(pts) - len(finished)
+    ref = [_sweep_fn.work(p["a"], p["b"], p["seed"]) for p in pts]
+    assert [r["result"] for r in res] == ref
+
+
+def test_dask_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    pts = grid({"a": [1, 2, 3]}, seeds=[0, 1])
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None) as cluster:
+        res = run_sweep(_sweep_fn.pid_work, pts, tmp_path / "d", scheduler=cluster.scheduler_address, progress=False)
+    local = run_sweep(_sweep_fn.pid_work, pts, tmp_path / "l", progress=False)
+    assert [r["result"]["value"] for r in res] == [r["result"]["value"] for r in local]
+    assert cluster.scheduler_address.startswith("tcp://127.0.0.1")
+
+
+def test_load_results_order(tmp_path):
+    pts = grid({"a": [3, 1, 2], "b": [1]}, seeds=[5])
+    run_sweep(_sweep_fn.work, pts, tmp_path, progress=False)
+    assert [r["point"]["a"] for r in load_results(tmp_path, pts)] == [3, 1, 2]
