@@ -102,3 +102,45 @@ def ags_critical_load() -> tuple[float, float]:
     with mpmath.workdps(30):
         y_star = mpmath.findroot(lambda t: mpmath.diff(a, t), 1.5)
         return float(a(y_star)), float(mpmath.erf(y_star))
+
+
+# ------------------------------------------------------------------ criteria
+
+
+def all_stable(make_memory: Callable[[np.ndarray], object], make_patterns: Callable[[int, int], np.ndarray], rule: str = "energy_difference") -> Callable[[int, int], bool]:
+    """Criterion ``(K, seed) -> bool``: every stored pattern is an exact fixed point."""
+
+    def crit(K: int, seed: int) -> bool:
+        X = make_patterns(K, seed)
+        return bool(np.all(make_memory(X).is_fixed(X, rule)))
+
+    return crit
+
+
+def fraction_stable(q: float, make_memory, make_patterns, rule: str = "energy_difference") -> Callable[[int, int], bool]:
+    """Criterion: at least a fraction ``q`` of the stored patterns are fixed points."""
+    require(0 < q <= 1, f"Argument `q` must be in (0, 1]; got {q}.")
+
+    def crit(K: int, seed: int) -> bool:
+        X = make_patterns(K, seed)
+        return bool(np.mean(make_memory(X).is_fixed(X, rule)) >= q)
+
+    return crit
+
+
+def recall_from_corrupted(rho: float, make_memory, make_patterns, success: float = 1.0, n_cues: int = 10, rule: str = "energy_difference") -> Callable[[int, int], bool]:
+    """Criterion: the first ``n_cues`` patterns, each with a fraction ``rho`` of bits flipped, are recalled
+    with mean overlap >= ``success`` (1.0: exactly)."""
+    from .retrieval import flip, overlap
+
+    def crit(K: int, seed: int) -> bool:
+        X = make_patterns(K, seed)
+        mem = make_memory(X)
+        cues = flip(X[:n_cues], rho, seed + 7919)
+        out, _ = mem.run(cues, seed + 104729, rule=rule)
+        return bool(overlap(out, X[:n_cues]).mean() >= success - 1e-12)
+
+    return crit
+
+
+__all__ += ["all_stable", "fraction_stable", "recall_from_corrupted"]

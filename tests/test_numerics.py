@@ -333,3 +333,20 @@ def test_plots_write_png_and_pdf(tmp_path):
                 assert ax.get_xlabel() and ax.get_ylabel()
         paths = plots.save(fig, tmp_path / name)
         assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+
+
+def test_capacity_criteria_factories():
+    """Classical Hopfield, N = 100: all-stable <= fraction-stable(0.9) capacity; recall from 10% noise exists at low K."""
+    from numerics.capacity import all_stable, fraction_stable, recall_from_corrupted
+
+    def mem(X):
+        return BinaryMemory(theory.builtin("classical_hopfield"), X)
+
+    def pats(K, seed):
+        return patterns.binary(K, 100, seed=1000 * seed + K)
+
+    seeds = [0, 1, 2]
+    a = capacity.capacity(all_stable(mem, pats), seeds, 1, 60).mean
+    f = capacity.capacity(fraction_stable(0.9, mem, pats), seeds, 1, 60).mean
+    assert 1 <= a <= f
+    assert recall_from_corrupted(0.1, mem, pats, success=0.95, n_cues=3)(3, 0)
