@@ -112,7 +112,7 @@ def all_stable(make_memory: Callable[[np.ndarray], object], make_patterns: Calla
 
     def crit(K: int, seed: int) -> bool:
         X = make_patterns(K, seed)
-        return bool(np.all(make_memory(X).is_fixed(X, rule)))
+        return bool(make_memory(X).all_fixed(X, rule))
 
     return crit
 

@@ -132,9 +132,17 @@ class BinaryMemory:
         s = self._states(sigma)
         return self.c * (self._f(self.overlaps(s)) @ self._W)
 
-    def delta_energy(self, sigma: np.ndarray, chunk: int = 64) -> np.ndarray:
-        """``E(sigma with bit i flipped) - E(sigma)`` for every ``i`` (batch x N), memory O(batch K chunk)."""
+    def delta_energy(self, sigma: np.ndarray, max_elements: int = 1 << 22) -> np.ndarray:
+        """``E(sigma with bit i flipped) - E(sigma)`` for every ``i`` (batch x N).
+
+        Work is split so that no temporary exceeds ``max_elements`` entries (batch x K x neurons).
+        """
         s = self._states(sigma)
+        B = len(s)
+        if B * self.K > max_elements and B > 1:
+            step = max(1, max_elements // self.K)
+            return np.concatenate([self.delta_energy(s[a : a + step], max_elements) for a in range(0, B, step)])
+        chunk = max(1, max_elements // max(1, B * self.K))
         m = self.overlaps(s)
         F0 = self._F(m).sum(-1)
         out = np.empty_like(s)
@@ -155,6 +163,11 @@ class BinaryMemory:
         if rule == "energy_difference":
             return (self.delta_energy(s) >= 0).all(-1)
         raise ValueError(f"Argument `rule` must be one of {RULES}; got {rule!r}.")
+
+    def all_fixed(self, sigma: np.ndarray, rule: str = "energy_difference", batch: int = 32) -> bool:
+        """Whether every state is a fixed point, stopping at the first that is not."""
+        s = self._states(sigma)
+        return all(bool(self.is_fixed(s[a : a + batch], rule).all()) for a in range(0, len(s), batch))
 
     # ----------------------------------------------------------------- steps
     def sync_step(self, sigma: np.ndarray, rule: str = "induced_field") -> np.ndarray:

@@ -122,3 +122,42 @@ def gaussian_pattern_stable() -> sp.Expr:
 def gaussian_all_stable() -> sp.Expr:
     """... and that all ``K`` patterns are: ``(1 - Q(sqrt(N/K)))^(N K)``."""
     return (1 - _Q(sp.sqrt(N / K))) ** (N * K)
+
+
+j = sp.Symbol("j", integer=True, nonnegative=True)
+
+
+def rademacher_moment(m: sp.Expr, k: sp.Expr) -> sp.Expr:
+    """Exact ``E[(r_1 + ... + r_m)^k]`` for i.i.d. +-1 signs: ``2^-m sum_j C(m, j) (2j - m)^k``."""
+    return sp.Sum(sp.binomial(m, j) * (2 * j - m) ** k, (j, 0, m)) / 2**m
+
+
+def rademacher_moment_asymptotic(m: sp.Expr, k: sp.Expr) -> sp.Expr:
+    """Large-m even moment ``(k-1)!! m^(k/2)`` (Gaussian limit), used by KH2016's variance ``(2n-3)!! N^(n-1)``."""
+    return sp.factorial2(k - 1) * m ** (k / 2)
+
+
+__all__ += ["rademacher_moment", "rademacher_moment_asymptotic"]
+
+
+def ramsauer_energy_offset(beta: sp.Expr, n_patterns: sp.Expr, M: sp.Expr) -> sp.Expr:
+    """Constant added to ``1/2 x.x - lse_beta(X^T x)`` in Ramsauer et al. Eq. 2: ``beta^-1 log N + M^2/2``."""
+    return sp.log(n_patterns) / beta + M**2 / 2
+
+
+def ramsauer_theorem3() -> dict[str, sp.Expr]:
+    """Ramsauer et al. Theorem 3: ``a, b, c`` and the bound ``N >= sqrt(p) c^((d-1)/4)`` (symbols beta, K, d, p)."""
+    beta, Kr, d, p = sp.symbols("beta K d p", positive=True)
+    a = 2 / (d - 1) * (1 + sp.log(2 * beta * Kr**2 * p * (d - 1)))
+    b = 2 * Kr**2 * beta / 5
+    c = b / sp.LambertW(sp.exp(a + sp.log(b)))
+    return {"a": a, "b": b, "c": c, "N_bound": sp.sqrt(p) * c ** ((d - 1) / 4), "c_min": (2 / sp.sqrt(p)) ** (4 / (d - 1))}
+
+
+def ramsauer_retrieval_error_bound() -> sp.Expr:
+    """Theorem 5 bound ``2 (N-1) exp(-beta (Delta - 2 max_dist M)) M`` on ``||f(x) - x_i||`` (symbols N, beta, Delta, dmax, M)."""
+    Np, beta, Delta, dmax, M = sp.symbols("N_p beta Delta d_max M", positive=True)
+    return 2 * (Np - 1) * sp.exp(-beta * (Delta - 2 * dmax * M)) * M
+
+
+__all__ += ["ramsauer_energy_offset", "ramsauer_theorem3", "ramsauer_retrieval_error_bound"]

@@ -53,3 +53,12 @@ def moment(k: int) -> sp.Expr:
 def operator_deviation() -> sp.Expr:
     """Limit of ``||J - I||_op``: ``2 sqrt(lambda) + lambda``."""
     return 2 * sp.sqrt(lam) + lam
+
+
+def row_l1_offdiag() -> sp.Expr:
+    """Mean off-diagonal row L1 norm of ``J - I``: ``(N_h - 1) sqrt(2/pi) / sqrt(N_v)`` (E|zeta| = sqrt(2/pi))."""
+    Nh, Nv = sp.symbols("N_h N_v", positive=True)
+    return (Nh - 1) * sp.sqrt(2 / sp.pi) / sp.sqrt(Nv)
+
+
+__all__ += ["row_l1_offdiag"]

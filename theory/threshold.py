@@ -57,3 +57,12 @@ def all_states_gaussian() -> sp.Expr:
 def all_states_scale() -> sp.Expr:
     """Leading-order visible size for all-states stability: ``N_v ~ (2/pi) N_h^2``."""
     return 2 * Nh**2 / sp.pi
+
+
+def perturbation_variance() -> sp.Expr:
+    """``Var(q_mu) = (k - s_mu + 2 s_mu) / N_v`` for ``q = J s - s`` with ``k`` active units (Eq. 9)."""
+    k, s = sp.symbols("k s_mu", nonnegative=True)
+    return (k - s + 2 * s) / Nv
+
+
+__all__ += ["perturbation_variance"]

@@ -1,0 +1,105 @@
+"""The Claim record: one quantitative statement of a paper, how it is checked, and its verdict."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS"]
+
+KINDS = ("symbolic", "numeric", "simulation")
+_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]+[a-z]?$")
+
+#: Every claim defined by an imported paper module, in definition order.
+REGISTRY: list[Claim] = []
+
+
+class Skip(Exception):  # noqa: N818 - a verdict, not an error
+    """Raised by a compute function that cannot run here (e.g. data directory missing), with the reason."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a compute function returns: the measured value, whether it meets the expectation, evidence."""
+
+    measured: Any
+    ok: bool
+    detail: str = ""
+    figure: Any = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One paper claim as a runnable check.
+
+    Attributes
+    ----------
+    id : str
+        E.g. ``"KH21-3a"``.
+    paper : str
+        Short citation.
+    source : str
+        Section, equation, figure or table.
+    statement : str
+        One sentence.
+    kind : {"symbolic", "numeric", "simulation"}
+    expected : any
+        The paper's value (or the identity/range it asserts).
+    tolerance : str
+        The acceptance rule, e.g. ``"|err| <= 1e-12"``.
+    tolerance_reason : str
+        Why the tolerance has that size.
+    compute : callable
+        ``compute(params: dict, seed: int) -> Result``; uses theory/ and numerics/ only.
+    quick, paper_scale : dict
+        Parameters for ``--scale quick`` and ``--scale paper``.
+    seed : int
+    known_discrepancy : str or None
+        Evidence-backed reason why the claim is expected to FAIL here.
+    """
+
+    id: str
+    paper: str
+    source: str
+    statement: str
+    kind: str
+    expected: Any
+    tolerance: str
+    tolerance_reason: str
+    compute: Callable[[dict, int], Result] = field(repr=False)
+    quick: dict = field(default_factory=dict)
+    paper_scale: dict = field(default_factory=dict)
+    seed: int = 0
+    known_discrepancy: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError(f"Claim id {self.id!r} must look like 'KH21-3' or 'KH21-3a'.")
+        if self.kind not in KINDS:
+            raise ValueError(f"Claim {self.id}: kind must be one of {KINDS}; got {self.kind!r}.")
+        for name in ("paper", "source", "statement", "tolerance", "tolerance_reason"):
+            if not str(getattr(self, name)).strip():
+                raise ValueError(f"Claim {self.id}: `{name}` must not be empty.")
+        if not callable(self.compute):
+            raise ValueError(f"Claim {self.id}: `compute` must be callable.")
+
+    def params(self, scale: str) -> dict:
+        """Parameters for ``scale`` ("quick" or "paper"; paper falls back to quick where not given)."""
+        if scale not in ("quick", "paper"):
+            raise ValueError(f"Argument `scale` must be 'quick' or 'paper'; got {scale!r}.")
+        return dict(self.quick) if scale == "quick" else {**self.quick, **self.paper_scale}
+
+
+def claim(**meta: Any) -> Callable[[Callable[[dict, int], Result]], Callable[[dict, int], Result]]:
+    """Decorator: register ``compute`` as the check of a claim described by ``meta`` (the Claim fields)."""
+
+    def wrap(fn: Callable[[dict, int], Result]) -> Callable[[dict, int], Result]:
+        c = Claim(compute=fn, **meta)
+        if any(x.id == c.id for x in REGISTRY):
+            raise ValueError(f"duplicate claim id {c.id}")
+        REGISTRY.append(c)
+        return fn
+
+    return wrap

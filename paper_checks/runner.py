@@ -1,0 +1,165 @@
+"""Run claims, print the table, write results.json, report.md and figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .claim import Claim, Skip
+
+__all__ = ["run_claims", "write_report", "exit_status", "format_table"]
+
+
+def _jsonable(x: Any) -> Any:
+    try:
+        json.dumps(x)
+        return x
+    except TypeError:
+        if hasattr(x, "tolist"):
+            return x.tolist()
+        if isinstance(x, dict):
+            return {str(k): _jsonable(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [_jsonable(v) for v in x]
+        return str(x)
+
+
+def run_one(c: Claim, scale: str, out: Path | None) -> dict:
+    """Run one claim; never raises (ERROR and SKIP are verdicts)."""
+    t = time.perf_counter()
+    rec = {
+        "id": c.id,
+        "paper": c.paper,
+        "source": c.source,
+        "statement": c.statement,
+        "kind": c.kind,
+        "expected": _jsonable(c.expected),
+        "tolerance": c.tolerance,
+        "tolerance_reason": c.tolerance_reason,
+        "params": _jsonable(c.params(scale)),
+        "seed": c.seed,
+        "known_discrepancy": c.known_discrepancy,
+        "measured": None,
+        "detail": "",
+        "figure": None,
+    }
+    try:
+        r = c.compute(c.params(scale), c.seed)
+        rec["measured"] = _jsonable(r.measured)
+        rec["detail"] = r.detail
+        rec["verdict"] = "PASS" if r.ok else "FAIL"
+        if r.figure is not None and out is not None:
+            from numerics.plots import save
+
+            paths = save(r.figure, out / "figures" / c.id, formats=("png",))
+            rec["figure"] = str(paths[0].relative_to(out))
+        elif r.figure is not None:
+            import matplotlib.pyplot as plt
+
+            plt.close(r.figure)
+    except Skip as s:
+        rec["verdict"] = "SKIP"
+        rec["detail"] = f"skipped: {s}"
+    except Exception as exc:  # noqa: BLE001 - reported as ERROR with the traceback
+        rec["verdict"] = "ERROR"
+        rec["detail"] = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=4)
+    rec["seconds"] = round(time.perf_counter() - t, 3)
+    return rec
+
+
+def run_claims(claims: Sequence[Claim], scale: str = "quick", out: str | Path | None = None, jobs: int = 1, progress: bool = True) -> dict:
+    """Run ``claims`` (in parallel processes when ``jobs > 1``) and return the results document."""
+    out = Path(out) if out is not None else None
+    if out is not None:
+        (out / "figures").mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    from tqdm.auto import tqdm
+
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as ex:
+            futs = [ex.submit(_run_by_id, c.id, scale, out) for c in claims]
+            recs = [f.result() for f in tqdm(futs, disable=not progress, desc="claims")]
+    else:
+        recs = [run_one(c, scale, out) for c in tqdm(claims, disable=not progress, desc="claims")]
+    return {"scale": scale, "total_seconds": round(time.perf_counter() - t, 2), "claims": recs}
+
+
+def _run_by_id(cid: str, scale: str, out: Path | None) -> dict:
+    from . import all_claims
+
+    c = next(c for c in all_claims() if c.id == cid)
+    return run_one(c, scale, out)
+
+
+def exit_status(doc: dict) -> int:
+    """1 on any ERROR or any FAIL without a known discrepancy, else 0."""
+    for r in doc["claims"]:
+        if r["verdict"] == "ERROR" or (r["verdict"] == "FAIL" and not r["known_discrepancy"]):
+            return 1
+    return 0
+
+
+def _short(x: Any, n: int = 38) -> str:
+    s = json.dumps(x) if not isinstance(x, str) else x
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def format_table(doc: dict) -> str:
+    """Plain-text table: id, statement, expected, measured, tolerance, verdict."""
+    rows = [("id", "statement", "expected", "measured", "tolerance", "verdict", "s")]
+    for r in doc["claims"]:
+        v = r["verdict"] + ("*" if r["verdict"] == "FAIL" and r["known_discrepancy"] else "")
+        rows.append((r["id"], _short(r["statement"], 44), _short(r["expected"], 22), _short(r["measured"], 26), _short(r["tolerance"], 24), v, f"{r['seconds']:.1f}"))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    counts = {k: sum(r["verdict"] == k for r in doc["claims"]) for k in ("PASS", "FAIL", "SKIP", "ERROR")}
+    known = sum(r["verdict"] == "FAIL" and bool(r["known_discrepancy"]) for r in doc["claims"])
+    lines.append("")
+    lines.append(
+        f"{counts['PASS']} passed, {counts['FAIL']} failed ({known} with a known discrepancy, marked *), "
+        f"{counts['SKIP']} skipped, {counts['ERROR']} errors; scale {doc['scale']}, {doc['total_seconds']:.1f} s"
+    )
+    return "\n".join(lines)
+
+
+def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None) -> Path:
+    """Write ``results.json`` and ``report.md`` (with figures) into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    jp = Path(json_path) if json_path else out / "results.json"
+    tmp = jp.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=2))
+    os.replace(tmp, jp)
+    md = [f"# Paper checks ({doc['scale']} scale)", "", f"Total time: {doc['total_seconds']:.1f} s on this machine.", ""]
+    md.append("| id | paper | statement | expected | measured | tolerance | verdict | s |")
+    md.append("|---|---|---|---|---|---|---|---|")
+    for r in doc["claims"]:
+        md.append(
+            f"| [{r['id']}](#{r['id'].lower()}) | {r['paper']} | {r['statement']} | {_short(r['expected'], 60)} | "
+            f"{_short(r['measured'], 60)} | {r['tolerance']} | **{r['verdict']}** | {r['seconds']:.1f} |"
+        )
+    md.append("")
+    for r in doc["claims"]:
+        md += [f"## {r['id']}", "", f"*{r['paper']}, {r['source']}* ({r['kind']})", "", r["statement"], ""]
+        md.append(f"- expected: `{json.dumps(r['expected'])}`")
+        md.append(f"- measured: `{json.dumps(r['measured'])}`")
+        md.append(f"- tolerance: {r['tolerance']} ({r['tolerance_reason']})")
+        md.append(f"- verdict: **{r['verdict']}** in {r['seconds']:.2f} s, seed {r['seed']}, parameters `{json.dumps(r['params'])}`")
+        if r["known_discrepancy"]:
+            md.append(f"- known discrepancy: {r['known_discrepancy']}")
+        if r["detail"]:
+            md += ["", "```", r["detail"].strip(), "```"]
+        if r["figure"]:
+            md += ["", f"![{r['id']}]({r['figure']})"]
+        md.append("")
+    p = out / "report.md"
+    p.write_text("\n".join(md))
+    return p

@@ -1,0 +1,235 @@
+"""Shafiei Kafraj, Krotov & Latham (ICLR 2026), "A Biologically Plausible Dense Associative Memory with Exponential Capacity".
+
+Equations and numbers come from secondary notes of the PDF (tag [S] in the claims catalogue); the
+checks re-derive them with theory/ and measure them with numerics/.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+import numerics as nm
+import theory
+from numerics import census, spectra
+from numerics.plots import phase_diagram
+from theory import threshold as tt
+
+from .claim import Result, claim
+
+PAPER = "Shafiei Kafraj et al. 2026"
+
+
+@claim(
+    id="BPD-1", paper=PAPER, source="Eq. 1a-1b", kind="symbolic",
+    statement="The published dynamics scale the two directions differently (N_h^-1/2 and sqrt(N_h)/N_v); rescaling v by sqrt(N_v/N_h) makes them an energy model with symmetric factor N_v^-1/2.",
+    expected={"lambda_v": "sqrt(N_v)/sqrt(N_h)", "coupling": "1/sqrt(N_v)"}, tolerance="exact symbolic", tolerance_reason="derived by theory.rescaling",
+)
+def bpd_1(p, seed):
+    m = theory.builtin("threshold")
+    Nv, Nh = theory.size_symbol("N_v"), theory.size_symbol("N_h")
+    lam = m.rescaling["v"]
+    ok = sp.simplify(lam - sp.sqrt(Nv / Nh)) == 0 and m.lyapunov.established is True
+    coup = [n for n in m.notes if "symmetric coupling" in n]
+    return Result({"lambda_v": str(lam), "notes": list(m.notes), "lyapunov": m.lyapunov.established}, bool(ok and coup and "1/sqrt(N_v)" in coup[0]))
+
+
+@claim(
+    id="BPD-2", paper=PAPER, source="Eq. 4-6", kind="symbolic",
+    statement="Integrating out the visible layer gives the hidden fixed-point map h = J s with J = xi xi^T / N_v.",
+    expected="tau_h dh/dt = xi xi^T s / N_v - h", tolerance="exact symbolic", tolerance_reason="derived by theory.integrate_out",
+)
+def bpd_2(p, seed):
+    red = theory.builtin("threshold").integrate_out("v")
+    h = red.model.layer("h")
+    xi = red.model.weights[0]
+    want = theory.MatVec(xi, theory.MatTVec(xi, h.g)) / theory.size_symbol("N_v") - h.state
+    return Result(str(red.model.dynamics["h"]), sp.simplify(red.model.dynamics["h"] - want) == 0)
+
+
+@claim(
+    id="BPD-3", paper=PAPER, source="Eq. 7a", kind="numeric",
+    statement="J = I + zeta/sqrt(N_v) with Var(zeta) = 1 off the diagonal and 2 on it (mean diagonal 1).",
+    expected={"Nv_var_off": 1.0, "Nv_var_diag": 2.0, "diag_mean": 1.0}, tolerance="off-diagonal within 5%; diagonal within 3 standard errors",
+    tolerance_reason="the off-diagonal variance pools ~N_h^2 entries (SE ~0.5%); the diagonal has only N_h entries (SE ~ 2 sqrt(2/N_h))",
+    quick={"N_h": 400, "N_v": 4000},
+)
+def bpd_3(p, seed):
+    xi = np.random.default_rng(seed).standard_normal((p["N_h"], p["N_v"]))
+    st = spectra.entry_statistics(spectra.coupling(xi), p["N_v"])
+    se_diag = 2 * np.sqrt(2 / (p["N_h"] - 1))
+    ok = abs(st["Nv_var_off"] - 1) <= 0.05 and abs(st["Nv_var_diag"] - 2) <= 3 * se_diag and abs(st["diag_mean"] - 1) <= 3 * np.sqrt(2 / p["N_v"] / p["N_h"]) * 3
+    return Result(st, ok, f"SE of N_v var(diag) ~ {se_diag:.3f}")
+
+
+@claim(
+    id="BPD-5", paper=PAPER, source="Eq. 9-10", kind="simulation",
+    statement="For a given binary state, P(no bit flips) >= 1 - N_h sqrt((N_h+1)/N_v) exp(-N_v/(8(N_h+1))) / sqrt(pi/2) (a per-state union bound).",
+    expected="MC probability >= bound", tolerance="MC estimate >= bound - 3 SE for the all-ones and a random state", tolerance_reason="binomial Monte Carlo error",
+    quick={"configs": [[10, 200], [20, 2000], [50, 5000], [50, 784]], "draws": 60}, paper_scale={"draws": 200},
+)
+def bpd_5(p, seed):
+    rng = np.random.default_rng(seed)
+    out, ok = {}, True
+    for nh, nv in p["configs"]:
+        s_rand = (rng.random(nh) < 0.5).astype(float)
+        hits = {"ones": 0, "random": 0}
+        for _ in range(p["draws"]):
+            xi = rng.standard_normal((nh, nv))
+            J = xi @ xi.T / nv
+            hits["ones"] += bool(census.is_fixed(J, np.ones((1, nh)), 0.5)[0])
+            hits["random"] += bool(census.is_fixed(J, s_rand[None], 0.5)[0])
+        bound = float(sp.N(tt.per_state_bound().subs({tt.Nh: nh, tt.Nv: nv})))
+        rec = {"bound": bound}
+        for k, v in hits.items():
+            q = v / p["draws"]
+            se = np.sqrt(max(q * (1 - q), 1 / p["draws"]) / p["draws"])
+            rec[k] = q
+            ok = ok and q >= bound - 3 * se
+        out[f"({nh},{nv})"] = rec
+    return Result(out, ok, "the bound is vacuous (negative) at the MNIST sizes (50, 784)")
+
+
+def _p_all(nh, nv, draws, rng):
+    ok = 0
+    for _ in range(draws):
+        xi = rng.standard_normal((nh, nv))
+        ok += census.all_states_fixed(xi @ xi.T / nv, 0.5)["all"]
+    return ok / draws
+
+
+@claim(
+    id="BPD-6a", paper=PAPER, source="'all binary hidden states can become stable' (abstract); criterion of the claims catalogue BPD-6", kind="simulation",
+    statement="All 2^N_h states are simultaneously fixed only once N_v ~ N_h^2: the exact O(N_h^2) criterion's 50% point in N_v/N_h^2 lies between 2/pi and 4.",
+    expected="transition N_v/N_h^2 ~ 1.2-2 (leading order 2/pi)", tolerance="transition ratio in [2/pi, 4]", tolerance_reason="fluctuation margin above the leading-order 2/pi",
+    quick={"N_h": [10, 20], "ratios": [0.25, 0.5, 1, 2, 4, 8], "draws": 40}, paper_scale={"N_h": [10, 20, 50], "draws": 100},
+)
+def bpd_6a(p, seed):
+    rng = np.random.default_rng(seed)
+    series, trans = {}, {}
+    for nh in p["N_h"]:
+        ys = [_p_all(nh, int(r * nh * nh), p["draws"], rng) for r in p["ratios"]]
+        series[f"N_h={nh}"] = ys
+        t = None
+        for (r0, y0), (r1, y1) in zip(zip(p["ratios"], ys), zip(p["ratios"][1:], ys[1:])):
+            if y0 < 0.5 <= y1:
+                t = float(np.exp(np.log(r0) + (0.5 - y0) / (y1 - y0) * (np.log(r1) - np.log(r0))))
+                break
+        trans[nh] = t
+    fig = phase_diagram(p["ratios"], series, "N_v / N_h^2", "P(all 2^N_h states fixed)")
+    ok = all(t is not None and 2 / np.pi <= t <= 4 for t in trans.values())
+    return Result({"transition_ratio": trans, "P_all": series}, ok, figure=fig)
+
+
+@claim(
+    id="BPD-6b", paper=PAPER, source="Fig. 1 protocol (N_v = 100 N_h)", kind="simulation",
+    statement="At N_v = 100 N_h = N_h^2 (N_h = 100) essentially every typical state is a fixed point while not all 2^N_h states are: the two notions of capacity differ.",
+    expected={"typical_fraction": ">= 0.95", "P_all": "<= 0.2"}, tolerance="as stated", tolerance_reason="BPD-6 of the catalogue: (100, 10000) gives P_all ~ 0, typical ~ 1",
+    quick={"N_h": 100, "draws": 10, "samples": 2000},
+)
+def bpd_6b(p, seed):
+    rng = np.random.default_rng(seed)
+    nh, nv = p["N_h"], 100 * p["N_h"]
+    fr, allc = [], 0
+    for _ in range(p["draws"]):
+        xi = rng.standard_normal((nh, nv))
+        J = xi @ xi.T / nv
+        fr.append(census.fraction_fixed(J, 0.5, p["samples"], rng)["fraction"])
+        allc += census.all_states_fixed(J, 0.5)["all"]
+    typ, pall = float(np.mean(fr)), allc / p["draws"]
+    return Result({"typical_fraction": typ, "P_all": pall}, typ >= 0.95 and pall <= 0.2)
+
+
+@claim(
+    id="BPD-7", paper=PAPER, source="Fig. 1a", kind="simulation",
+    statement="The threshold theta = 1/2 maximises the fraction of random states that are fixed points.",
+    expected=0.5, tolerance="argmax (centre of the maximal plateau) within 0.5 +- 0.05", tolerance_reason="the catalogue's band; theta grid step 0.05",
+    quick={"configs": [[20, 200], [50, 1000]], "thetas": [round(0.2 + 0.05 * i, 2) for i in range(13)], "draws": 20, "samples": 500},
+)
+def bpd_7(p, seed):
+    rng = np.random.default_rng(seed)
+    out, ok, series = {}, True, {}
+    for nh, nv in p["configs"]:
+        Js = [(lambda x: x @ x.T / nv)(rng.standard_normal((nh, nv))) for _ in range(p["draws"])]
+        S = (rng.random((p["samples"], nh)) < 0.5).astype(float)
+        fr = [float(np.mean([census.is_fixed(J, S, th).mean() for J in Js])) for th in p["thetas"]]
+        best = max(fr)
+        plateau = [t for t, f in zip(p["thetas"], fr) if f >= best - 1e-12]
+        centre = float(np.mean(plateau))
+        out[f"({nh},{nv})"] = {"argmax": centre, "max_fraction": best}
+        series[f"N_h={nh}, N_v={nv}"] = fr
+        ok = ok and abs(centre - 0.5) <= 0.05
+    fig = phase_diagram(p["thetas"], series, "threshold theta", "fraction of random states fixed", logx=False)
+    return Result(out, ok, figure=fig)
+
+
+@claim(
+    id="BPD-8", paper=PAPER, source="App. A.2", kind="numeric",
+    statement="The Jacobian at a fixed point with h != theta is block triangular with eigenvalues -1/tau_v and -1/tau_h, so every such fixed point is linearly stable.",
+    expected={"eigenvalues": ["-1/tau_v", "-1/tau_h"]}, tolerance="finite-difference eigenvalues within 1e-6 of -1/tau", tolerance_reason="central differences, step 1e-6, exact away from the threshold",
+    quick={"N_h": 8, "N_v": 200, "tau_v": 1.0, "tau_h": 0.25},
+)
+def bpd_8(p, seed):
+    rng = np.random.default_rng(seed)
+    k = nm.compile(theory.builtin("threshold"))
+    nh, nv = p["N_h"], p["N_v"]
+    xi = rng.standard_normal((nh, nv))
+    s = (rng.random(nh) < 0.5).astype(float)
+    tm = nm.ThresholdMemory(xi, 0.5)
+    s, _ = tm.run(s[None])
+    h = tm._k.update(h=tm.hidden_from_code(s), xi=xi, theta=0.5)["h"][0]  # h = J s at the fixed code
+    args = {"xi": xi, "theta": 0.5, "tau_v": p["tau_v"], "tau_h": p["tau_h"]}
+    v = k.update(v=np.zeros(nv), h=h, **{a: b for a, b in args.items() if a not in ("tau_v", "tau_h")})["v"]
+    x0 = np.concatenate([v, h])
+    eps = 1e-6
+
+    def f(x):
+        vel = k.velocity(v=x[:nv], h=x[nv:], **args)
+        return np.concatenate([vel["v"], vel["h"]])
+
+    Jac = np.stack([(f(x0 + eps * e) - f(x0 - eps * e)) / (2 * eps) for e in np.eye(nv + nh)], axis=1)
+    ev = np.sort(np.linalg.eigvals(Jac).real)
+    want = np.sort(np.concatenate([np.full(nv, -1 / p["tau_v"]), np.full(nh, -1 / p["tau_h"])]))
+    upper = float(np.abs(Jac[:nv, nv:]).max())  # v-block driven by h only through Theta' = 0
+    err = float(np.abs(ev - want).max())
+    return Result({"max_eig_error": err, "A_vh_max": upper, "resting_at_fixed_point": float(np.abs(f(x0)).max())}, err <= 1e-6 and upper <= 1e-6)
+
+
+@claim(
+    id="BPD-9", paper=PAPER, source="Eq. 12a, 15", kind="simulation",
+    statement="Under visible noise sigma_v the per-unit hidden flip probability is Q((1/2) / sqrt(N_h sigma_v^2/N_v + (N_h+1)/N_v)).",
+    expected="formula value", tolerance="relative 25% (+3 SE) where the rate > 1e-3", tolerance_reason="the catalogue's 20% band, plus MC error at these trial counts",
+    quick={"N_h": 20, "N_v": 2000, "sigmas": [5.0, 8.0, 12.0], "trials": 3000},
+)
+def bpd_9(p, seed):
+    rng = np.random.default_rng(seed)
+    xi = rng.standard_normal((p["N_h"], p["N_v"]))
+    out, ok = {}, True
+    for sg in p["sigmas"]:
+        r = census.basin_flip_rate(xi, 0.5, sg, p["trials"], rng)
+        out[str(sg)] = r
+        if r["rate"] > 1e-3:
+            ok = ok and abs(r["rate"] - r["predicted"]) <= 0.25 * r["predicted"] + 3 * r["se"]
+    return Result(out, ok)
+
+
+@claim(
+    id="BPD-4", paper=PAPER, source="Eq. 9", kind="simulation",
+    statement="At a fixed code s with k active units, q = J s - s has Var(q_mu) = (k - s_mu + 2 s_mu)/N_v (<= (N_h+1)/N_v).",
+    expected="formula", tolerance="relative 10%", tolerance_reason="Monte Carlo over weight draws (SE ~ sqrt(2/draws) ~ 4%)",
+    quick={"N_h": 20, "N_v": 1000, "draws": 2000},
+)
+def bpd_4(p, seed):
+    rng = np.random.default_rng(seed)
+    nh, nv = p["N_h"], p["N_v"]
+    s = (rng.random(nh) < 0.5).astype(float)
+    k = int(s.sum())
+    qs = []
+    for _ in range(p["draws"]):
+        xi = rng.standard_normal((nh, nv))
+        qs.append(xi @ (xi.T @ s) / nv - s)
+    var = np.var(np.array(qs), axis=0, ddof=1)
+    f = sp.lambdify(sp.symbols("k s_mu", nonnegative=True), tt.perturbation_variance().subs(tt.Nv, nv), "numpy")
+    pred = f(k, s)
+    rel = float(np.max(np.abs(var - pred) / pred))
+    return Result({"max_rel_error": rel, "k": k, "on_units": float(var[s > 0].mean() * nv), "off_units": float(var[s == 0].mean() * nv)}, rel <= 0.1)
