@@ -42,6 +42,9 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
     def MatTVec(W, a):  # noqa: N802
         return a @ W
 
+    def RowSumSq(W):  # noqa: N802
+        return xp.sum(W * W, axis=-1)[None, :]
+
     def Ones(n):  # noqa: N802
         return xp.ones((1, int(n)), dtype=n.dtype) if hasattr(n, "dtype") else xp.ones((1, int(n)))
 
@@ -99,6 +102,7 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         "MatVec": MatVec,
         "MatTVec": MatTVec,
         "Ones": Ones,
+        "RowSumSq": RowSumSq,
         "LogSumExp": LogSumExp,
         "Softmax": Softmax,
         "SoftmaxMatVec": SoftmaxMatVec,

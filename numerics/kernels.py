@@ -27,7 +27,7 @@ from sympy.printing.numpy import NumPyPrinter
 from theory.calculus import grad
 from theory.marginalize import Reduction
 from theory.model import EnergyModel
-from theory.vector import LogSumExp, MatTVec, MatVec, Ones, Softmax, Vector, VSum, Weight
+from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, Vector, VSum, Weight
 
 from .backends import Backend, get_backend
 
@@ -63,7 +63,7 @@ class _KernelPrinter(NumPyPrinter):
         return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"
 
 
-_INERT = {c: sp.Function(c.__name__) for c in (MatVec, MatTVec, VSum, LogSumExp, Softmax, Ones)}
+_INERT = {c: sp.Function(c.__name__) for c in (MatVec, MatTVec, VSum, LogSumExp, Softmax, Ones, RowSumSq)}
 
 
 _FUSED_SOFTMAX = sp.Function("SoftmaxMatVec")

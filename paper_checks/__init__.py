@@ -24,6 +24,7 @@ MODULES = (
     "marchenko_pastur",
     "tutorial_2025",
     "spherical_codes_2024",
+    "epanechnikov_2025",
 )
 
 

@@ -205,3 +205,23 @@ def kh21_8(p, seed):
     a, _ = ags_critical_load()
     val = a * 64 * 64
     return Result({"alpha_c": a, "alpha_c * 4096": val, "0.14 * 4096": 0.14 * 4096}, abs(val - 573) <= 0.02 * 573)
+
+
+@claim(
+    id="KH21-9", paper=PAPER, source="Eq. 9", kind="simulation",
+    statement="The number of memories is limited by both layers, N_mem ~ min(N_f^(n-1), N_h): with few hidden units every one of the N_h memories is stable, with many the stable count falls far below N_h.",
+    expected={"small N_h": "all stable", "large N_h": "< N_h / 2 stable"}, tolerance="as stated (mean over seeds)",
+    tolerance_reason="order-of-magnitude statement; N_f^(n-1) = 400 with the (2(2n-3)!! ln N)^-1 prefactor gives ~22 at N_f = 20",
+    quick={"N_f": 20, "N_h": [5, 10, 40, 160, 320], "seeds": [0, 1, 2]},
+)
+def kh21_9(p, seed):
+    from numerics import patterns
+    from numerics.discrete import BinaryMemory
+
+    m = theory.builtin("model_a")
+    out = {}
+    for nh in p["N_h"]:
+        counts = [int(BinaryMemory(m, X).is_fixed(X).sum()) for X in (patterns.binary(nh, p["N_f"], seed=1000 * s + nh) for s in p["seeds"])]
+        out[str(nh)] = float(np.mean(counts))
+    ok = out[str(p["N_h"][0])] == p["N_h"][0] and out[str(p["N_h"][1])] == p["N_h"][1] and out[str(p["N_h"][-1])] < p["N_h"][-1] / 2
+    return Result({"stable_memories": out}, ok)

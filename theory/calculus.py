@@ -38,6 +38,7 @@ from .vector import (
     MatTVec,
     MatVec,
     Ones,
+    RowSumSq,
     ShapeError,
     Softmax,
     Vector,
@@ -134,7 +135,7 @@ def vjp(e: sp.Expr, x: Vector, c: sp.Expr) -> sp.Expr:
         raise ShapeError(f"vjp needs a vector expression; got the scalar {e}.")
     if isinstance(e, Vector):
         return _as_vector(c, e.size) if e == x else sp.S.Zero
-    if isinstance(e, Ones):
+    if isinstance(e, (Ones, RowSumSq)):
         return sp.S.Zero
     if isinstance(e, MatVec):
         W, a = e.args
@@ -312,7 +313,7 @@ def hessian(S: sp.Expr, x: Vector) -> StructuredHessian:
     return StructuredHessian(x, sp.simplify(diag), tuple(basis), C)
 
 
-VECTOR_LEAVES = (Vector, VSum, LogSumExp, MatVec, MatTVec, Softmax, Ones)
+VECTOR_LEAVES = (Vector, VSum, LogSumExp, MatVec, MatTVec, Softmax, Ones, RowSumSq)
 
 
 def vsimplify(e: sp.Expr) -> sp.Expr:
@@ -321,7 +322,7 @@ def vsimplify(e: sp.Expr) -> sp.Expr:
     Vectors are replaced by real dummies, so identities such as
     ``v*sign(v) - |v| = 0`` (valid for real ``v``) are applied.
     """
-    if isinstance(e, (Vector, Ones, Weight)) or not e.args:
+    if isinstance(e, (Vector, Ones, Weight, RowSumSq)) or not e.args:
         return e
     if isinstance(e, (VSum, MatVec, MatTVec, LogSumExp, Softmax)):
         return e.func(*[vsimplify(a) for a in e.args])

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from .vector import LogSumExp, MatTVec, MatVec, Ones, Softmax, Vector, VSum, Weight
+from .vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, Vector, VSum, Weight
 
 __all__ = ["expand", "components", "weight_matrix"]
 
@@ -74,6 +74,9 @@ def expand(e: sp.Expr, sizes: Mapping[sp.Symbol, int]) -> sp.Expr | list[sp.Expr
             M = rec(t.args[0])
             a = _vec(rec(t.args[1]), M.shape[0])
             return list(M.T * sp.Matrix(a))
+        if isinstance(t, RowSumSq):
+            M = rec(t.args[0])
+            return [sum(M[i, j] ** 2 for j in range(M.cols)) for i in range(M.rows)]
         if isinstance(t, VSum):
             n = _n(t.args[1], sizes)
             return sp.Add(*_vec(rec(t.args[0]), n))

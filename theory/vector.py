@@ -45,6 +45,7 @@ __all__ = [
     "VSum",
     "LogSumExp",
     "Softmax",
+    "RowSumSq",
     "relu",
     "softplus",
     "sigmoid",
@@ -388,6 +389,30 @@ class Softmax(sp.Function):
         return f"softmax({printer._print(self.args[0])}, {printer._print(self.args[1])})"
 
 
+class RowSumSq(sp.Function):
+    """``sum_j W_ij^2`` for each row ``i`` of a weight: a constant vector of size rows (squared memory norms)."""
+
+    nargs = 1
+    is_real = True
+    is_nonnegative = True
+
+    @classmethod
+    def eval(cls, W):
+        _weight(W)
+
+    @property
+    def size(self) -> sp.Expr:
+        return self.args[0].shape[0]
+
+    _latex = _latex_with_exp
+
+    def _latex_body(self, printer):
+        return r"\lVert " + printer._print(self.args[0]) + r"_{\mu} \rVert^{2}"
+
+    def _sympystr(self, printer):
+        return f"rowsumsq({printer._print(self.args[0])})"
+
+
 # ---------------------------------------------------------------- elementwise
 
 
@@ -498,8 +523,8 @@ class logcosh(sp.Function):
 ELEMENTWISE_FUNCTIONS = (relu, sigmoid, softplus, logcosh)
 
 #: Nodes that are not elementwise: derivative rules treat them as leaves.
-VECTOR_NODES = (Vector, Ones, Weight, MatVec, MatTVec, VSum, LogSumExp, Softmax)
-_VECTOR_VALUED = (Vector, Ones, MatVec, MatTVec, Softmax)
+VECTOR_NODES = (Vector, Ones, Weight, MatVec, MatTVec, VSum, LogSumExp, Softmax, RowSumSq)
+_VECTOR_VALUED = (Vector, Ones, MatVec, MatTVec, Softmax, RowSumSq)
 _SCALAR_VALUED = (VSum, LogSumExp)
 
 
@@ -512,7 +537,7 @@ def vsize(e: sp.Expr) -> sp.Expr | None:
         If vectors of different sizes meet elementwise, or a weight's shape
         does not match the vector it multiplies.
     """
-    if isinstance(e, (Vector, Ones)):
+    if isinstance(e, (Vector, Ones, RowSumSq)):
         return e.size
     if isinstance(e, MatVec):
         W, a = e.args

@@ -1,0 +1,65 @@
+r"""Ready-made energies that are not two-body dense synapses, and gradient systems built on them.
+
+* :func:`lse_distance_energy`: :math:`E = -\beta^{-1}\log\sum_\mu e^{-\frac\beta2\lVert x-\xi_\mu\rVert^2}`;
+* :func:`epanechnikov_energy` (log-sum-ReLU):
+  :math:`E = -\beta^{-1}\log\big(\epsilon + \sum_\mu \mathrm{ReLU}(1 - \tfrac\beta2\lVert x-\xi_\mu\rVert^2)\big)`;
+* :func:`gradient_system`: a one-layer model (quadratic Lagrangian, so ``g = x``) whose synapse
+  energy is :math:`E(g) - \tfrac12\lVert g\rVert^2`; its energy is ``E(x)`` and its dynamics
+  :math:`\tau\dot x = -\nabla E(x)`, so every tool of the workbench applies to plain energy descent.
+
+References
+----------
+.. [1] Hoover, Shi, Balasubramanian, Krotov, Ram, "Dense Associative Memory with Epanechnikov Energy",
+   NeurIPS 2025, Eq. 3 and App. E.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sympy as sp
+
+from . import lagrangians as lg
+from .layers import Layer
+from .model import EnergyModel
+from .synapses import Synapse
+from .vector import LogSumExp, MatVec, RowSumSq, Vector, VSum, Weight, relu
+
+__all__ = ["squared_distances", "lse_distance_energy", "epanechnikov_energy", "gradient_system"]
+
+
+def squared_distances(x: Vector, W: Weight) -> sp.Expr:
+    """``||x - W_mu||^2`` for every memory (a vector over rows of ``W``)."""
+    return VSum(x**2, x.size) - 2 * MatVec(W, x) + RowSumSq(W)
+
+
+def lse_distance_energy(x: Vector, W: Weight, beta: sp.Expr) -> sp.Expr:
+    """``-beta^-1 log sum_mu exp(-(beta/2) ||x - W_mu||^2)``."""
+    return -LogSumExp(-squared_distances(x, W) / 2, beta)
+
+
+def epanechnikov_energy(x: Vector, W: Weight, beta: sp.Expr, eps: sp.Expr) -> sp.Expr:
+    """``-beta^-1 log(eps + sum_mu ReLU(1 - (beta/2) ||x - W_mu||^2))`` (log-sum-ReLU)."""
+    K = W.shape[0]
+    return -sp.log(eps + VSum(relu(1 - beta / 2 * squared_distances(x, W)), K)) / beta
+
+
+def gradient_system(energy: Callable[[Vector], sp.Expr], size: str | int = "D", name: str = "gradient_system", defaults: dict | None = None) -> EnergyModel:
+    """A one-layer model whose energy is ``energy(x)`` and whose dynamics are ``tau dx/dt = -grad E(x)``."""
+    layer = Layer("x", size, lg.quadratic(), activation="g")
+    E = energy(layer.g) - VSum(layer.g**2, layer.size) / 2
+    return EnergyModel((layer,), (Synapse(E, name),), name, defaults or {})
+
+
+def epanechnikov_gradient_formula(x: Vector, W: Weight, beta: sp.Expr, eps: sp.Expr) -> sp.Expr:
+    """App. E, Eq. 7-8: ``sum_{mu in B(x)} (x - W_mu) / (eps + sum_{nu in B(x)} (1 - (beta/2) ||x - W_nu||^2))``,
+    with ``B(x)`` written as the indicator ``Theta(1 - (beta/2) ||x - W_mu||^2)``."""
+    from .vector import MatTVec, step
+
+    K = W.shape[0]
+    a = 1 - beta / 2 * squared_distances(x, W)
+    ind = step(a)
+    return (VSum(ind, K) * x - MatTVec(W, ind)) / (eps + VSum(ind * a, K))
+
+
+__all__ += ["epanechnikov_gradient_formula"]
