@@ -27,11 +27,11 @@ from sympy.printing.numpy import NumPyPrinter
 from theory.calculus import grad
 from theory.marginalize import Reduction
 from theory.model import EnergyModel
-from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, Vector, VSum, Weight
+from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, Vector, VSum, Weight, parameters, vsize
 
 from .backends import Backend, get_backend
 
-__all__ = ["compile", "Kernel", "ArgSpec", "KernelInputError"]
+__all__ = ["compile", "Kernel", "ExpressionKernel", "ArgSpec", "KernelInputError"]
 
 
 class KernelInputError(ValueError):
@@ -416,8 +416,9 @@ def compile(  # noqa: A001 - the handoff is called compile, as the style guide a
 
     Parameters
     ----------
-    model : EnergyModel or Reduction
-        The model; a :class:`~theory.marginalize.Reduction` compiles its effective model.
+    model : EnergyModel, Reduction or sympy.Expr (or a list of them)
+        The model; a :class:`~theory.marginalize.Reduction` compiles its effective model; a bare
+        expression of vectors, weights and parameters gives an :class:`ExpressionKernel`.
     backend : {"numpy", "jax", "torch"}
         Array library of the generated code.
     cse : bool
@@ -436,6 +437,8 @@ def compile(  # noqa: A001 - the handoff is called compile, as the style guide a
     """
     if isinstance(model, Reduction):
         model = model.model
+    if isinstance(model, (sp.Expr, list, tuple)) and not isinstance(model, EnergyModel):
+        return _compile_expression(model, get_backend(backend), cse)
     if not isinstance(model, EnergyModel):
         raise TypeError(f"Argument `model` must be an EnergyModel or Reduction; got {type(model).__name__}.")
     be = get_backend(backend)
@@ -488,3 +491,68 @@ def compile(  # noqa: A001 - the handoff is called compile, as the style guide a
         functions[name] = f
         sources[name] = inspect.getsource(f)
     return Kernel(model, be, tuple(args), functions, sources, exprs)
+
+
+@dataclass(frozen=True, eq=False)
+class ExpressionKernel:
+    """A compiled bare expression (or list of expressions) of vectors, weights and parameters.
+
+    Call with keyword arrays; vectors are batched on the first axes, scalars come back with shape
+    ``batch`` and vectors with ``batch x N``.
+    """
+
+    exprs: tuple
+    args: tuple
+    sizes: tuple
+    _function: Any = field(repr=False)
+    source: str = field(repr=False)
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.args)
+
+    def __call__(self, **kw) -> Any:
+        unknown = set(kw) - set(self.arg_names)
+        if unknown:
+            raise TypeError(f"Unknown argument(s) {sorted(unknown)}; the expression takes {list(self.arg_names)}.")
+        sizes: dict[str, int] = {}
+        vals, batch = [], []
+        for a in self.args:
+            if a.name not in kw:
+                if a.kind == "parameter" and a.default is not None:
+                    vals.append(np.asarray(a.default))
+                    continue
+                raise TypeError(f"Missing argument `{a.name}` ({a.describe()}).")
+            if a.kind == "parameter":
+                vals.append(np.asarray(float(kw[a.name])))
+                continue
+            arr = _check_array(a, np.asarray(kw[a.name]), sizes, batch)
+            vals.append(arr[None] if (a.kind == "state" and arr.ndim == 1) else arr)
+        for sname in self.sizes:
+            vals.append(np.asarray(sizes[sname]))
+        out = self._function(*vals)
+        outs = out if isinstance(out, list) else [out]
+        batched = any(len(b) for b in batch)
+        res = []
+        for e, o in zip(self.exprs, outs, strict=True):
+            o = np.asarray(o)
+            if vsize(e) is None and o.ndim:
+                o = o[..., 0]
+            res.append(o if batched else (o[0] if o.ndim else o))
+        return res if isinstance(out, list) else res[0]
+
+
+def _compile_expression(expr, be: Backend, cse: bool) -> ExpressionKernel:
+    exprs = tuple(expr) if isinstance(expr, (list, tuple)) else (expr,)
+    vecs = sorted({v for e in exprs for v in e.atoms(Vector)}, key=lambda v: v.name)
+    weights = sorted({W for e in exprs for W in e.atoms(Weight)}, key=lambda W: W.name)
+    params = sorted(set().union(*[parameters(e) for e in exprs]), key=lambda p: p.name)
+    sizes = sorted({s for v in vecs for s in v.size.free_symbols} | {s for W in weights for d in W.shape for s in d.free_symbols}, key=lambda s: s.name)
+    args = [ArgSpec(v.name, "state", (v.size,)) for v in vecs] + [ArgSpec(W.name, "weight", W.shape, symmetric=W.symmetric) for W in weights]
+    args += [ArgSpec(p.name, "parameter", ()) for p in params]
+    arg_syms = [sp.Symbol(a.name) for a in args[: len(vecs) + len(weights)]] + list(params) + list(sizes)
+    single = frozenset(k for k, c in _count_matvecs(exprs).items() if c == 1)
+    pe = [_printable(_numeric_constants(e), single) for e in exprs]
+    printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
+    f = sp.lambdify(arg_syms, pe if len(pe) > 1 else pe[0], modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
+    return ExpressionKernel(exprs, tuple(args), tuple(s.name for s in sizes), f, inspect.getsource(f))

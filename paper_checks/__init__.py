@@ -25,6 +25,7 @@ MODULES = (
     "tutorial_2025",
     "spherical_codes_2024",
     "epanechnikov_2025",
+    "drdam_2024",
 )
 
 

@@ -148,3 +148,32 @@ def ram_9(p, seed):
     Hn = np.array(H) / np.log(len(X))
     ok = bool(np.all(np.diff(H) <= 1e-9)) and Hn[0] >= 0.9 and Hn[-1] <= 0.1
     return Result({"entropy_over_logN": dict(zip(map(str, p["betas"]), Hn.round(4).tolist()))}, ok)
+
+
+@claim(
+    id="RAM-6", paper=PAPER, source="Thm. 4, Eq. 6-7", kind="simulation",
+    statement="Near a well-separated pattern one update contracts towards its fixed point: ||f(x) - x_i*|| <= 2 beta N M^2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) ||x - x_i*||.",
+    expected=0, tolerance="0 violations (1e-12 slack)", tolerance_reason="a rigorous bound",
+    quick={"d": 64, "N": 200, "betas": [1.0, 4.0, 16.0], "noise": 0.05},
+)
+def ram_6(p, seed):
+    rng = np.random.default_rng(seed)
+    k = _kernel()
+    X = patterns.sphere(p["N"], p["d"], rng, radius=np.sqrt(p["d"]))
+    M = float(np.linalg.norm(X, axis=1).max())
+    G = X @ X.T
+    Delta = np.diag(G) - np.where(np.eye(p["N"], dtype=bool), -np.inf, G).max(1)
+    bound = sp.lambdify(sp.symbols("N_p beta Delta d_max M r", positive=True), th.ramsauer_one_step_bound(), "numpy")
+    violations, checked = 0, 0
+    for beta in p["betas"]:
+        xs = X.copy()
+        for _ in range(200):
+            xs = k.update(v=xs, xi=X, beta=beta)["v"]
+        q = X + p["noise"] * rng.standard_normal(X.shape)
+        fq = k.update(v=q, xi=X, beta=beta)["v"]
+        lhs = np.linalg.norm(fq - xs, axis=1)
+        dmax = np.maximum(np.linalg.norm(q - X, axis=1), np.linalg.norm(xs - X, axis=1))
+        b = bound(p["N"], beta, Delta, dmax, M, np.linalg.norm(q - xs, axis=1))
+        violations += int((lhs > b + 1e-12).sum())
+        checked += len(lhs)
+    return Result({"violations": violations, "checked": checked}, violations == 0)

@@ -5,6 +5,7 @@ import sympy as sp
 
 from theory import concrete
 from theory.calculus import grad, hessian, hvp
+from theory.energies import epanechnikov_energy, lse_distance_energy
 from theory.vector import (
     LogSumExp,
     MatTVec,
@@ -40,6 +41,8 @@ SCALARS = {
     "softmax_inner": VSum(Softmax(MatVec(W, x), beta) * y, K),
     "transpose": VSum(x * MatTVec(W, sp.sin(y)), N),
     "layernorm_like": sp.sqrt(VSum((x - VSum(x, N) / N) ** 2, N) / N + 1),
+    "epanechnikov": epanechnikov_energy(x, W, beta, sp.Rational(1, 10)),
+    "lse_distance": lse_distance_energy(x, W, beta),
 }
 
 

@@ -284,3 +284,21 @@ def test_fused_softmax_equals_unfused(rng):
         fused = ns["SoftmaxMatVec"](W, a, np.asarray(beta))
         plain = ns["Softmax"](a @ W.T, np.asarray(beta))
         np.testing.assert_allclose(fused, plain, rtol=1e-14)
+
+
+def test_expression_kernel_against_numpy(rng):
+    """compile() of a bare expression: random-feature kernel estimates against direct NumPy."""
+    from theory import random_features as rf
+    from theory.vector import Vector, Weight, size_symbol
+
+    D, Y = size_symbol("D"), size_symbol("Y")
+    x, y, W = Vector("x", D), Vector("y", D), Weight("W", Y, D)
+    k = nm.compile([rf.rbf(x, y), rf.trig_estimate(x, y, W), rf.positive_estimate(x, y, W)])
+    xx, yy, Wn = rng.random((3, 4)), rng.random((3, 4)), rng.standard_normal((50, 4))
+    exact, trig, pos = k(x=xx, y=yy, W=Wn)
+    np.testing.assert_allclose(exact, np.exp(-((xx - yy) ** 2).sum(-1) / 2), rtol=1e-14)
+    np.testing.assert_allclose(trig, (np.cos(xx @ Wn.T) * np.cos(yy @ Wn.T) + np.sin(xx @ Wn.T) * np.sin(yy @ Wn.T)).mean(-1), rtol=1e-13)
+    s = (xx + yy) @ Wn.T
+    np.testing.assert_allclose(pos, np.exp(-(xx**2).sum(-1) - (yy**2).sum(-1)) * (np.exp(s) + np.exp(-s)).sum(-1) / 100, rtol=1e-13)
+    with pytest.raises(TypeError, match="Missing argument `W`"):
+        k(x=xx, y=yy)

@@ -161,3 +161,13 @@ def ramsauer_retrieval_error_bound() -> sp.Expr:
 
 
 __all__ += ["ramsauer_energy_offset", "ramsauer_theorem3", "ramsauer_retrieval_error_bound"]
+
+
+def ramsauer_one_step_bound() -> sp.Expr:
+    """Theorem 4: ``||f(x) - x_i*|| <= 2 beta N M^2 (N-1) exp(-beta (Delta - 2 max_dist M)) ||x - x_i*||``
+    (the contraction factor bounding ``||J^m||_2``; symbols N_p, beta, Delta, d_max, M, r)."""
+    Np, beta, Delta, dmax, M, r = sp.symbols("N_p beta Delta d_max M r", positive=True)
+    return 2 * beta * Np * M**2 * (Np - 1) * sp.exp(-beta * (Delta - 2 * dmax * M)) * r
+
+
+__all__ += ["ramsauer_one_step_bound"]

@@ -1,0 +1,76 @@
+"""Hoover, Chau, Strobelt, Ram, Krotov (NeurIPS 2024), "Dense Associative Memory Through the Lens of Random Features" (DrDAM)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+import numerics as nm
+from numerics.capacity import fit_power_law
+from numerics.plots import capacity_curve
+from theory import random_features as rf
+from theory.vector import Vector, Weight, size_symbol
+
+from .claim import Result, claim
+
+PAPER = "Hoover et al. 2024 (DrDAM)"
+D, Y, K = size_symbol("D"), size_symbol("Y"), size_symbol("K")
+X_, Y_ = Vector("x", D), Vector("y", D)
+W = Weight("W", Y, D)
+
+
+@claim(
+    id="DR-2", paper=PAPER, source="Sec. 3, random features", kind="simulation",
+    statement="Trigonometric and positive random features are unbiased estimates of the RBF kernel, with error decaying as Y^(-1/2).",
+    expected={"bias_in_SE": "< 3", "slope": -0.5}, tolerance="|mean - k| < 3 SE over seeds; log-log error slope -0.5 +- 0.1",
+    tolerance_reason="Monte Carlo over independent feature draws; the catalogue's slope band",
+    quick={"D": 5, "Y_bias": 1000, "seeds": 200, "Ys": [100, 1000, 10000, 100000], "reps": 20},
+)
+def dr_2(p, seed):
+    k = nm.compile([rf.rbf(X_, Y_), rf.trig_estimate(X_, Y_, W), rf.positive_estimate(X_, Y_, W)])
+    rng = np.random.default_rng(seed)
+    x, y = rng.random(p["D"]) * 0.45, rng.random(p["D"]) * 0.45
+    exact = float(k(x=x, y=y, W=np.zeros((1, p["D"])))[0])
+    est = np.array([[float(v) for v in k(x=x, y=y, W=rng.standard_normal((p["Y_bias"], p["D"])))[1:]] for _ in range(p["seeds"])])
+    bias_se = np.abs(est.mean(0) - exact) / (est.std(0, ddof=1) / np.sqrt(p["seeds"]))
+    errs = {"trig": [], "positive": []}
+    for Yn in p["Ys"]:
+        e = np.array([[float(v) for v in k(x=x, y=y, W=rng.standard_normal((Yn, p["D"])))[1:]] for _ in range(p["reps"])])
+        rms = np.sqrt(((e - exact) ** 2).mean(0))
+        errs["trig"].append(float(rms[0]))
+        errs["positive"].append(float(rms[1]))
+    slopes = {n: fit_power_law(p["Ys"], v)["slope"] for n, v in errs.items()}
+    fig = capacity_curve(p["Ys"], {n: v for n, v in errs.items()}, {"Y^-1/2": [errs["trig"][0] * (Yn / p["Ys"][0]) ** -0.5 for Yn in p["Ys"]]},
+                         xlabel="number of random features Y", ylabel="RMS error of the kernel estimate")
+    ok = bool((bias_se < 3).all()) and all(abs(s + 0.5) <= 0.1 for s in slopes.values())
+    return Result({"exact": exact, "bias_in_SE": dict(zip(["trig", "positive"], bias_se.round(3).tolist())), "slopes": slopes}, ok, figure=fig)
+
+
+@claim(
+    id="DR-3", paper=PAPER, source="Eq. 9-10 (distributed energy)", kind="simulation",
+    statement="The distributed energy -beta^-1 log <T, phi(sqrt(beta) x)> with T = sum_mu phi(sqrt(beta) xi_mu) (Y numbers, whatever K) approximates the MrDAM energy with error decaying as Y^(-1/2).",
+    expected={"slope": -0.5}, tolerance="log-log error slope -0.5 +- 0.15", tolerance_reason="Monte Carlo over feature draws; the log adds a mild nonlinearity",
+    quick={"D": 8, "K": 50, "beta": 1.0, "Ys": [1000, 4000, 16000, 64000], "reps": 8, "queries": 20},
+)
+def dr_3(p, seed):
+    rng = np.random.default_rng(seed)
+    beta = sp.Symbol("beta", positive=True)
+    Xi = Weight("xi", K, D)
+    T_plus, T_minus = Vector("T_plus", Y), Vector("T_minus", Y)
+    exact_k = nm.compile(rf.lse_energy_exact(X_, Xi, beta))
+    approx_k = nm.compile(rf.lse_energy_random_features(X_, T_plus, T_minus, W, beta))
+    feats = nm.compile(list(rf.positive_features(X_, W, sp.sqrt(beta))))
+    mem = rng.random((p["K"], p["D"])) / np.sqrt(p["D"])
+    q = mem[: p["queries"]] + 0.05 * rng.standard_normal((p["queries"], p["D"])) / np.sqrt(p["D"])
+    E = exact_k(x=q, xi=mem, beta=p["beta"])
+    errs = []
+    for Yn in p["Ys"]:
+        e = []
+        for _ in range(p["reps"]):
+            Wn = rng.standard_normal((Yn, p["D"]))
+            fp, fm = feats(x=mem, W=Wn, beta=p["beta"])
+            Ehat = approx_k(x=q, T_plus=fp.sum(0), T_minus=fm.sum(0), W=Wn, beta=p["beta"])  # T: Y numbers, a sum over memories
+            e.append(np.sqrt(np.mean((Ehat - E) ** 2)))
+        errs.append(float(np.mean(e)))
+    slope = fit_power_law(p["Ys"], errs)["slope"]
+    return Result({"rms_error": dict(zip(map(str, p["Ys"]), errs)), "slope": slope}, abs(slope + 0.5) <= 0.15)
