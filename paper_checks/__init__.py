@@ -26,6 +26,7 @@ MODULES = (
     "spherical_codes_2024",
     "epanechnikov_2025",
     "drdam_2024",
+    "feature_correlations_2025",
 )
 
 

@@ -63,3 +63,35 @@ def epanechnikov_gradient_formula(x: Vector, W: Weight, beta: sp.Expr, eps: sp.E
 
 
 __all__ += ["epanechnikov_gradient_formula"]
+
+
+def et_attention_energy(tokens: list[Vector], WK: list[Weight], WQ: list[Weight], beta: sp.Expr) -> sp.Expr:
+    r"""Energy Transformer attention energy over a fixed set of token activations ``g_B``.
+
+    .. math::
+
+       E^{ATT} = -\frac1\beta\sum_h\sum_C \log\sum_{B\ne C}\exp\big(\beta\,(W^K_h g_B)\cdot(W^Q_h g_C)\big)
+
+    Feature sizes stay symbolic; the token count is the length of ``tokens``.
+
+    References
+    ----------
+    .. [1] Hoover et al., "Energy Transformer", NeurIPS 2023, Eq. 3.
+    """
+    E = sp.S.Zero
+    for Kh, Qh in zip(WK, WQ, strict=True):
+        Y = Kh.shape[0]
+        keys = [MatVec(Kh, g) for g in tokens]
+        queries = [MatVec(Qh, g) for g in tokens]
+        for c, q in enumerate(queries):
+            E += -sp.log(sp.Add(*[sp.exp(beta * VSum(keys[b] * q, Y)) for b in range(len(tokens)) if b != c])) / beta
+    return E
+
+
+def et_hopfield_energy(tokens: list[Vector], Xi: Weight) -> sp.Expr:
+    r"""Energy Transformer Hopfield-network energy :math:`-\sum_B\sum_\mu \tfrac12\mathrm{ReLU}(\xi_\mu\cdot g_B)^2`."""
+    K = Xi.shape[0]
+    return sp.Add(*[-VSum(relu(MatVec(Xi, g)) ** 2, K) / 2 for g in tokens])
+
+
+__all__ += ["et_attention_energy", "et_hopfield_energy"]
