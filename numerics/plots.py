@@ -13,6 +13,19 @@ import numpy as np  # noqa: E402
 
 from .spectra import mp_density, mp_edges  # noqa: E402
 
+
+def _tidy_log(ax, which: str = "both") -> None:
+    """Plain tick labels on log axes (no overlapping minor labels)."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    axes = [ax.xaxis, ax.yaxis] if which == "both" else [ax.xaxis] if which == "x" else [ax.yaxis]
+    for a in axes:
+        a.set_minor_formatter(NullFormatter())
+        fmt = ScalarFormatter()
+        fmt.set_scientific(False)
+        a.set_major_formatter(fmt)
+
+
 __all__ = ["energy_trace", "capacity_curve", "spectrum", "phase_diagram", "image_grid", "save"]
 
 
@@ -50,6 +63,8 @@ def capacity_curve(x: Sequence[float], measured: Mapping[str, Sequence[float]], 
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
+        _tidy_log(ax)
+        ax.set_xticks(list(x), [f"{v:g}" for v in x])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
@@ -76,6 +91,8 @@ def phase_diagram(x: Sequence[float], series: Mapping[str, Sequence[float]], xla
         ax.plot(x, y, "o-", label=name)
     if logx:
         ax.set_xscale("log")
+        _tidy_log(ax, "x")
+        ax.set_xticks(list(x), [f"{v:g}" for v in x])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(-0.02, 1.02)

@@ -74,3 +74,51 @@ def dr_3(p, seed):
         errs.append(float(np.mean(e)))
     slope = fit_power_law(p["Ys"], errs)["slope"]
     return Result({"rms_error": dict(zip(map(str, p["Ys"]), errs)), "slope": slope}, abs(slope + 0.5) <= 0.15)
+
+
+@claim(
+    id="DR-5", paper=PAPER, source="Thm. 2, Corollary 1", kind="simulation",
+    statement="With step eta = C2/(L(1 + 2 K beta e^(beta/2))), L descent steps on the random-feature energy stay within "
+    "C1 C2 e^(beta(E(x) - 1/2)) sqrt(D/Y) / (beta (1 - C2)) of the steps on the exact energy (C1 fitted from assumption A2).",
+    expected={"violations": 0}, tolerance="0 violations", tolerance_reason="a rigorous bound given the fitted C1 (the catalogue expects it loose by orders of magnitude)",
+    quick={"D": 10, "K": 20, "Y": 20000, "betas": [1.0, 5.0, 25.0], "L": 10, "C2": 0.5, "queries": 10},
+)
+def dr_5(p, seed):
+    rng = np.random.default_rng(seed)
+    beta = sp.Symbol("beta", positive=True)
+    Xi = Weight("xi", K, D)
+    T_plus, T_minus = Vector("T_plus", Y), Vector("T_minus", Y)
+    E_exact = rf.lse_energy_exact(X_, Xi, beta)
+    E_rf = rf.lse_energy_random_features(X_, T_plus, T_minus, W, beta)
+    import theory
+
+    kE = nm.compile(E_exact)
+    kg = nm.compile(theory.grad(E_exact, X_))
+    kgr = nm.compile(theory.grad(E_rf, X_))
+    feats = nm.compile(list(rf.positive_features(X_, W, sp.sqrt(beta))))
+    kk = nm.compile([rf.rbf(X_, Y_), rf.positive_estimate(X_, Y_, W)])
+    bound = sp.lambdify(sp.symbols("C_1 C_2 beta E D Y", positive=True), rf.drdam_divergence_bound(), "numpy")
+    eta_f = sp.lambdify(sp.symbols("C_2 L K beta", positive=True), rf.drdam_step_size(), "numpy")
+    Dn, Kn = p["D"], p["K"]
+    mem = rng.random((Kn, Dn)) / np.sqrt(Dn)  # assumption A1: inputs in [0, 1/sqrt(D)]^D
+    q = rng.random((p["queries"], Dn)) / np.sqrt(Dn)
+    out, violations = {}, 0
+    for b in p["betas"]:
+        Wn = rng.standard_normal((p["Y"], Dn))
+        # C1: max over query-memory pairs of |k - k_hat| sqrt(Y/D), kernels at the scaled inputs sqrt(beta) x
+        xs = np.repeat(q, Kn, axis=0) * np.sqrt(b)
+        ys = np.tile(mem, (p["queries"], 1)) * np.sqrt(b)
+        exact, est = kk(x=xs, y=ys, W=Wn)
+        C1 = float(np.abs(exact - est).max() * np.sqrt(p["Y"] / Dn))
+        fp, fm = feats(x=mem, W=Wn, beta=b)
+        Tp, Tm = fp.sum(0), fm.sum(0)
+        eta = float(eta_f(p["C2"], p["L"], Kn, b))
+        x, xh = q.copy(), q.copy()
+        for _ in range(p["L"]):
+            x = x - eta * kg(x=x, xi=mem, beta=b)
+            xh = xh - eta * kgr(x=xh, T_plus=Tp, T_minus=Tm, W=Wn, beta=b)
+        div = np.linalg.norm(x - xh, axis=1)
+        bnd = bound(C1, p["C2"], b, kE(x=q, xi=mem, beta=b), Dn, p["Y"])
+        violations += int((div > bnd).sum())
+        out[str(b)] = {"C1": C1, "max_divergence": float(div.max()), "min_bound": float(bnd.min()), "looseness": float((bnd / np.maximum(div, 1e-300)).min())}
+    return Result({"violations": violations, "per_beta": out}, violations == 0)

@@ -62,3 +62,18 @@ def positive_features(u: Vector, W: Weight, scale: sp.Expr) -> tuple[sp.Expr, sp
 
 
 __all__ += ["positive_features"]
+
+
+def drdam_divergence_bound() -> sp.Expr:
+    """DrDAM Corollary 1: ``C1 C2 exp(beta (E(x) - 1/2)) sqrt(D/Y) / (beta (1 - C2))`` (symbols C1, C2, beta, E, D, Y)."""
+    C1, C2, beta, E, Dd, Yy = sp.symbols("C_1 C_2 beta E D Y", positive=True)
+    return C1 * C2 * sp.exp(beta * (E - sp.Rational(1, 2))) * sp.sqrt(Dd / Yy) / (beta * (1 - C2))
+
+
+def drdam_step_size() -> sp.Expr:
+    """Corollary 1 step ``eta = C2 / (L (1 + 2 K beta exp(beta/2)))`` (symbols C2, L, K, beta)."""
+    C2, L, Kk, beta = sp.symbols("C_2 L K beta", positive=True)
+    return C2 / (L * (1 + 2 * Kk * beta * sp.exp(beta / 2)))
+
+
+__all__ += ["drdam_divergence_bound", "drdam_step_size"]
