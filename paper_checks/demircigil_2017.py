@@ -41,6 +41,7 @@ def dem_1(p, seed):
     pred = capacity.theory_value(th.demircigil_alpha_max(0), rho=0)
     fig = phase_diagram(p["alphas"], {f"N={N}": frac}, "alpha = ln(M)/N", "fraction of trials with all patterns fixed", logx=False)
     fig.axes[0].axvline(pred, color="k", ls="--", label="ln2/2")
+    fig.axes[0].legend(fontsize=8)
     return Result({"transition_alpha": trans, "fractions": dict(zip(map(str, p["alphas"]), frac)), "ln2/2": pred}, trans is not None and 0.2 <= trans <= 0.45, figure=fig)
 
 

@@ -141,10 +141,14 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
     md = [f"# Paper checks ({doc['scale']} scale)", "", f"Total time: {doc['total_seconds']:.1f} s on this machine.", ""]
     md.append("| id | paper | statement | expected | measured | tolerance | verdict | s |")
     md.append("|---|---|---|---|---|---|---|---|")
+    def cell(x: Any) -> str:
+        return str(x).replace("|", "\\|").replace("\n", " ")
+
     for r in doc["claims"]:
+        verdict = r["verdict"] + (" (known discrepancy)" if r["verdict"] == "FAIL" and r["known_discrepancy"] else "")
         md.append(
-            f"| [{r['id']}](#{r['id'].lower()}) | {r['paper']} | {r['statement']} | {_short(r['expected'], 60)} | "
-            f"{_short(r['measured'], 60)} | {r['tolerance']} | **{r['verdict']}** | {r['seconds']:.1f} |"
+            f"| [{r['id']}](#{r['id'].lower()}) | {cell(r['paper'])} | {cell(r['statement'])} | {cell(_short(r['expected'], 60))} | "
+            f"{cell(_short(r['measured'], 60))} | {cell(r['tolerance'])} | **{verdict}** | {r['seconds']:.1f} |"
         )
     md.append("")
     for r in doc["claims"]:
