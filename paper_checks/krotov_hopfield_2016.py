@@ -6,6 +6,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+import numerics as nm
 import theory
 from numerics import capacity, patterns
 from numerics.discrete import BinaryMemory
@@ -138,8 +139,11 @@ def kh16_1(p, seed):
     S = patterns.binary(p["states"], N, seed=seed + 1)
     hop = BinaryMemory(theory.builtin("classical_hopfield"), X)
     ed = np.sign(hop.delta_energy(S) * S)  # preferred sign of each bit: keep s_i if flipping raises E, else -s_i
-    J0 = X.T @ X - K * np.eye(N)
-    zero_diag = np.sign(S @ J0)
+    from theory.modern_hopfield import hebbian_field_zero_diagonal
+    from theory.vector import Vector, Weight, size_symbol
+
+    h0 = nm.compile(hebbian_field_zero_diagonal(Vector("sigma", size_symbol("N")), Weight("xi", size_symbol("K"), size_symbol("N"))))
+    zero_diag = np.sign(h0(sigma=S, xi=X))
     mask = zero_diag != 0
     match = bool(np.array_equal(ed[mask], zero_diag[mask]))
     ind = np.sign(hop.field(S))
