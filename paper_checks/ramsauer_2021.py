@@ -24,6 +24,26 @@ def _offset(beta, n, M):
     return float(sp.N(th.ramsauer_energy_offset(sp.Float(beta, 20), n, sp.Float(M, 20))))
 
 
+def _separated_setup(p, rng):
+    """Sphere patterns, their radius M and separations Delta_i, and a sampler of (beta -> fixed points, noisy queries, updates)."""
+    k = _kernel()
+    X = patterns.sphere(p["N"], p["d"], rng, radius=np.sqrt(p["d"]))
+    M = float(np.linalg.norm(X, axis=1).max())
+    G = X @ X.T
+    Delta = np.diag(G) - np.where(np.eye(p["N"], dtype=bool), -np.inf, G).max(1)
+
+    def at(beta):
+        xs = X.copy()
+        for _ in range(200):  # fixed points x_i* reached from each pattern
+            xs = k.update(v=xs, xi=X, beta=beta)["v"]
+        q = X + p["noise"] * rng.standard_normal(X.shape)
+        fq = k.update(v=q, xi=X, beta=beta)["v"]
+        dmax = np.maximum(np.linalg.norm(q - X, axis=1), np.linalg.norm(xs - X, axis=1))
+        return xs, q, fq, dmax
+
+    return X, M, Delta, at
+
+
 @claim(
     id="RAM-1", paper=PAPER, source="Eq. 2, Lemma A1", kind="numeric",
     statement="The energy E = -lse(beta, X^T x) + x^T x/2 + beta^-1 log N + M^2/2 satisfies 0 <= E <= 2 M^2 on the patterns' convex hull and along update trajectories.",
@@ -101,21 +121,12 @@ def ram_5(p, seed):
 )
 def ram_7(p, seed):
     rng = np.random.default_rng(seed)
-    k = _kernel()
-    X = patterns.sphere(p["N"], p["d"], rng, radius=np.sqrt(p["d"]))
-    M = float(np.linalg.norm(X, axis=1).max())
-    G = X @ X.T
-    Delta = np.diag(G) - np.where(np.eye(p["N"], dtype=bool), -np.inf, G).max(1)
+    X, M, Delta, at = _separated_setup(p, rng)
     bound = sp.lambdify(sp.symbols("N_p beta Delta d_max M", positive=True), th.ramsauer_retrieval_error_bound(), "numpy")
     violations, checked, tightest = 0, 0, 0.0
     for beta in p["betas"]:
-        xs = X.copy()
-        for _ in range(200):  # fixed points x_i* reached from each pattern
-            xs = k.update(v=xs, xi=X, beta=beta)["v"]
-        q = X + p["noise"] * rng.standard_normal(X.shape)
-        fq = k.update(v=q, xi=X, beta=beta)["v"]
+        xs, q, fq, dmax = at(beta)
         err = np.linalg.norm(fq - X, axis=1)
-        dmax = np.maximum(np.linalg.norm(q - X, axis=1), np.linalg.norm(xs - X, axis=1))
         b = bound(p["N"], beta, Delta, dmax, M)
         violations += int((err > b + 1e-12).sum())
         checked += len(err)
@@ -158,21 +169,12 @@ def ram_9(p, seed):
 )
 def ram_6(p, seed):
     rng = np.random.default_rng(seed)
-    k = _kernel()
-    X = patterns.sphere(p["N"], p["d"], rng, radius=np.sqrt(p["d"]))
-    M = float(np.linalg.norm(X, axis=1).max())
-    G = X @ X.T
-    Delta = np.diag(G) - np.where(np.eye(p["N"], dtype=bool), -np.inf, G).max(1)
+    X, M, Delta, at = _separated_setup(p, rng)
     bound = sp.lambdify(sp.symbols("N_p beta Delta d_max M r", positive=True), th.ramsauer_one_step_bound(), "numpy")
     violations, checked = 0, 0
     for beta in p["betas"]:
-        xs = X.copy()
-        for _ in range(200):
-            xs = k.update(v=xs, xi=X, beta=beta)["v"]
-        q = X + p["noise"] * rng.standard_normal(X.shape)
-        fq = k.update(v=q, xi=X, beta=beta)["v"]
+        xs, q, fq, dmax = at(beta)
         lhs = np.linalg.norm(fq - xs, axis=1)
-        dmax = np.maximum(np.linalg.norm(q - X, axis=1), np.linalg.norm(xs - X, axis=1))
         b = bound(p["N"], beta, Delta, dmax, M, np.linalg.norm(q - xs, axis=1))
         violations += int((lhs > b + 1e-12).sum())
         checked += len(lhs)
