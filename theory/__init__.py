@@ -29,6 +29,7 @@ from .vector import (
     size_symbol,
     vsize,
 )
+from .weight_gradients import WeightGradient, weight_grad
 
 __all__ = [
     "lagrangians",
@@ -78,4 +79,6 @@ __all__ = [
     "norm",
     "size_symbol",
     "vsize",
+    "weight_grad",
+    "WeightGradient",
 ]
