@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .spectra import mp_density, mp_edges  # noqa: E402
+from .spectra import mp_density, mp_edges
 
 
 def _tidy_log(ax, which: str = "both") -> None:
