@@ -32,7 +32,8 @@ def test_stored_notebook_matches_source(src):
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
-def test_notebook_executes(src, tmp_path):
+def test_notebook_executes(src, tmp_path, monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel inherits the environment: keep the inline backend
     nb = build.build(src)
     t = time.perf_counter()
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
