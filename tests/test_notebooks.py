@@ -18,7 +18,7 @@ SOURCES = build.sources()
 
 
 def test_there_are_notebooks():
-    assert len(SOURCES) >= 9
+    assert len(SOURCES) >= 10
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
