@@ -6,6 +6,8 @@
 # $\dot E = -\sum_l \tau_l \dot x_l^\top \mathrm{Hess}(L_l)\,\dot x_l$, which is $\le 0$ when every Hessian is PSD.
 
 # %%
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
@@ -15,6 +17,8 @@ import numerics as nm
 import theory
 from numerics.integrate import simulate
 
+SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": larger layers
+NV, NH = (10, 30) if SCALE == "quick" else (100, 1000)
 model = theory.builtin("model_b")
 
 # %% [markdown]
@@ -40,8 +44,8 @@ print(model.lyapunov.reason)
 # %%
 rng = np.random.default_rng(0)
 k = nm.compile(model)
-xi = rng.standard_normal((30, 10)) / np.sqrt(10)
-tr = simulate(k, {"v": rng.standard_normal((3, 10)), "h": rng.standard_normal((3, 30))}, {"xi": xi, "I": np.zeros(10)}, 20.0, method="adaptive")
+xi = rng.standard_normal((NH, NV)) / np.sqrt(NV)
+tr = simulate(k, {"v": rng.standard_normal((3, NV)), "h": rng.standard_normal((3, NH))}, {"xi": xi, "I": np.zeros(NV)}, 20.0, method="adaptive")
 fig, ax = plt.subplots(figsize=(5, 3.2))
 ax.plot(tr.t, tr.energy)
 ax.set_xlabel("time t")

@@ -5,12 +5,17 @@
 # coupling: $E_{\mathrm{eff}} = E_{\mathrm{rest}} - L_h(\xi g)$. One generic function does this for every model.
 
 # %%
+import os
+
 import numpy as np
 import sympy as sp
 from IPython.display import Math, display
 
 import numerics as nm
 import theory
+
+SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": 3000 memories
+K_MEM = 30 if SCALE == "quick" else 3000
 
 # %% [markdown]
 # ## Three models, one rule
@@ -39,7 +44,7 @@ for name, layer in (("model_b", "h"), ("model_c", "v")):
 import matplotlib.pyplot as plt
 
 rng0 = np.random.default_rng(1)
-xi0, v0 = rng0.standard_normal((30, 8)), rng0.standard_normal(8)
+xi0, v0 = rng0.standard_normal((K_MEM, 8)), rng0.standard_normal(8)
 kc0 = nm.compile(theory.builtin("model_c").integrate_out("h"))
 kb0 = nm.compile(theory.builtin("model_b").integrate_out("h"))
 cs = np.linspace(0.2, 3, 30)

@@ -6,6 +6,8 @@
 # $dt = \tau$ of the effective dynamics that the workbench derives.
 
 # %%
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
@@ -16,6 +18,8 @@ import theory
 from numerics import patterns
 from theory import capacity as th
 
+SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": 2000 patterns in d = 128
+NPAT, DIM = (100, 32) if SCALE == "quick" else (2000, 128)
 red = theory.builtin("ramsauer").integrate_out("h")
 k = nm.compile(red)
 display(Math(r"E = " + sp.latex(red.energy)))
@@ -28,8 +32,8 @@ print(k.source("update"))
 
 # %%
 rng = np.random.default_rng(0)
-X = patterns.sphere(100, 32, rng, radius=np.sqrt(32))
-q = X[:20] + 0.5 * rng.standard_normal((20, 32))
+X = patterns.sphere(NPAT, DIM, rng, radius=np.sqrt(DIM))
+q = X[:20] + 0.5 * rng.standard_normal((20, DIM))
 betas = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
 err = [float(np.linalg.norm(k.update(v=q, xi=X, beta=b)["v"] - X[:20], axis=1).mean()) for b in betas]
 fig, ax = plt.subplots(figsize=(5, 3.2))

@@ -5,6 +5,8 @@
 # spectrum follows the Marchenko–Pastur law with $\lambda = N_h/N_v$, and $J \to I$ as $N_v/N_h$ grows.
 
 # %%
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
@@ -14,11 +16,12 @@ from numerics import spectra
 from numerics.plots import spectrum
 from theory import spectra as th
 
+SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": N_h = 1000, N_v = 10000
 display(Math(r"\rho(x) = " + sp.latex(th.density())))
 display(Math(r"\lambda_\pm = " + sp.latex(th.edges())))
 
 # %%
-nh, nv = 400, 4000
+nh, nv = (400, 4000) if SCALE == "quick" else (1000, 10000)
 J = spectra.coupling(np.random.default_rng(0).standard_normal((nh, nv)))
 ev = np.linalg.eigvalsh(J)
 fig = spectrum(ev, nh / nv)

@@ -6,6 +6,8 @@
 # an energy model, and integrating out the visible layer gives the hidden map $s \leftarrow \Theta(Js - \theta)$.
 
 # %%
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
@@ -15,6 +17,7 @@ import theory
 from numerics import census
 from numerics.plots import phase_diagram
 
+SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": N_h = 40, more draws
 m = theory.builtin("threshold")
 for note in m.notes:
     print(note)
@@ -28,18 +31,18 @@ display(Math(r"\tau_h \dot h = " + sp.latex(red.model.dynamics["h"])))
 
 # %%
 rng = np.random.default_rng(0)
-nh = 16
+nh, draws = (16, 20) if SCALE == "quick" else (40, 50)
 ratios = [0.5, 1, 2, 4, 8]
 p_all, typical = [], []
 for r in ratios:
     nv = int(r * nh * nh)
     a, t = 0, []
-    for _ in range(20):
+    for _ in range(draws):
         xi = rng.standard_normal((nh, nv))
         J = xi @ xi.T / nv
         a += census.all_states_fixed(J, 0.5)["all"]
         t.append(census.fraction_fixed(J, 0.5, 500, rng)["fraction"])
-    p_all.append(a / 20)
+    p_all.append(a / draws)
     typical.append(float(np.mean(t)))
 fig = phase_diagram(ratios, {"all 2^N_h states fixed": p_all, "typical state fixed": typical}, "N_v / N_h^2")
 plt.show()

@@ -5,6 +5,7 @@
 # You get the energy, the dynamics, a certificate for every layer, the effective model and a compiled kernel.
 
 # %%
+import os
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from IPython.display import Math, display
 import numerics as nm
 import theory
 
+SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # the derivation is size-free; "paper" only enlarges the kernel demo
 spec = '''
 name = "wavy"
 [[layers]]

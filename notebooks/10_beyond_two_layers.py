@@ -5,6 +5,8 @@
 # Transformer energy (attention as an energy), and the diffusion/associative-memory correspondence on a circle.
 
 # %%
+import os
+
 import matplotlib.pyplot as plt
 import mpmath
 import numpy as np
@@ -16,6 +18,8 @@ import theory
 from numerics.integrate import simulate
 from theory import diffusion as df
 
+SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": wider layers
+W1, W0, W2 = (6, 12, 4) if SCALE == "quick" else (64, 256, 32)
 m = theory.builtin("hamux3")
 display(m)
 print(m.lyapunov.reason)
@@ -23,8 +27,8 @@ print(m.lyapunov.reason)
 # %%
 rng = np.random.default_rng(0)
 k = nm.compile(m)
-args = {"W1": rng.standard_normal((6, 12)), "W2": rng.standard_normal((4, 6))}
-tr = simulate(k, {"v": rng.standard_normal((3, 12)), "h1": rng.standard_normal((3, 6)), "h2": rng.standard_normal((3, 4))}, args, 20.0, method="adaptive")
+args = {"W1": rng.standard_normal((W1, W0)) / np.sqrt(W0), "W2": rng.standard_normal((W2, W1)) / np.sqrt(W1)}
+tr = simulate(k, {"v": rng.standard_normal((3, W0)), "h1": rng.standard_normal((3, W1)), "h2": rng.standard_normal((3, W2))}, args, 20.0, method="adaptive")
 fig, ax = plt.subplots(figsize=(5, 3.2))
 ax.plot(tr.t, tr.energy)
 ax.set_xlabel("time t")
