@@ -271,3 +271,101 @@ def bpd_8b(p, seed):
         code = k.activations(**tr.final(), xi=xi, theta=0.5)["h"]
         out[str(r)] = float((code == s).all(-1).mean())
     return Result({"success": out}, out[str(4)] == 1.0 and out[str(20)] == 1.0)
+
+
+# ------------------------------------------------------------------ learning on data (BPD-10, BPD-11)
+
+_EXPERIMENTS: dict = {}
+
+
+def _experiment(p: dict, seed: int) -> dict:
+    """Train on the data of ``p["dataset"]``, recall every training and test image, census the minima (cached per process)."""
+    import time
+
+    from numerics import datasets
+    from numerics.learning import minima_census, recall_codes, train_threshold
+
+    from .claim import Skip
+
+    key = (p["dataset"], tuple(p["N_h"]), p["epochs"], p["lr"], seed)
+    if key in _EXPERIMENTS:
+        return _EXPERIMENTS[key]
+    if p["dataset"] == "mnist":
+        try:
+            Xtr, ytr = datasets.load_mnist(split="train")
+            Xte, yte = datasets.load_mnist(split="test")
+        except datasets.DatasetError as exc:
+            raise Skip(f"MNIST is needed at paper scale: {exc}") from None
+        Xtr, Xte = Xtr / 255.0, Xte / 255.0
+    else:
+        X, y = datasets.load_digits()
+        X = X / 16.0
+        Xtr, ytr, Xte, yte = X[:1400], y[:1400], X[1400:], y[1400:]
+    t = time.perf_counter()
+    fits = {}
+    for nh in p["N_h"]:
+        fit = train_threshold(Xtr, nh, seed=seed, epochs=p["epochs"], lr=p["lr"], batch=p.get("batch", 128), steepness=(5.0, 100.0))
+        codes, recalled, _ = recall_codes(fit, Xtr)
+        census = minima_census(codes, fit)
+        codes_te, recalled_te, _ = recall_codes(fit, Xte)
+        fits[nh] = {"fit": fit, "census": census, "codes": codes, "recalled": recalled, "codes_te": codes_te, "recalled_te": recalled_te}
+    out = {"Xtr": Xtr, "ytr": ytr, "Xte": Xte, "yte": yte, "fits": fits, "seconds": time.perf_counter() - t}
+    _EXPERIMENTS[key] = out
+    return out
+
+
+@claim(
+    id="BPD-10", paper=PAPER, source="Eq. 16-17, Table (MNIST: 57,913 unique minima of 60,000 with N_h = 50)", kind="simulation",
+    statement="Trained with the reconstruction objective, a threshold layer with few hidden neurons lands the stored images on many distinct fixed points: "
+    "the unique-minima fraction exceeds 0.9 when 2^N_h >> number of images (paper: 57,913 / 60,000 on MNIST, N_h = 50).",
+    expected={"unique_fraction (largest N_h)": "> 0.9", "paper_mnist": 57913 / 60000}, tolerance="unique fraction > 0.9 at the largest N_h; every code a verified fixed point",
+    tolerance_reason="the catalogue's qualitative criterion; the MNIST number is the paper's, not a target",
+    known_discrepancy=(
+        "Not reproduced at quick scale: on the 1400 training digits (8x8, scaled to [0, 1]) with N_h = 16 and 60 epochs of Adam "
+        "the distinct-minima fraction is about 0.5-0.6 (development runs on all 1797 digits: 941 of 1797 after 200 epochs, 1036 with "
+        "centred pixels). The objective rewards reconstruction, not distinct codes, and many 8x8 digits are near duplicates; the "
+        "paper's training budget and preprocessing are not known ([S]). The paper-scale MNIST measurement is reported as measured."
+    ),
+    quick={"dataset": "digits", "N_h": [8, 12, 16], "epochs": 60, "lr": 0.03},
+    paper_scale={"dataset": "mnist", "N_h": [50], "epochs": 20, "lr": 0.01, "batch": 256},
+)
+def bpd_10(p, seed):
+    from numerics.plots import image_grid
+
+    ex = _experiment(p, seed)
+    M = len(ex["Xtr"])
+    rows = {str(nh): {"unique": f["census"]["unique"], "fraction": f["census"]["unique"] / M, "all_fixed": f["census"]["all_fixed"],
+                      "theta": f["fit"].theta, "max_share": f["census"]["max_share"],
+                      "recall_mse": float(np.mean((f["recalled"] - ex["Xtr"]) ** 2))} for nh, f in ex["fits"].items()}
+    big = rows[str(max(ex["fits"]))]
+    shape = (28, 28) if p["dataset"] == "mnist" else (8, 8)
+    f = ex["fits"][max(ex["fits"])]
+    fig = image_grid({"original": ex["Xtr"][:10], "recalled": f["recalled"][:10], "rows of xi": f["fit"].xi[:10]}, shape)
+    ok = big["fraction"] > 0.9 and all(r["all_fixed"] for r in rows.values())
+    return Result({"images": M, "per_N_h": rows, "train_and_recall_seconds": ex["seconds"]}, ok, figure=fig)
+
+
+@claim(
+    id="BPD-11", paper=PAPER, source="Table 1 (MNIST: hidden 95%, recalled visible 98%, original 99%)", kind="simulation",
+    statement="The recalled hidden codes keep the class structure: a non-linear classifier on recalled codes, recalled images and originals, "
+    "tested on unseen images after recall, scores close to the originals.",
+    expected={"hidden": 0.95, "recalled_visible": 0.98, "original": 0.99}, tolerance="quick: hidden-code accuracy >= 0.8 and within 0.15 of the originals; paper: each within 0.03 of Table 1",
+    tolerance_reason="Table 1's values at MNIST scale; the digits proxy is only held to the qualitative claim",
+    quick={"dataset": "digits", "N_h": [8, 12, 16], "epochs": 60, "lr": 0.03},
+    paper_scale={"dataset": "mnist", "N_h": [50], "epochs": 20, "lr": 0.01, "batch": 256},
+)
+def bpd_11(p, seed):
+    from sklearn.neural_network import MLPClassifier
+
+    ex = _experiment(p, seed)
+    f = ex["fits"][max(ex["fits"])]
+    acc = {}
+    for name, tr, te in (("hidden", f["codes"], f["codes_te"]), ("recalled_visible", f["recalled"], f["recalled_te"]), ("original", ex["Xtr"], ex["Xte"])):
+        clf = MLPClassifier(hidden_layer_sizes=(256,), max_iter=60 if p["dataset"] != "mnist" else 25, random_state=seed, early_stopping=p["dataset"] == "mnist")
+        clf.fit(tr, ex["ytr"])
+        acc[name] = float(clf.score(te, ex["yte"]))
+    if p["dataset"] == "mnist":
+        ok = all(abs(acc[k] - v) <= 0.03 for k, v in {"hidden": 0.95, "recalled_visible": 0.98, "original": 0.99}.items())
+    else:
+        ok = acc["hidden"] >= 0.8 and acc["original"] - acc["hidden"] <= 0.15
+    return Result(acc, ok)
