@@ -324,7 +324,9 @@ def _experiment(p: dict, seed: int) -> dict:
         "Not reproduced at quick scale: on the 1400 training digits (8x8, scaled to [0, 1]) with N_h = 16 and 60 epochs of Adam "
         "the distinct-minima fraction is about 0.5-0.6 (development runs on all 1797 digits: 941 of 1797 after 200 epochs, 1036 with "
         "centred pixels). The objective rewards reconstruction, not distinct codes, and many 8x8 digits are near duplicates; the "
-        "paper's training budget and preprocessing are not known ([S]). The paper-scale MNIST measurement is reported as measured."
+        "paper's training budget and preprocessing are not known ([S]). At paper scale (MNIST, N_h = 50, 20 epochs, pixels/255) "
+        "this workbench measured 55,990 distinct verified minima of 60,000 (0.933; paper 57,913 = 0.965), learned theta = 0.118 "
+        "(paper 0.21), which passes the criterion."
     ),
     quick={"dataset": "digits", "N_h": [8, 12, 16], "epochs": 60, "lr": 0.03},
     paper_scale={"dataset": "mnist", "N_h": [50], "epochs": 20, "lr": 0.01, "batch": 256},
@@ -351,6 +353,12 @@ def bpd_10(p, seed):
     "tested on unseen images after recall, scores close to the originals.",
     expected={"hidden": 0.95, "recalled_visible": 0.98, "original": 0.99}, tolerance="quick: hidden-code accuracy >= 0.8 and within 0.15 of the originals; paper: each within 0.03 of Table 1",
     tolerance_reason="Table 1's values at MNIST scale; the digits proxy is only held to the qualitative claim",
+    known_discrepancy=(
+        "At paper scale (MNIST, N_h = 50, 20 epochs; classifier MLP(256), early stopping, 25 iterations) this workbench measured "
+        "hidden 0.949, recalled visible 0.947, original 0.981 on the 10,000 test images: hidden and original agree with Table 1, "
+        "recalled visible is 0.033 below the paper's 0.98. The paper's classifier and training budget are not known ([S]); "
+        "recalled images here are the fixed-point readouts N_h^-1/2 xi^T s of a 20-epoch fit."
+    ),
     quick={"dataset": "digits", "N_h": [8, 12, 16], "epochs": 60, "lr": 0.03},
     paper_scale={"dataset": "mnist", "N_h": [50], "epochs": 20, "lr": 0.01, "batch": 256},
 )
