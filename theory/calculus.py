@@ -63,8 +63,8 @@ class NotStructured(ValueError):
     """The Hessian is not of the form diag(d) + B C B^T in the layer's variable."""
 
 
-def _leaf_partials(e: sp.Expr, x: Vector) -> list[tuple[sp.Expr, sp.Expr]]:
-    """Pairs (leaf, d e / d leaf) for the leaves of ``e`` that depend on ``x``."""
+def _leaf_partials(e: sp.Expr, x: Vector | Weight) -> list[tuple[sp.Expr, sp.Expr]]:
+    """Pairs (leaf, d e / d leaf) for the leaves of ``e`` that depend on ``x`` (a vector or a weight)."""
     leaves = [nd for nd in outer_nodes(e) if nd.has(x) and not isinstance(nd, Weight)]
     if not leaves:
         return []

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .calculus import grad
 from .vector import (
     _SCALAR_VALUED,
     LogSumExp,
@@ -80,7 +79,7 @@ def _wvjp(e: sp.Expr, W: Weight, c: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
         a, beta = e.args
         return _wvjp(a, W, beta * (e * c - e * VSum(e * c, n)))
     out = []
-    for leaf, p in _leaf_partials_w(e, W):
+    for leaf, p in _leaf_partials(e, W):
         if isinstance(leaf, _SCALAR_VALUED):
             s = VSum(c * p, n)
             out += [(s * a, b) for a, b in weight_grad(leaf, W).terms]
@@ -91,19 +90,6 @@ def _wvjp(e: sp.Expr, W: Weight, c: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
 
 def _wvjp_if(a, W, c):
     return _wvjp(a, W, c) if vsize(a) is not None and a.has(W) else []
-
-
-def _leaf_partials_w(e: sp.Expr, W: Weight):
-    # same as calculus._leaf_partials but selecting leaves that contain W
-    from .vector import outer_nodes
-
-    leaves = [nd for nd in outer_nodes(e) if nd.has(W) and not isinstance(nd, Weight)]
-    if not leaves:
-        return []
-    dummies = {nd: sp.Dummy("l", real=True) for nd in leaves}
-    back = {d: nd for nd, d in dummies.items()}
-    e_d = e.xreplace(dummies)
-    return [(nd, sp.diff(e_d, dummies[nd]).xreplace(back)) for nd in sorted(leaves, key=sp.default_sort_key)]
 
 
 def weight_grad(S: sp.Expr, W: Weight) -> WeightGradient:
@@ -122,7 +108,7 @@ def weight_grad(S: sp.Expr, W: Weight) -> WeightGradient:
     if vsize(S) is not None:
         raise ShapeError(f"weight_grad needs a scalar expression; got a vector: {S}")
     terms: list[tuple[sp.Expr, sp.Expr]] = []
-    for leaf, p in _leaf_partials_w(S, W):
+    for leaf, p in _leaf_partials(S, W):
         if isinstance(leaf, VSum):
             part = _wvjp(leaf.args[0], W, sp.S.One)
         elif isinstance(leaf, LogSumExp):
@@ -133,5 +119,3 @@ def weight_grad(S: sp.Expr, W: Weight) -> WeightGradient:
         terms += [(p * a, b) for a, b in part]
     return WeightGradient(W, tuple(terms))
 
-
-_ = grad  # the vector-gradient counterpart lives in theory.calculus
