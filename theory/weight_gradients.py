@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .calculus import _leaf_partials
 from .vector import (
     _SCALAR_VALUED,
     LogSumExp,
