@@ -66,8 +66,10 @@ xi, v = rng.standard_normal((30, 8)), rng.standard_normal((4, 8))
 assert np.allclose(kc.energy(v=v, xi=xi), kc.energy(v=7.0 * v, xi=xi), rtol=1e-12)
 kb = nm.compile(theory.builtin("model_b").integrate_out("h"))
 step = kb.step(1.0, v=v, I=np.zeros(8), xi=xi, tau_v=1.0)["v"]
-z = v @ xi.T
-att = (np.exp(z - z.max(1, keepdims=True)) / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)) @ xi
+from theory.modern_hopfield import attention_update  # Ramsauer's update written from the paper, not derived
+
+mb = theory.builtin("model_b")
+att = nm.compile(attention_update(mb.layer("v").state, mb.weights[0], sp.Symbol("beta", positive=True)))(v=v, xi=xi, beta=1.0)
 assert np.abs(step - att).max() < 1e-12
 print("scale invariance and attention step verified")
 
