@@ -139,3 +139,27 @@ def minima_census(codes: np.ndarray, fit: ThresholdFit) -> dict:
     tm = ThresholdMemory(fit.xi, fit.theta)
     fixed = bool((tm.step_code(uniq.astype(float)) == uniq).all())
     return {"unique": int(len(uniq)), "images": int(len(codes)), "all_fixed": fixed, "max_share": int(counts.max()), "counts": counts}
+
+
+def ode_agreement(fit: ThresholdFit, X: np.ndarray, tau_ratio: float = 20.0, t_max: float = 200.0, dt: float = 0.05) -> float:
+    """Fraction of images whose full two-layer dynamics (forward Euler from v = image, h = h(v)) end on the same code
+    as the synchronous hidden iteration of :func:`recall_codes`. Both end on fixed points; they need not be the same one."""
+    import sympy as sp
+
+    import theory
+
+    from .integrate import simulate
+
+    m = theory.builtin("threshold")
+    k = compile_kernel(m)
+    Nh, Nv = fit.xi.shape
+    lam = float(sp.sympify(m.rescaling["v"]).subs({theory.size_symbol("N_v"): Nv, theory.size_symbol("N_h"): Nh}))
+    codes, _, _ = recall_codes(fit, X)
+    args = {"xi": fit.xi, "theta": fit.theta, "tau_v": tau_ratio, "tau_h": 1.0}
+    h0 = k.update(v=X / lam, h=np.zeros((len(X), Nh)), xi=fit.xi, theta=fit.theta)["h"]  # hidden state at its input h(v)
+    tr = simulate(k, {"v": X / lam, "h": h0}, args, t_max, method="euler", dt=dt, record_every=10**9)
+    ode_codes = k.activations(**tr.final(), xi=fit.xi, theta=fit.theta)["h"]
+    return float((ode_codes == codes).all(-1).mean())
+
+
+__all__ += ["ode_agreement"]

@@ -37,3 +37,13 @@ def test_training_lowers_the_loss_and_codes_are_fixed_points():
     census = minima_census(codes, fit)
     assert census["all_fixed"] and 1 <= census["unique"] <= min(400, 2**8)
     assert recalled.shape == X.shape
+
+
+def test_two_layer_ode_agrees_with_hidden_iteration():
+    from numerics import datasets
+    from numerics.learning import ode_agreement
+
+    X, _ = datasets.load_digits()
+    X = X[:300] / 16.0
+    fit = train_threshold(X, 10, seed=2, epochs=10, lr=0.03)
+    assert ode_agreement(fit, X[:10]) == 1.0
