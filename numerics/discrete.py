@@ -77,12 +77,16 @@ class BinaryMemory:
         The layer integrated out (default ``"h"``).
     params : dict
         Numeric parameter values (e.g. ``{"n": 3}``), defaults from the model.
+    inputs : dict
+        Values of the model's constant input vectors (e.g. ``{"I": array}``); required when the model has
+        input synapses, so that an input is never dropped silently.
     """
 
     model: EnergyModel
     patterns: np.ndarray
     fast: str = "h"
     params: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         red = integrate_out(self.model, self.fast)
@@ -105,6 +109,40 @@ class BinaryMemory:
         # raw generated F and f for the per-neuron hot loop (the size of h is taken from the state)
         self._F_raw = self._hk.fast("entrywise", **self._hparams)
         self._f_raw = self._hk.fast("activations", **self._hparams)
+        self._linear_terms(red, params)
+
+    def _linear_terms(self, red, params: dict) -> None:
+        """The synapses other than the integrated-out one (e.g. an input -I.sigma), which must be linear in sigma.
+
+        Their gradient ``b = dE_other/dsigma`` is derived by theory and evaluated once; it enters the field as
+        ``-b``, the flip energy as ``-2 sigma_i b_i`` and the energy as ``b.sigma``.
+        """
+        from theory.calculus import grad
+
+        slow = red.model.layer(self.slow)
+        others = red.model.synapses[:-1]  # integrate_out appends the effective synapse last
+        self._lin = np.zeros(self.N)
+        self._e0 = 0.0
+        if not others:
+            return
+        E = sum((syn.energy for syn in others), start=0)
+        lin = grad(E, slow.g)
+        if lin.has(slow.g):
+            raise ValueError(f"BinaryMemory needs the other synapses of `{self.model.name}` to be linear in `{slow.activation}`; got {E}.")
+        vals = {}
+        for v in {v for syn in others for v in syn.inputs}:
+            if v.name not in self.inputs:
+                raise ValueError(
+                    f"model `{self.model.name}` has an input `{v.name}` (size {v.size}); pass inputs={{'{v.name}': array}} "
+                    "(zeros for no input) rather than have it dropped silently."
+                )
+            vals[v.name] = as_array(f"inputs[{v.name!r}]", self.inputs[v.name], ndim=1)
+        sigma0 = np.zeros((1, self.N))
+        k = compile_kernel([E, lin])
+        fixed = {a.name: (params.get(a.name, a.default)) for a in k.args if a.kind == "parameter"}
+        e0, b = k(**{slow.activation: sigma0}, **vals, **fixed)
+        self._lin = np.broadcast_to(np.asarray(b, dtype=float).reshape(-1), (self.N,)).copy()
+        self._e0 = float(np.asarray(e0).reshape(-1)[0])
 
     # ----------------------------------------------------------------- pieces
     def _F(self, m: np.ndarray) -> np.ndarray:
@@ -119,7 +157,8 @@ class BinaryMemory:
 
     def energy(self, sigma: np.ndarray) -> np.ndarray:
         """``E = -sum_mu F(m_mu)``, the effective energy derived by theory."""
-        return -self._F(self.overlaps(np.atleast_2d(sigma))).sum(-1)
+        s = np.atleast_2d(sigma)
+        return -self._F(self.overlaps(s)).sum(-1) + s @ self._lin + self._e0
 
     def _states(self, sigma) -> np.ndarray:
         s = as_array("sigma", sigma, ndim=(1, 2)).astype(np.float64)
@@ -130,7 +169,7 @@ class BinaryMemory:
     def field(self, sigma: np.ndarray) -> np.ndarray:
         """Induced field ``c W^T f(m)`` for every neuron (batch x N)."""
         s = self._states(sigma)
-        return self.c * (self._f(self.overlaps(s)) @ self._W)
+        return self.c * (self._f(self.overlaps(s)) @ self._W) - self._lin
 
     def delta_energy(self, sigma: np.ndarray, max_elements: int = 1 << 22) -> np.ndarray:
         """``E(sigma with bit i flipped) - E(sigma)`` for every ``i`` (batch x N).
@@ -152,7 +191,7 @@ class BinaryMemory:
             mf = m[:, :, None] + shift
             Ff = self._F(np.moveaxis(mf, 1, -1))  # (B, c, K)
             out[:, idx] = -(Ff.sum(-1)) + F0[:, None]
-        return out
+        return out - 2 * s * self._lin
 
     def is_fixed(self, sigma: np.ndarray, rule: str = "energy_difference") -> np.ndarray:
         """Whether each state is a fixed point of the rule (no bit would change)."""
@@ -192,11 +231,11 @@ class BinaryMemory:
         for i in rng.permutation(self.N):
             wi = cWT[i]
             if rule == "induced_field":
-                h = f(m)[0] @ wi
+                h = f(m)[0] @ wi - self._lin[i]
                 new = np.where(h > 0, 1.0, np.where(h < 0, -1.0, s[:, i]))
             else:
                 mt = m - s[:, i, None] * wi
-                d = (F(mt + wi)[0] - F(mt - wi)[0]).sum(-1)
+                d = (F(mt + wi)[0] - F(mt - wi)[0]).sum(-1) - 2 * self._lin[i]
                 new = np.where(d > 0, 1.0, np.where(d < 0, -1.0, s[:, i]))
             ch = new != s[:, i]
             if ch.any():

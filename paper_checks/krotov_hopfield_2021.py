@@ -223,7 +223,7 @@ def kh21_9(p, seed):
     m = theory.builtin("model_a")
     out = {}
     for nh in p["N_h"]:
-        counts = [int(BinaryMemory(m, X).is_fixed(X).sum()) for X in (patterns.binary(nh, p["N_f"], seed=1000 * s + nh) for s in p["seeds"])]
+        counts = [int(BinaryMemory(m, X, inputs={"I": np.zeros(p["N_f"])}).is_fixed(X).sum()) for X in (patterns.binary(nh, p["N_f"], seed=1000 * s + nh) for s in p["seeds"])]
         out[str(nh)] = float(np.mean(counts))
     ok = out[str(p["N_h"][0])] == p["N_h"][0] and out[str(p["N_h"][1])] == p["N_h"][1] and out[str(p["N_h"][-1])] < p["N_h"][-1] / 2
     return Result({"stable_memories": out}, ok)

@@ -350,3 +350,20 @@ def test_capacity_criteria_factories():
     f = capacity.capacity(fraction_stable(0.9, mem, pats), seeds, 1, 60).mean
     assert 1 <= a <= f
     assert recall_from_corrupted(0.1, mem, pats, success=0.95, n_cues=3)(3, 0)
+
+
+def test_binary_memory_keeps_input_synapses():
+    """Regression: Model A has an input synapse -I.sigma; BinaryMemory must not drop it silently.
+    Independent route: the compiled reduction's derived drive and energy."""
+    X = patterns.binary(15, 30, seed=21)
+    I = np.random.default_rng(22).standard_normal(30) * 3
+    s = patterns.binary(4, 30, seed=23)
+    m = theory.builtin("model_a")
+    bm = BinaryMemory(m, X, inputs={"I": I})
+    k = nm.compile(m.integrate_out("h"))
+    np.testing.assert_allclose(bm.field(s), k.update(v=s, I=I, xi=X)["v"], rtol=1e-12)
+    np.testing.assert_allclose(bm.energy(s), k.energy(v=s, I=I, xi=X), rtol=1e-12)
+    flipped = np.repeat(s[:1], 30, axis=0) * np.where(np.eye(30, dtype=bool), -1, 1)
+    np.testing.assert_allclose(bm.delta_energy(s[:1])[0], k.energy(v=flipped, I=I, xi=X) - k.energy(v=s[:1], I=I, xi=X)[0], rtol=1e-10, atol=1e-9)
+    with pytest.raises(ValueError, match="input `I`"):
+        BinaryMemory(m, X)  # an input synapse with no value given is an error, not a silent zero
