@@ -124,7 +124,7 @@ def basin_flip_rate(xi: np.ndarray, theta: float, sigma_v: float, n_trials: int,
     N_h, N_v = xi.shape
     model = builtin("threshold")
     k = compile_kernel(model)
-    lam = float(sp.sympify(model.rescaling["v"]).subs({sp.Symbol("N_v", integer=True, positive=True): N_v, sp.Symbol("N_h", integer=True, positive=True): N_h}))
+    lam = float(model.rescale_factor("v", N_v=N_v, N_h=N_h))
     rng = rng_from(seed)
     s = (rng.random((n_trials, N_h)) < 0.5).astype(float)
     h0 = np.where(s > 0, theta + 0.5, theta - 0.5)

@@ -437,6 +437,25 @@ def compile(  # noqa: A001 - the handoff is called compile, as the style guide a
     """
     if isinstance(model, Reduction):
         model = model.model
+    # compiling is SymPy work (tenths of a second): identical requests share one kernel
+    if isinstance(model, EnergyModel):
+        key = (model, tuple(sorted((str(k), v) for k, v in model.defaults.items())), backend, cse)
+    elif isinstance(model, (sp.Expr, list, tuple)):
+        key = (tuple(model) if isinstance(model, (list, tuple)) else model, backend, cse)
+    else:
+        key = None
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    out = _compile(model, backend, cse)
+    if key is not None:
+        _CACHE[key] = out
+    return out
+
+
+_CACHE: dict = {}
+
+
+def _compile(model, backend: str, cse: bool):
     if isinstance(model, (sp.Expr, list, tuple)) and not isinstance(model, EnergyModel):
         return _compile_expression(model, get_backend(backend), cse)
     if not isinstance(model, EnergyModel):

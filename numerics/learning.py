@@ -116,14 +116,13 @@ def recall_codes(fit: ThresholdFit, X: np.ndarray, max_steps: int = 100) -> tupl
 
     Returns (codes, recalled visible images ``N_h^-1/2 xi^T s`` in image units, steps used).
     """
-    import sympy as sp
 
     import theory
 
     m = theory.builtin("threshold")
     k = compile_kernel(m)
     Nh, Nv = fit.xi.shape
-    lam = float(sp.sympify(m.rescaling["v"]).subs({theory.size_symbol("N_v"): Nv, theory.size_symbol("N_h"): Nh}))
+    lam = float(m.rescale_factor("v", N_v=Nv, N_h=Nh))
     h0 = k.update(v=X / lam, h=np.zeros((len(X), Nh)), xi=fit.xi, theta=fit.theta)["h"]  # h = (sqrt(N_h)/N_v) xi v in published units
     s0 = k.activations(v=X / lam, h=h0, xi=fit.xi, theta=fit.theta)["h"]
     tm = ThresholdMemory(fit.xi, fit.theta)
@@ -144,7 +143,6 @@ def minima_census(codes: np.ndarray, fit: ThresholdFit) -> dict:
 def ode_agreement(fit: ThresholdFit, X: np.ndarray, tau_ratio: float = 20.0, t_max: float = 200.0, dt: float = 0.05) -> float:
     """Fraction of images whose full two-layer dynamics (forward Euler from v = image, h = h(v)) end on the same code
     as the synchronous hidden iteration of :func:`recall_codes`. Both end on fixed points; they need not be the same one."""
-    import sympy as sp
 
     import theory
 
@@ -153,7 +151,7 @@ def ode_agreement(fit: ThresholdFit, X: np.ndarray, tau_ratio: float = 20.0, t_m
     m = theory.builtin("threshold")
     k = compile_kernel(m)
     Nh, Nv = fit.xi.shape
-    lam = float(sp.sympify(m.rescaling["v"]).subs({theory.size_symbol("N_v"): Nv, theory.size_symbol("N_h"): Nh}))
+    lam = float(m.rescale_factor("v", N_v=Nv, N_h=Nh))
     codes, _, _ = recall_codes(fit, X)
     args = {"xi": fit.xi, "theta": fit.theta, "tau_v": tau_ratio, "tau_h": 1.0}
     h0 = k.update(v=X / lam, h=np.zeros((len(X), Nh)), xi=fit.xi, theta=fit.theta)["h"]  # hidden state at its input h(v)

@@ -256,7 +256,7 @@ def bpd_8b(p, seed):
     m = theory.builtin("threshold")
     k = nm.compile(m)
     nh, nv = p["N_h"], p["N_v"]
-    lam = float(sp.sympify(m.rescaling["v"]).subs({theory.size_symbol("N_v"): nv, theory.size_symbol("N_h"): nh}))
+    lam = float(m.rescale_factor("v", N_v=nv, N_h=nh))
     xi = rng.standard_normal((nh, nv))
     tm = nm.ThresholdMemory(xi, 0.5)
     s0 = (rng.random((p["cues"], nh)) < 0.5).astype(float)

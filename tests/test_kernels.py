@@ -302,3 +302,11 @@ def test_expression_kernel_against_numpy(rng):
     np.testing.assert_allclose(pos, np.exp(-(xx**2).sum(-1) - (yy**2).sum(-1)) * (np.exp(s) + np.exp(-s)).sum(-1) / 100, rtol=1e-13)
     with pytest.raises(TypeError, match="Missing argument `W`"):
         k(x=xx, y=yy)
+
+
+def test_compile_cache_shares_kernels_but_respects_defaults():
+    m = theory.builtin("model_b")
+    assert nm.compile(m) is nm.compile(m)
+    k2 = nm.compile(m.with_defaults(beta=3.0))
+    assert k2 is not nm.compile(m)
+    assert next(a.default for a in k2.args if a.name == "beta") == 3.0

@@ -327,6 +327,19 @@ class EnergyModel:
 
         return integrate_out(self, name)
 
+    def rescale_factor(self, layer: str, **sizes: int) -> sp.Expr:
+        """``lambda`` with ``x_published = lambda * x`` for a model found by rescaling (1 otherwise), at given sizes.
+
+        Examples
+        --------
+        >>> from theory import builtin
+        >>> builtin("threshold").rescale_factor("v", N_v=400, N_h=4)
+        10
+        """
+        self.layer(layer)
+        lam = sp.sympify(self.rescaling.get(layer, 1))
+        return lam.xreplace({s: sp.Integer(sizes[s.name]) for s in lam.free_symbols if s.name in sizes})
+
     def with_defaults(self, **values: float) -> EnergyModel:
         """A copy with more default parameter values."""
         return EnergyModel(self.layers, self.synapses, self.name, {**self.defaults, **values}, self.notes, self.description, self.rescaling)
