@@ -15,6 +15,7 @@ import os
 import pickle
 import struct
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ __all__ = [
     "load_cifar10",
     "DatasetError",
     "MNIST_SHA256",
+    "Preprocessing",
+    "PREPROCESSING_KINDS",
 ]
 
 
@@ -210,3 +213,64 @@ def load_cifar10(data_dir: str | Path, split: str = "train") -> tuple[np.ndarray
     names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
     parts = [load_cifar10_batch(d / n) for n in names]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+PREPROCESSING_KINDS = ("scaled", "centered", "binarized")
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    r"""How raw pixels become visible-layer targets, fitted on the training images and invertible for display.
+
+    ``kind`` is one of
+
+    - ``"scaled"``: :math:`x / x_{\max}` (pixels in [0, 1]; MNIST: ``/255``),
+    - ``"centered"``: scaled, minus the per-pixel mean of the training images,
+    - ``"binarized"``: scaled, then 1 where above 1/2 and 0 elsewhere.
+
+    Build with :meth:`fit`; :meth:`forward` maps raw pixels, :meth:`inverse` maps visible vectors back to
+    pixels in [0, 1] (``binarized`` is not invertible: its inverse is the identity on [0, 1]).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Preprocessing.fit(np.array([[0.0, 255.0], [255.0, 255.0]]), "centered", x_max=255)
+    >>> p.forward(np.array([[0.0, 255.0]]))
+    array([[-0.5,  0. ]])
+    >>> p.inverse(p.forward(np.array([[0.0, 255.0]])))
+    array([[0., 1.]])
+    """
+
+    kind: str
+    x_max: float
+    mean: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in PREPROCESSING_KINDS:
+            raise ValueError(f"Argument `kind` must be one of {PREPROCESSING_KINDS}; got {self.kind!r}.")
+        if not (np.isfinite(self.x_max) and self.x_max > 0):
+            raise ValueError(f"Argument `x_max` must be a positive finite number; got {self.x_max!r}.")
+        if (self.kind == "centered") != (self.mean is not None):
+            raise ValueError("Argument `mean` is required for kind 'centered' and only for it.")
+
+    @classmethod
+    def fit(cls, X_train: np.ndarray, kind: str = "scaled", x_max: float | None = None) -> Preprocessing:
+        """Fit on raw training pixels (``x_max`` defaults to their maximum)."""
+        X = np.asarray(X_train, dtype=np.float64)
+        if X.ndim != 2 or not np.isfinite(X).all():
+            raise ValueError(f"Argument `X_train` must be a finite 2-d array (images x pixels); got shape {X.shape}.")
+        xm = float(X.max()) if x_max is None else float(x_max)
+        mean = (X / xm).mean(0) if kind == "centered" else None
+        return cls(kind, xm, mean)
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        Y = np.asarray(X, dtype=np.float64) / self.x_max
+        if self.kind == "centered":
+            return Y - self.mean
+        if self.kind == "binarized":
+            return (Y > 0.5).astype(np.float64)
+        return Y
+
+    def inverse(self, Y: np.ndarray) -> np.ndarray:
+        Y = np.asarray(Y, dtype=np.float64)
+        return Y + self.mean if self.kind == "centered" else Y

@@ -261,6 +261,30 @@ class BinaryMemory:
         return s, max_sweeps
 
 
+@lru_cache(maxsize=1)
+def _directed_threshold_map():
+    """Compiled ``J' s`` for the threshold model with separate feedback weights ``xi_v``, derived from the
+    published dynamics: substitute ``v = N_h^{-1/2} xi_v^T s`` (the visible fixed point) into the hidden input."""
+    from theory.rescaling import NoEnergyError
+    from theory.specs import builtin_spec, from_dict
+    from theory.vector import Vector
+
+    spec = builtin_spec("threshold")
+    spec["weights"]["xi_v"] = {"shape": ["N_h", "N_v"]}
+    (fb,) = [c for c in spec["couplings"] if c["target"] == "v"]
+    fb["weight"] = "xi_v"
+    try:
+        from_dict(spec)
+    except NoEnergyError as exc:
+        dyn = exc.dynamics
+    else:  # pragma: no cover - the theory would have to find an energy for asymmetric weights
+        raise AssertionError("asymmetric threshold model unexpectedly has an energy")
+    vec = {str(a.args[0]): a for a in (dyn["v"] + dyn["h"]).atoms(Vector)}
+    v_fixed = dyn["v"] + vec["v"]  # tau_v dv/dt = -v + N_h^{-1/2} xi_v^T s  ->  v* = N_h^{-1/2} xi_v^T s
+    hidden_input = (dyn["h"] + vec["h"]).xreplace({vec["g"]: v_fixed})
+    return compile_kernel(hidden_input)
+
+
 @dataclass
 class ThresholdMemory:
     r"""The threshold model's hidden dynamics ``s <- Theta(J s - theta)``, from the derived reduction.
@@ -268,29 +292,69 @@ class ThresholdMemory:
     ``h`` is iterated with the compiled effective update ``h <- (xi xi^T / N_v) s``
     (integrating out ``v`` of the ``threshold`` built-in) and ``s = Theta(h - theta)``
     is read off the compiled activation.
+
+    ``theta`` is one global threshold (a number) or one per hidden unit (an array of length N_h); the latter
+    uses the ``threshold_heterogeneous`` built-in, whose hidden variable is measured from its own threshold
+    (``h~ = h - theta``, input ``b = -theta``), so :meth:`hidden_from_code` returns ``h~`` there.
+
+    ``feedback`` (N_h x N_v) gives the visible layer its own weights, ``v = N_h^{-1/2} xi_v^T s`` (the
+    asymmetric ablation). Such a model has no energy (:class:`theory.rescaling.NoEnergyError`); the hidden
+    map ``J' s = xi xi_v^T s / N_v`` is then derived from the published dynamics carried by that error.
     """
 
     xi: np.ndarray
-    theta: float = 0.5
+    theta: float | np.ndarray = 0.5
+    feedback: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         from theory.specs import builtin
 
         self.xi = as_array("xi", self.xi, ndim=2).astype(np.float64)
-        self._k = compile_kernel(builtin("threshold").integrate_out("v"))
+        if np.ndim(self.theta) == 0:
+            self.theta = float(self.theta)
+            require(np.isfinite(self.theta), f"Argument `theta` must be finite; got {self.theta}.")
+            self._k = compile_kernel(builtin("threshold").integrate_out("v"))
+            self._args = {"xi": self.xi, "theta": self.theta}
+            self._off = self.theta
+        else:
+            self.theta = as_array("theta", self.theta, ndim=1).astype(np.float64)
+            require(self.theta.shape == (self.xi.shape[0],),
+                    f"Argument `theta` must be a number or have shape (N_h,) = ({self.xi.shape[0]},); got shape {self.theta.shape}.")
+            self._k = compile_kernel(builtin("threshold_heterogeneous").integrate_out("v"))
+            self._args = {"xi": self.xi, "b": -self.theta}
+            self._off = 0.0
+        if self.feedback is not None:
+            self.feedback = as_array("feedback", self.feedback, ndim=2).astype(np.float64)
+            require(self.feedback.shape == self.xi.shape,
+                    f"Argument `feedback` must have the shape of `xi` {self.xi.shape}; got {self.feedback.shape}.")
+            self._directed = _directed_threshold_map()
+
+    @property
+    def heterogeneous(self) -> bool:
+        """Whether each hidden unit has its own threshold."""
+        return np.ndim(self.theta) > 0
 
     def hidden_from_code(self, s: np.ndarray) -> np.ndarray:
-        """Any ``h`` whose code is ``s`` (``theta + 1/2`` where on, ``theta - 1/2`` where off)."""
-        return np.where(np.asarray(s) > 0, self.theta + 0.5, self.theta - 0.5)
+        """Any hidden state whose code is ``s`` (threshold ``+ 1/2`` where on, ``- 1/2`` where off)."""
+        return np.where(np.asarray(s) > 0, self._off + 0.5, self._off - 0.5)
 
     def code(self, h: np.ndarray) -> np.ndarray:
         """``s = Theta(h - theta)``."""
-        return self._k.activations(h=h, xi=self.xi, theta=self.theta)["h"]
+        return self._k.activations(h=h, **self._args)["h"]
+
+    def _hidden(self, s: np.ndarray) -> np.ndarray:
+        """The hidden variable the code ``s`` drives (in the compiled model's coordinates)."""
+        if self.feedback is None:
+            return self._k.update(h=self.hidden_from_code(s), **self._args)["h"]
+        return self._directed(s=np.asarray(s, dtype=float), xi=self.xi, xi_v=self.feedback) - self.theta + self._off
+
+    def margin(self, s: np.ndarray) -> np.ndarray:
+        """The hidden input minus the threshold (``J s - theta``) for codes ``s``."""
+        return self._hidden(s) - self._off
 
     def step_code(self, s: np.ndarray) -> np.ndarray:
         """One synchronous update ``s <- Theta(J s - theta)``."""
-        h = self._k.update(h=self.hidden_from_code(s), xi=self.xi, theta=self.theta)["h"]
-        return self.code(h)
+        return self.code(self._hidden(s))
 
     def run(self, s: np.ndarray, max_steps: int = 100) -> tuple[np.ndarray, int]:
         """Iterate the code to a fixed point (or ``max_steps``)."""

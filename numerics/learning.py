@@ -7,6 +7,7 @@ The loss and both gradients come from :func:`theory.learning.threshold_objective
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -21,48 +22,97 @@ __all__ = ["train_threshold", "ThresholdFit", "recall_codes", "minima_census"]
 
 @dataclass
 class ThresholdFit:
-    """Learned weights ``xi`` (N_h x N_v), global threshold ``theta`` and the loss history (mean per image)."""
+    """Learned weights ``xi`` (N_h x N_v), threshold ``theta`` (a number, or one per hidden unit) and the
+    loss history (mean per image, at the epoch's steepness)."""
 
     xi: np.ndarray
-    theta: float
+    theta: float | np.ndarray
     history: list = field(default_factory=list)
+    feedback: np.ndarray | None = None  # separate readout weights xi_v (untied fits only)
+
+    @property
+    def memory(self) -> ThresholdMemory:
+        """The hidden dynamics ``s <- Theta(J s - theta)`` with these weights."""
+        return ThresholdMemory(self.xi, self.theta, self.feedback)
+
+    @property
+    def readout(self) -> np.ndarray:
+        """The weights the visible layer reads the code through (``xi``, or ``xi_v`` when untied)."""
+        return self.xi if self.feedback is None else self.feedback
 
 
 _KERNELS: dict = {}
 
 
-def _kernels():
-    if not _KERNELS:
+def _kernels(tied: bool = True) -> dict:
+    if tied not in _KERNELS:
         from theory.learning import threshold_objective
 
-        obj = threshold_objective()
-        wg = obj.weight_gradient
-        _KERNELS["loss"] = compile_kernel(obj.loss)
-        _KERNELS["wterms"] = compile_kernel([e for t in wg.terms for e in t])
-        _KERNELS["tgrad"] = compile_kernel(obj.theta_gradient)
-    return _KERNELS
+        obj = threshold_objective(tied)
+        k = {"loss": compile_kernel(obj.loss), "tgrad": compile_kernel(obj.theta_gradient)}
+        k["wterms"] = compile_kernel([e for t in obj.weight_gradient.terms for e in t])
+        if not tied:
+            k["fterms"] = compile_kernel([e for t in obj.feedback_gradient.terms for e in t])
+        _KERNELS[tied] = k
+    return _KERNELS[tied]
 
 
-def objective(X: np.ndarray, xi: np.ndarray, theta: float, b: float) -> float:
-    """Mean reconstruction loss per image."""
-    k = _kernels()
-    th = np.full(xi.shape[0], theta)
-    return float(k["loss"](v=X, xi=xi, theta=th, b=b).mean())
+def _weights(xi: np.ndarray, feedback: np.ndarray | None) -> dict:
+    return {"xi": xi} if feedback is None else {"xi": xi, "xi_v": feedback}
 
 
-def gradients(X: np.ndarray, xi: np.ndarray, theta: float, b: float) -> tuple[np.ndarray, float]:
-    """Gradients of the summed loss over the rows of ``X`` with respect to ``xi`` and the global ``theta``."""
-    k = _kernels()
-    th = np.full(xi.shape[0], theta)
-    outs = k["wterms"](v=X, xi=xi, theta=th, b=b)
-    G = np.zeros_like(xi)
-    B = len(X)
+def _outer_sum(outs, B: int, shape: tuple[int, int]) -> np.ndarray:
+    """Sum over the batch of the outer-product terms ``a c^T`` (one GEMM per term)."""
+    G = np.zeros(shape)
     for a, c in zip(outs[0::2], outs[1::2]):
-        A = np.broadcast_to(np.atleast_2d(a), (B, xi.shape[0]))
-        C = np.broadcast_to(np.atleast_2d(c), (B, xi.shape[1]))
+        A = np.broadcast_to(np.atleast_2d(a), (B, shape[0]))
+        C = np.broadcast_to(np.atleast_2d(c), (B, shape[1]))
         G += A.T @ C
-    gt = float(np.asarray(k["tgrad"](v=X, xi=xi, theta=th, b=b)).sum())
-    return G, gt
+    return G
+
+
+def _theta_vector(theta, n_hidden: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(theta, dtype=np.float64), (n_hidden,))
+
+
+def objective(X: np.ndarray, xi: np.ndarray, theta, b: float, feedback: np.ndarray | None = None) -> float:
+    """Mean reconstruction loss per image (``theta`` a number or one per hidden unit; ``feedback`` for untied fits)."""
+    k = _kernels(feedback is None)
+    return float(k["loss"](v=X, theta=_theta_vector(theta, xi.shape[0]), b=b, **_weights(xi, feedback)).mean())
+
+
+def gradients(X: np.ndarray, xi: np.ndarray, theta, b: float, feedback: np.ndarray | None = None):
+    """Gradients of the summed loss over the rows of ``X`` with respect to ``xi``, ``theta`` (and ``feedback``).
+
+    The threshold gradient has the shape of ``theta``: per unit for an array, summed over units for a number
+    (the global threshold is the all-equal case). Returns ``(G_xi, g_theta)``, or ``(G_xi, g_theta, G_feedback)``
+    for untied weights.
+    """
+    k = _kernels(feedback is None)
+    th = _theta_vector(theta, xi.shape[0])
+    w = _weights(xi, feedback)
+    B = len(X)
+    G = _outer_sum(k["wterms"](v=X, theta=th, b=b, **w), B, xi.shape)
+    gt = np.broadcast_to(np.asarray(k["tgrad"](v=X, theta=th, b=b, **w)), (B, xi.shape[0])).sum(0)
+    gt = gt if np.ndim(theta) else float(gt.sum())
+    if feedback is None:
+        return G, gt
+    return G, gt, _outer_sum(k["fterms"](v=X, theta=th, b=b, **w), B, xi.shape)
+
+
+class _Adam:
+    """Adam (moments 0.9 / 0.999) on one parameter array."""
+
+    def __init__(self, x, lr: float):
+        self.x, self.lr, self.m, self.v, self.t = x, lr, np.zeros_like(x), np.zeros_like(x), 0
+
+    def step(self, g):
+        b1, b2 = 0.9, 0.999
+        self.t += 1
+        self.m = b1 * self.m + (1 - b1) * g
+        self.v = b2 * self.v + (1 - b2) * g * g
+        self.x = self.x - self.lr * (self.m / (1 - b1**self.t)) / (np.sqrt(self.v / (1 - b2**self.t)) + 1e-8)
+        return self.x
 
 
 def train_threshold(
@@ -74,90 +124,181 @@ def train_threshold(
     lr: float = 0.01,
     steepness: tuple[float, float] = (5.0, 50.0),
     theta0: float = 0.5,
+    per_unit_theta: bool = False,
+    tied: bool = True,
     progress: bool = False,
 ) -> ThresholdFit:
-    """Minibatch Adam on the derived objective; the sigmoid steepness grows geometrically over the epochs.
+    r"""Minibatch Adam on the derived objective; the sigmoid steepness grows geometrically over the epochs.
 
-    Xavier-normal initialisation ``xi ~ N(0, 2/(N_h + N_v))`` scaled by ``sqrt(N_v)`` so that the hidden
-    input ``(sqrt(N_h)/N_v) xi v`` starts at order one.
+    Parameters
+    ----------
+    X : (M, N_v) array
+        Stored images, already preprocessed (see :class:`numerics.datasets.Preprocessing`).
+    n_hidden : int
+        N_h.
+    seed : int or Generator
+        Initialisation and minibatch order.
+    epochs, batch, lr : int, int, float
+        Adam budget (Adam's default moments 0.9 / 0.999).
+    steepness : (float, float)
+        Sigmoid steepness ``b`` at the first and the last epoch (geometric schedule).
+    theta0 : float
+        Initial threshold.
+    per_unit_theta : bool
+        Learn one threshold per hidden unit instead of one global threshold.
+    tied : bool
+        ``False`` learns separate feedback weights ``xi_v`` for the readout (the asymmetric ablation).
+
+    Notes
+    -----
+    Xavier-normal initialisation :math:`\xi \sim \mathcal N(0, 2/(N_h + N_v))`, scaled by :math:`\sqrt{N_v}` so
+    that the hidden input :math:`(\sqrt{N_h}/N_v)\,\xi v` starts at order one. Adam rather than plain SGD: the
+    gradient through a steep sigmoid is sparse and badly scaled, and Adam's per-weight step normalises it.
+
+    References
+    ----------
+    Shafiei Kafraj, Krotov & Latham (ICLR 2026), Eq. 16-17.
     """
     X = as_array("X", X, ndim=2).astype(np.float64)
     require(n_hidden >= 1, f"Argument `n_hidden` must be >= 1; got {n_hidden}.")
+    require(epochs >= 1 and batch >= 1 and lr > 0, f"Arguments `epochs`, `batch` must be >= 1 and `lr` > 0; got {epochs}, {batch}, {lr}.")
     rng = rng_from(seed)
     M, Nv = X.shape
-    xi = rng.standard_normal((n_hidden, Nv)) * np.sqrt(2.0 / (n_hidden + Nv)) * np.sqrt(Nv)
-    theta = float(theta0)
-    m_w, v_w, m_t, v_t = np.zeros_like(xi), np.zeros_like(xi), 0.0, 0.0
-    b1, b2, eps = 0.9, 0.999, 1e-8
-    t = 0
+    scale = np.sqrt(2.0 / (n_hidden + Nv)) * np.sqrt(Nv)
+    opt = {"xi": _Adam(rng.standard_normal((n_hidden, Nv)) * scale, lr)}
+    opt["theta"] = _Adam(np.full(n_hidden, float(theta0)) if per_unit_theta else np.float64(theta0), lr)
+    if not tied:
+        opt["feedback"] = _Adam(rng.standard_normal((n_hidden, Nv)) * scale, lr)
     bs = np.geomspace(steepness[0], steepness[1], epochs)
-    fit = ThresholdFit(xi, theta)
+    history = []
     for ep in tqdm(range(epochs), disable=not progress, desc="training"):
         perm = rng.permutation(M)
         for a in range(0, M, batch):
             idx = perm[a : a + batch]
-            G, gt = gradients(X[idx], xi, theta, bs[ep])
-            G /= len(idx)
-            gt /= len(idx)
-            t += 1
-            m_w = b1 * m_w + (1 - b1) * G
-            v_w = b2 * v_w + (1 - b2) * G * G
-            m_t = b1 * m_t + (1 - b1) * gt
-            v_t = b2 * v_t + (1 - b2) * gt * gt
-            xi = xi - lr * (m_w / (1 - b1**t)) / (np.sqrt(v_w / (1 - b2**t)) + eps)
-            theta = theta - lr * (m_t / (1 - b1**t)) / (np.sqrt(v_t / (1 - b2**t)) + eps)
-        fit.history.append(objective(X, xi, theta, bs[ep]))
-    fit.xi, fit.theta = xi, theta
-    return fit
+            fb = None if tied else opt["feedback"].x
+            grads = gradients(X[idx], opt["xi"].x, opt["theta"].x, bs[ep], fb)
+            for name, g in zip(("xi", "theta", "feedback"), grads):
+                opt[name].step(np.asarray(g) / len(idx))
+        history.append(objective(X, opt["xi"].x, opt["theta"].x, bs[ep], None if tied else opt["feedback"].x))
+    theta = opt["theta"].x if per_unit_theta else float(opt["theta"].x)
+    return ThresholdFit(opt["xi"].x, theta, history, None if tied else opt["feedback"].x)
 
 
-def recall_codes(fit: ThresholdFit, X: np.ndarray, max_steps: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hidden codes reached from each image: ``s0 = Theta(h(v) - theta)`` then ``s <- Theta(J s - theta)`` to a fixed point.
-
-    Returns (codes, recalled visible images ``N_h^-1/2 xi^T s`` in image units, steps used).
-    """
-
+def _model_kernel(fit: ThresholdFit):
+    """The compiled two-layer model matching the fit's threshold (global or per unit), its threshold arguments,
+    and the offset of its hidden variable (``theta`` for the global model, 0 for the per-unit one)."""
     import theory
 
+    if np.ndim(fit.theta):
+        m = theory.builtin("threshold_heterogeneous")
+        return m, compile_kernel(m), {"b": -np.asarray(fit.theta)}, 0.0
     m = theory.builtin("threshold")
-    k = compile_kernel(m)
+    return m, compile_kernel(m), {"theta": fit.theta}, fit.theta
+
+
+def _lam(model, fit: ThresholdFit) -> float:
     Nh, Nv = fit.xi.shape
-    lam = float(m.rescale_factor("v", N_v=Nv, N_h=Nh))
-    h0 = k.update(v=X / lam, h=np.zeros((len(X), Nh)), xi=fit.xi, theta=fit.theta)["h"]  # h = (sqrt(N_h)/N_v) xi v in published units
-    s0 = k.activations(v=X / lam, h=h0, xi=fit.xi, theta=fit.theta)["h"]
-    tm = ThresholdMemory(fit.xi, fit.theta)
-    s, steps = tm.run(s0, max_steps)
-    v = k.update(v=np.zeros_like(X), h=tm.hidden_from_code(s), xi=fit.xi, theta=fit.theta)["v"] * lam
-    return s, v, np.full(len(X), steps)
+    return float(model.rescale_factor("v", N_v=Nv, N_h=Nh))
+
+
+def _hidden_input(fit: ThresholdFit, X: np.ndarray) -> np.ndarray:
+    """The hidden variable at its input from the images, ``h = (sqrt(N_h)/N_v) xi v`` (model coordinates)."""
+    m, k, targs, _ = _model_kernel(fit)
+    lam = _lam(m, fit)
+    return k.update(v=X / lam, h=np.zeros((len(X), fit.xi.shape[0])), xi=fit.xi, **targs)["h"]
+
+
+def readout(fit: ThresholdFit, codes: np.ndarray) -> np.ndarray:
+    """Recalled visible images ``N_h^-1/2 xi_v^T s`` (``xi_v = xi`` when tied) in image units, from the compiled
+    visible update of the two-layer model."""
+    m, k, targs, off = _model_kernel(fit)
+    codes = np.asarray(codes, dtype=float)
+    h = np.where(codes > 0, off + 0.5, off - 0.5)
+    return k.update(v=np.zeros((len(codes), fit.xi.shape[1])), h=h, xi=fit.readout, **targs)["v"] * _lam(m, fit)
+
+
+def recall_codes(fit: ThresholdFit, X: np.ndarray, max_steps: int = 100) -> tuple[np.ndarray, np.ndarray, int]:
+    """Hidden codes reached from each image: ``s0 = Theta(h(v) - theta)`` then ``s <- Theta(J s - theta)`` to a fixed point.
+
+    Returns (codes, recalled visible images ``N_h^-1/2 xi^T s`` in image units, synchronous steps used).
+    Untied fits iterate the derived directed map ``J' = xi xi_v^T / N_v`` and read out through ``xi_v``.
+    """
+    X = as_array("X", X, ndim=2)
+    require(X.shape[1] == fit.xi.shape[1], f"Argument `X` must have N_v = {fit.xi.shape[1]} columns; got {X.shape[1]}.")
+    m, k, targs, _ = _model_kernel(fit)
+    s0 = k.activations(v=X / _lam(m, fit), h=_hidden_input(fit, X), xi=fit.xi, **targs)["h"]
+    s, steps = fit.memory.run(s0, max_steps)
+    return s, readout(fit, s), steps
+
+
+@lru_cache(maxsize=4)
+def smooth_model(per_unit: bool = True):
+    """The threshold model with the step replaced by ``sigmoid(beta (h - theta))``: the ``threshold_heterogeneous``
+    spec with the hidden Lagrangian ``sum softplus(beta h~)/beta`` (convex, so it keeps an energy)."""
+    from theory.specs import builtin_spec, from_dict
+
+    spec = builtin_spec("threshold_heterogeneous")
+    spec["name"] = "threshold_smooth"
+    spec["parameters"] = {"beta": {"value": 100.0, "assumptions": ["positive"]}}
+    (hid,) = [lay for lay in spec["layers"] if lay["name"] == "h"]
+    hid["lagrangian"] = {"name": "sigmoid", "beta": "beta"}
+    return from_dict(spec)
+
+
+def smooth_recall(fit: ThresholdFit, X: np.ndarray, beta: float, t_max: float = 60.0, dt: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Recall with a smooth sigmoid of steepness ``beta`` instead of the step (the paper's ablation).
+
+    Integrates the reduced hidden dynamics ``tau_h dh~/dt = -h~ + J sigmoid(beta h~) - theta`` (forward Euler,
+    from the images' hidden input) and returns (binary codes ``sigmoid > 1/2``, recalled images read out from the
+    continuous activations). Tied fits only: the sigmoid model is an energy model.
+    """
+    require(fit.feedback is None, "Argument `fit` must have tied weights for smooth recall (an untied model has no energy).")
+    from .integrate import simulate
+
+    model = smooth_model()
+    k2 = compile_kernel(model)
+    kr = compile_kernel(model.integrate_out("v"))
+    b = -np.broadcast_to(np.asarray(fit.theta, dtype=float), (fit.xi.shape[0],))
+    lam = _lam(model, fit)
+    h0 = k2.update(v=X / lam, h=np.zeros((len(X), fit.xi.shape[0])), xi=fit.xi, b=b)["h"]
+    tr = simulate(kr, {"h": h0}, {"xi": fit.xi, "b": b, "beta": float(beta), "tau_h": 1.0}, t_max, method="euler", dt=dt, record_every=10**9)
+    h = tr.final()["h"]
+    act = kr.activations(h=h, xi=fit.xi, b=b, beta=float(beta))["h"]
+    v = k2.update(v=np.zeros_like(X, dtype=float), h=h, xi=fit.xi, b=b, beta=float(beta))["v"] * lam
+    return (act > 0.5).astype(float), v
+
+
+def ode_recall(fit: ThresholdFit, cues: np.ndarray, tau_ratio: float, t_max: float, dt: float = 0.05, h_start: str = "zero") -> np.ndarray:
+    """Codes reached by the full two-layer dynamics (forward Euler, ``tau_h = 1``, ``tau_v = tau_ratio``) from
+    visible ``cues``, with the hidden layer starting at ``h = 0`` (``h_start="zero"``) or at its input from the
+    cue (``"input"``). Tied fits only."""
+    require(fit.feedback is None, "Argument `fit` must have tied weights for the two-layer ODE.")
+    require(h_start in ("zero", "input"), f"Argument `h_start` must be 'zero' or 'input'; got {h_start!r}.")
+    from .integrate import simulate
+
+    m, k, targs, off = _model_kernel(fit)
+    lam = _lam(m, fit)
+    theta = np.broadcast_to(np.asarray(fit.theta, dtype=float), (fit.xi.shape[0],))
+    h0 = _hidden_input(fit, cues) if h_start == "input" else np.zeros((len(cues), fit.xi.shape[0])) - theta + off
+    tr = simulate(k, {"v": cues / lam, "h": h0}, {"xi": fit.xi, **targs, "tau_v": float(tau_ratio), "tau_h": 1.0},
+                  t_max, method="euler", dt=dt, record_every=10**9)
+    return k.activations(**tr.final(), xi=fit.xi, **targs)["h"]
 
 
 def minima_census(codes: np.ndarray, fit: ThresholdFit) -> dict:
     """Unique minima among the recalled codes, how many images share each, and whether each is a fixed point."""
     codes = np.asarray(codes) > 0
     uniq, counts = np.unique(codes, axis=0, return_counts=True)
-    tm = ThresholdMemory(fit.xi, fit.theta)
-    fixed = bool((tm.step_code(uniq.astype(float)) == uniq).all())
+    fixed = bool((fit.memory.step_code(uniq.astype(float)) == uniq).all())
     return {"unique": int(len(uniq)), "images": int(len(codes)), "all_fixed": fixed, "max_share": int(counts.max()), "counts": counts}
 
 
 def ode_agreement(fit: ThresholdFit, X: np.ndarray, tau_ratio: float = 20.0, t_max: float = 200.0, dt: float = 0.05) -> float:
     """Fraction of images whose full two-layer dynamics (forward Euler from v = image, h = h(v)) end on the same code
     as the synchronous hidden iteration of :func:`recall_codes`. Both end on fixed points; they need not be the same one."""
-
-    import theory
-
-    from .integrate import simulate
-
-    m = theory.builtin("threshold")
-    k = compile_kernel(m)
-    Nh, Nv = fit.xi.shape
-    lam = float(m.rescale_factor("v", N_v=Nv, N_h=Nh))
     codes, _, _ = recall_codes(fit, X)
-    args = {"xi": fit.xi, "theta": fit.theta, "tau_v": tau_ratio, "tau_h": 1.0}
-    h0 = k.update(v=X / lam, h=np.zeros((len(X), Nh)), xi=fit.xi, theta=fit.theta)["h"]  # hidden state at its input h(v)
-    tr = simulate(k, {"v": X / lam, "h": h0}, args, t_max, method="euler", dt=dt, record_every=10**9)
-    ode_codes = k.activations(**tr.final(), xi=fit.xi, theta=fit.theta)["h"]
+    ode_codes = ode_recall(fit, X, tau_ratio, t_max, dt, h_start="input")
     return float((ode_codes == codes).all(-1).mean())
 
 
-__all__ += ["ode_agreement"]
+__all__ += ["ode_agreement", "ode_recall", "smooth_recall", "smooth_model", "readout"]

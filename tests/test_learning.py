@@ -47,3 +47,95 @@ def test_two_layer_ode_agrees_with_hidden_iteration():
     X = X[:300] / 16.0
     fit = train_threshold(X, 10, seed=2, epochs=10, lr=0.03)
     assert ode_agreement(fit, X[:10]) == 1.0
+
+
+def _fd(total, x, h=1e-6):
+    x = np.array(x, dtype=float)
+    out = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        E = np.zeros_like(x)
+        E[idx] = h
+        out[idx] = (total(x + E) - total(x - E)) / (2 * h)
+    return out
+
+
+def test_per_unit_and_untied_gradients_match_finite_differences():
+    rng = np.random.default_rng(3)
+    X = rng.random((6, 9))
+    xi, fb = rng.standard_normal((4, 9)), rng.standard_normal((4, 9))
+    theta, b = rng.uniform(0.1, 0.6, 4), 3.0
+    G, gt, GF = gradients(X, xi, theta, b, fb)
+    assert np.shape(gt) == (4,)
+    n = len(X)
+    np.testing.assert_allclose(G, _fd(lambda w: objective(X, w, theta, b, fb) * n, xi), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(GF, _fd(lambda w: objective(X, xi, theta, b, w) * n, fb), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gt, _fd(lambda t: objective(X, xi, t, b, fb) * n, theta), rtol=1e-6, atol=1e-7)
+    # the global threshold is the all-equal case: its gradient is the sum of the per-unit ones
+    G1, g1 = gradients(X, xi, 0.4, b)
+    Gv, gv = gradients(X, xi, np.full(4, 0.4), b)
+    np.testing.assert_allclose(G1, Gv)
+    assert abs(g1 - gv.sum()) < 1e-12
+
+
+def test_heterogeneous_and_asymmetric_memories_match_direct_maps():
+    import numerics as nm
+
+    rng = np.random.default_rng(4)
+    xi = rng.standard_normal((6, 120))
+    fb = xi + 0.3 * rng.standard_normal(xi.shape)
+    s = (rng.random((9, 6)) < 0.5).astype(float)
+    for theta in (0.5, rng.uniform(0.2, 0.8, 6)):
+        for feedback in (None, fb):
+            J = xi @ (xi if feedback is None else feedback).T / 120  # independent route: the paper's map, by hand
+            tm = nm.ThresholdMemory(xi, theta, feedback)
+            np.testing.assert_array_equal(tm.step_code(s), (s @ J.T - theta > 0).astype(float))
+            np.testing.assert_allclose(tm.margin(s), s @ J.T - theta, atol=1e-12)
+
+
+def test_threshold_memory_rejects_bad_theta_and_feedback():
+    import pytest
+
+    import numerics as nm
+
+    xi = np.ones((3, 5))
+    with pytest.raises(ValueError, match="theta"):
+        nm.ThresholdMemory(xi, np.ones(4))
+    with pytest.raises(ValueError, match="feedback"):
+        nm.ThresholdMemory(xi, 0.5, np.ones((3, 4)))
+
+
+def test_per_unit_untied_training_and_smooth_recall():
+    from numerics import datasets
+    from numerics.learning import smooth_recall
+
+    X, _ = datasets.load_digits()
+    X = X[:300] / 16.0
+    fit = train_threshold(X, 8, seed=5, epochs=5, lr=0.03, per_unit_theta=True, tied=False, steepness=(10.0, 10.0))
+    assert np.shape(fit.theta) == (8,) and fit.feedback is not None and fit.history[-1] < fit.history[0]
+    codes, recalled, _ = recall_codes(fit, X)
+    assert minima_census(codes, fit)["all_fixed"]
+    # readout through the feedback weights, by hand
+    np.testing.assert_allclose(recalled, codes @ fit.feedback / np.sqrt(8), atol=1e-10)
+    tied = train_threshold(X, 8, seed=5, epochs=5, lr=0.03)
+    c_step, _, _ = recall_codes(tied, X)
+    c_smooth, v_smooth = smooth_recall(tied, X, beta=200.0)
+    assert v_smooth.shape == X.shape
+    # a steep sigmoid ends on the step model's fixed points for most images (not all: it is a different flow)
+    assert (c_smooth == c_step).all(-1).mean() > 0.8
+
+
+def test_preprocessing_round_trip_and_errors():
+    import pytest
+
+    from numerics.datasets import Preprocessing
+
+    X = np.random.default_rng(0).integers(0, 256, (20, 7)).astype(float)
+    for kind in ("scaled", "centered"):
+        p = Preprocessing.fit(X, kind, x_max=255)
+        np.testing.assert_allclose(p.inverse(p.forward(X)), X / 255)
+    b = Preprocessing.fit(X, "binarized", x_max=255).forward(X)
+    assert set(np.unique(b)) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="kind"):
+        Preprocessing.fit(X, "whitened")
+    with pytest.raises(ValueError, match="X_train"):
+        Preprocessing.fit(np.full((2, 2), np.nan))

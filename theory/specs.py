@@ -52,7 +52,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["load", "from_dict", "builtin", "builtin_names", "SpecError", "SPEC_DIR"]
+__all__ = ["load", "from_dict", "builtin", "builtin_spec", "builtin_names", "SpecError", "SPEC_DIR"]
 
 SPEC_DIR = "specs"
 _ASSUMPTIONS = {"positive", "nonnegative", "negative", "real", "integer", "even", "odd", "nonzero"}
@@ -246,6 +246,13 @@ def builtin_names() -> list[str]:
 
 
 _CACHE: dict[str, EnergyModel] = {}
+
+
+def builtin_spec(name: str) -> dict:
+    """A fresh copy of a built-in spec as a dict, to derive variants from (edit, then :func:`from_dict`)."""
+    if name not in builtin_names():
+        raise SpecError(f"unknown built-in model {name!r}; built-ins: {builtin_names()}")
+    return tomllib.loads(resources.files("theory").joinpath(SPEC_DIR, name + ".toml").read_text(encoding="utf-8"))
 
 
 def builtin(name: str) -> EnergyModel:
