@@ -28,6 +28,7 @@ __all__ = [
     "download",
     "load_cifar10_batch",
     "load_cifar10",
+    "find_cifar10_dir",
     "DatasetError",
     "MNIST_SHA256",
     "Preprocessing",
@@ -205,15 +206,37 @@ def load_cifar10_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return data, labels
 
 
-def load_cifar10(data_dir: str | Path, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """All CIFAR-10 training batches (or the test batch) from ``data_dir`` (``cifar-10-batches-py``)."""
-    d = Path(data_dir)
-    if (d / "cifar-10-batches-py").exists():
-        d = d / "cifar-10-batches-py"
+def find_cifar10_dir(data_dir: str | Path | None = None) -> Path:
+    """The folder holding the CIFAR-10 python batches: ``data_dir`` (or its ``cifar-10-batches-py/``), else
+    ``$AMWB_DATA`` likewise.
+
+    Raises
+    ------
+    DatasetError
+        Saying where it looked, when no folder has ``data_batch_1``.
+    """
+    candidates = []
+    for base in (data_dir, os.environ.get("AMWB_DATA")):
+        if base:
+            candidates += [Path(base), Path(base) / "cifar-10-batches-py"]
+    for c in candidates:
+        if (c / "data_batch_1").exists():
+            return c
+    where = ", ".join(map(str, candidates)) or "nowhere (no data_dir given and AMWB_DATA unset)"
+    raise DatasetError(f"CIFAR-10 not found: looked in {where}. Pass --data-dir DIR (with cifar-10-batches-py/) or set AMWB_DATA.")
+
+
+def load_cifar10(data_dir: str | Path | None = None, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """All CIFAR-10 training batches (or the test batch): images ``(n, 3072)`` uint8 and labels ``(n,)``.
+
+    The folder is found by :func:`find_cifar10_dir`.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"Argument `split` must be 'train' or 'test'; got {split!r}.")
+    d = find_cifar10_dir(data_dir)
     names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
     parts = [load_cifar10_batch(d / n) for n in names]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
 
 PREPROCESSING_KINDS = ("scaled", "centered", "binarized")
 

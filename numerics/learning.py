@@ -159,7 +159,7 @@ def train_threshold(
     ----------
     Shafiei Kafraj, Krotov & Latham (ICLR 2026), Eq. 16-17.
     """
-    X = as_array("X", X, ndim=2).astype(np.float64)
+    X = as_array("X", X, ndim=2).astype(np.float64, copy=False)
     require(n_hidden >= 1, f"Argument `n_hidden` must be >= 1; got {n_hidden}.")
     require(epochs >= 1 and batch >= 1 and lr > 0, f"Arguments `epochs`, `batch` must be >= 1 and `lr` > 0; got {epochs}, {batch}, {lr}.")
     rng = rng_from(seed)
@@ -217,18 +217,27 @@ def readout(fit: ThresholdFit, codes: np.ndarray) -> np.ndarray:
     return k.update(v=np.zeros((len(codes), fit.xi.shape[1])), h=h, xi=fit.readout, **targs)["v"] * _lam(m, fit)
 
 
-def recall_codes(fit: ThresholdFit, X: np.ndarray, max_steps: int = 100) -> tuple[np.ndarray, np.ndarray, int]:
+def recall_codes(fit: ThresholdFit, X: np.ndarray, max_steps: int = 100, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray, int]:
     """Hidden codes reached from each image: ``s0 = Theta(h(v) - theta)`` then ``s <- Theta(J s - theta)`` to a fixed point.
 
-    Returns (codes, recalled visible images ``N_h^-1/2 xi^T s`` in image units, synchronous steps used).
+    Returns (codes, recalled visible images ``N_h^-1/2 xi^T s`` in image units, most synchronous steps used).
     Untied fits iterate the derived directed map ``J' = xi xi_v^T / N_v`` and read out through ``xi_v``.
+    Images are processed ``chunk`` at a time (each chunk a batch of GEMMs), which bounds the temporary memory.
     """
     X = as_array("X", X, ndim=2)
     require(X.shape[1] == fit.xi.shape[1], f"Argument `X` must have N_v = {fit.xi.shape[1]} columns; got {X.shape[1]}.")
     m, k, targs, _ = _model_kernel(fit)
-    s0 = k.activations(v=X / _lam(m, fit), h=_hidden_input(fit, X), xi=fit.xi, **targs)["h"]
-    s, steps = fit.memory.run(s0, max_steps)
-    return s, readout(fit, s), steps
+    lam = _lam(m, fit)
+    mem = fit.memory
+    codes, images, steps = [], [], 0
+    for a in range(0, len(X), chunk):
+        Xc = X[a : a + chunk]
+        s0 = k.activations(v=Xc / lam, h=_hidden_input(fit, Xc), xi=fit.xi, **targs)["h"]
+        s, n = mem.run(s0, max_steps)
+        codes.append(s)
+        images.append(readout(fit, s).astype(X.dtype if X.dtype.kind == "f" else np.float64, copy=False))
+        steps = max(steps, n)
+    return np.concatenate(codes), np.concatenate(images), steps
 
 
 @lru_cache(maxsize=4)

@@ -23,7 +23,7 @@ def _tidy_log(ax, which: str = "both") -> None:
         a.set_major_formatter(fmt)
 
 
-__all__ = ["energy_trace", "capacity_curve", "spectrum", "phase_diagram", "image_grid", "save"]
+__all__ = ["energy_trace", "capacity_curve", "spectrum", "phase_diagram", "image_grid", "code_usage", "minima_sharing", "save"]
 
 
 def save(fig, path: str | Path, formats: Sequence[str] = ("png", "pdf")) -> list[Path]:
@@ -111,4 +111,29 @@ def image_grid(rows: Mapping[str, np.ndarray], shape: tuple[int, int], max_cols:
                 ax.imshow(np.asarray(imgs[c]).reshape(shape), cmap="gray")
             if c == 0:
                 ax.set_ylabel(name, fontsize=8)
+    return fig
+
+
+def code_usage(codes: np.ndarray, title: str = "hidden-code usage"):
+    """Fraction of images whose recalled code has each hidden unit on (one bar per unit)."""
+    codes = np.asarray(codes) > 0
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    ax.bar(np.arange(codes.shape[1]), codes.mean(0), color="tab:blue")
+    ax.set_xlabel("hidden unit")
+    ax.set_ylabel("fraction of images with s = 1")
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    return fig
+
+
+def minima_sharing(counts: np.ndarray, title: str = "images per minimum"):
+    """Histogram of how many images share each distinct minimum (log count axis)."""
+    counts = np.asarray(counts)
+    fig, ax = plt.subplots(figsize=(5, 3))
+    bins = np.arange(1, counts.max() + 2) - 0.5 if counts.max() <= 40 else np.unique(np.geomspace(1, counts.max() + 1, 30).astype(int))
+    ax.hist(counts, bins=bins, color="tab:orange")
+    ax.set_yscale("log")
+    ax.set_xlabel("images sharing a minimum")
+    ax.set_ylabel("number of minima")
+    ax.set_title(f"{title}: {len(counts)} minima, {int(counts.sum())} images")
     return fig

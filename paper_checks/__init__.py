@@ -21,6 +21,7 @@ MODULES = (
     "ramsauer_2021",
     "classical_hopfield",
     "threshold_2026",
+    "threshold_learning",
     "marchenko_pastur",
     "tutorial_2025",
     "spherical_codes_2024",

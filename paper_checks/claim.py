@@ -27,7 +27,7 @@ class Result:
     measured: Any
     ok: bool
     detail: str = ""
-    figure: Any = None
+    figure: Any = None  # a matplotlib Figure, or a dict {name: Figure} for several
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -47,21 +48,25 @@ def run_one(c: Claim, scale: str, out: Path | None) -> dict:
         "measured": None,
         "detail": "",
         "figure": None,
+        "figures": [],
     }
     try:
         r = c.compute(c.params(scale), c.seed)
         rec["measured"] = _jsonable(r.measured)
         rec["detail"] = r.detail
         rec["verdict"] = "PASS" if r.ok else "FAIL"
-        if r.figure is not None and out is not None:
-            from numerics.plots import save
+        figs = r.figure if isinstance(r.figure, dict) else ({"": r.figure} if r.figure is not None else {})
+        for name, fig in figs.items():
+            if out is not None:
+                from numerics.plots import save
 
-            paths = save(r.figure, out / "figures" / c.id, formats=("png",))
-            rec["figure"] = str(paths[0].relative_to(out))
-        elif r.figure is not None:
-            import matplotlib.pyplot as plt
+                (path,) = save(fig, out / "figures" / (c.id + (f"-{name}" if name else "")), formats=("png",))
+                rec["figures"].append(str(path.relative_to(out)))
+            else:
+                import matplotlib.pyplot as plt
 
-            plt.close(r.figure)
+                plt.close(fig)
+        rec["figure"] = rec["figures"][0] if rec["figures"] else None
     except Skip as s:
         rec["verdict"] = "SKIP"
         rec["detail"] = f"skipped: {s}"
@@ -69,7 +74,18 @@ def run_one(c: Claim, scale: str, out: Path | None) -> dict:
         rec["verdict"] = "ERROR"
         rec["detail"] = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=4)
     rec["seconds"] = round(time.perf_counter() - t, 3)
+    rec["peak_rss_mb"] = _peak_rss_mb()
     return rec
+
+
+def _peak_rss_mb() -> float | None:
+    """Peak resident memory of this process so far, in MiB (``None`` where ``resource`` is unavailable)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / 1024 / (1024 if sys.platform == "darwin" else 1), 1)
 
 
 def run_claims(claims: Sequence[Claim], scale: str = "quick", out: str | Path | None = None, jobs: int = 1, progress: bool = True) -> dict:
@@ -156,13 +172,14 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
         md.append(f"- expected: `{json.dumps(r['expected'])}`")
         md.append(f"- measured: `{json.dumps(r['measured'])}`")
         md.append(f"- tolerance: {r['tolerance']} ({r['tolerance_reason']})")
-        md.append(f"- verdict: **{r['verdict']}** in {r['seconds']:.2f} s, seed {r['seed']}, parameters `{json.dumps(r['params'])}`")
+        mem = f", process peak memory so far {r['peak_rss_mb']:.0f} MiB" if r.get("peak_rss_mb") else ""
+        md.append(f"- verdict: **{r['verdict']}** in {r['seconds']:.2f} s{mem}, seed {r['seed']}, parameters `{json.dumps(r['params'])}`")
         if r["known_discrepancy"]:
             md.append(f"- known discrepancy: {r['known_discrepancy']}")
         if r["detail"]:
             md += ["", "```", r["detail"].strip(), "```"]
-        if r["figure"]:
-            md += ["", f"![{r['id']}]({r['figure']})"]
+        for f in r.get("figures") or ([r["figure"]] if r["figure"] else []):
+            md += ["", f"![{r['id']}]({f})"]
         md.append("")
     p = out / "report.md"
     p.write_text("\n".join(md))

@@ -139,3 +139,16 @@ def test_preprocessing_round_trip_and_errors():
         Preprocessing.fit(X, "whitened")
     with pytest.raises(ValueError, match="X_train"):
         Preprocessing.fit(np.full((2, 2), np.nan))
+
+
+def test_recall_in_chunks_equals_recall_at_once():
+    rng = np.random.default_rng(6)
+    from numerics.learning import ThresholdFit
+
+    fit = ThresholdFit(rng.standard_normal((7, 40)), 0.4)
+    X = rng.random((23, 40))
+    a = recall_codes(fit, X)
+    b = recall_codes(fit, X, chunk=5)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_allclose(a[1], b[1])
+    assert a[2] == b[2]
