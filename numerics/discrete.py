@@ -266,13 +266,10 @@ def _directed_threshold_map():
     """Compiled ``J' s`` for the threshold model with separate feedback weights ``xi_v``, derived from the
     published dynamics: substitute ``v = N_h^{-1/2} xi_v^T s`` (the visible fixed point) into the hidden input."""
     from theory.rescaling import NoEnergyError
-    from theory.specs import builtin_spec, from_dict
+    from theory.specs import from_dict, variant_spec
     from theory.vector import Vector
 
-    spec = builtin_spec("threshold")
-    spec["weights"]["xi_v"] = {"shape": ["N_h", "N_v"]}
-    (fb,) = [c for c in spec["couplings"] if c["target"] == "v"]
-    fb["weight"] = "xi_v"
+    spec = variant_spec("threshold", "threshold_untied", weights={"xi_v": {"shape": ["N_h", "N_v"]}}, couplings={"v": {"weight": "xi_v"}})
     try:
         from_dict(spec)
     except NoEnergyError as exc:

@@ -240,18 +240,14 @@ def recall_codes(fit: ThresholdFit, X: np.ndarray, max_steps: int = 100, chunk: 
     return np.concatenate(codes), np.concatenate(images), steps
 
 
-@lru_cache(maxsize=4)
-def smooth_model(per_unit: bool = True):
+@lru_cache(maxsize=1)
+def smooth_model():
     """The threshold model with the step replaced by ``sigmoid(beta (h - theta))``: the ``threshold_heterogeneous``
     spec with the hidden Lagrangian ``sum softplus(beta h~)/beta`` (convex, so it keeps an energy)."""
-    from theory.specs import builtin_spec, from_dict
+    from theory.specs import from_dict, variant_spec
 
-    spec = builtin_spec("threshold_heterogeneous")
-    spec["name"] = "threshold_smooth"
-    spec["parameters"] = {"beta": {"value": 100.0, "assumptions": ["positive"]}}
-    (hid,) = [lay for lay in spec["layers"] if lay["name"] == "h"]
-    hid["lagrangian"] = {"name": "sigmoid", "beta": "beta"}
-    return from_dict(spec)
+    return from_dict(variant_spec("threshold_heterogeneous", "threshold_smooth", lagrangians={"h": {"name": "sigmoid", "beta": "beta"}},
+                                  parameters={"beta": {"value": 100.0, "assumptions": ["positive"]}}))
 
 
 def smooth_recall(fit: ThresholdFit, X: np.ndarray, beta: float, t_max: float = 60.0, dt: float = 0.2) -> tuple[np.ndarray, np.ndarray]:

@@ -267,11 +267,7 @@ def _model_a(n: int):
     """Krotov-Hopfield 2021 Model A with F = ReLU^n / n (the built-in is n = 3)."""
     if n == 3:
         return theory.builtin("model_a")
-    spec = theory.builtin_spec("model_a")
-    spec["name"] = f"model_a_n{n}"
-    (hid,) = [lay for lay in spec["layers"] if lay["name"] == "h"]
-    hid["lagrangian"] = {"name": "rectified_power", "n": str(n)}
-    return theory.from_dict(spec)
+    return theory.from_dict(theory.variant_spec("model_a", f"model_a_n{n}", lagrangians={"h": {"name": "rectified_power", "n": str(n)}}))
 
 
 def _kh_recall(name: str, mem: np.ndarray, cues: np.ndarray, seed: int) -> dict:

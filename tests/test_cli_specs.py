@@ -128,3 +128,22 @@ def test_jupyter_latex_renders(name):
         assert lay.certificate._repr_markdown_().startswith("**")
     if len(m.layers) > 1:
         assert "E_{\\text{eff}}" in m.integrate_out(m.layers[0].name)._repr_latex_()
+
+
+def test_variant_spec_edits_a_copy_and_names_bad_entries():
+    import pytest
+
+    import theory
+    from theory.specs import SpecError, builtin_spec, variant_spec
+
+    spec = variant_spec("model_a", "a20", lagrangians={"h": {"name": "rectified_power", "n": "20"}})
+    assert builtin_spec("model_a")["layers"][1]["lagrangian"] != spec["layers"][1]["lagrangian"]  # the built-in is untouched
+    m = theory.from_dict(spec)
+    assert m.name == "a20" and theory.builtin("model_a").layer("h").lagrangian != m.layer("h").lagrangian
+    untied = variant_spec("threshold", weights={"xi_v": {"shape": ["N_h", "N_v"]}}, couplings={"v": {"weight": "xi_v"}})
+    with pytest.raises(theory.NoEnergyError):
+        theory.from_dict(untied)
+    with pytest.raises(SpecError, match="no layer 'q'"):
+        variant_spec("model_a", lagrangians={"q": "quadratic"})
+    with pytest.raises(SpecError, match="one coupling into 'x'"):
+        variant_spec("threshold", couplings={"x": {"weight": "w"}})

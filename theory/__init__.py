@@ -12,7 +12,7 @@ from .marginalize import Reduction, integrate_out
 from .model import EnergyModel, EnergyRateCheck, LyapunovReport
 from .parsing import ParseError, parse
 from .rescaling import Coupling, DirectedModel, NoEnergyError, Symmetrization
-from .specs import SpecError, builtin, builtin_names, builtin_spec, from_dict, load
+from .specs import SpecError, builtin, builtin_names, builtin_spec, from_dict, load, variant_spec
 from .synapses import Synapse, bias, dense, recurrent
 from .vector import (
     LogSumExp,
@@ -61,6 +61,7 @@ __all__ = [
     "builtin",
     "builtin_names",
     "builtin_spec",
+    "variant_spec",
     "from_dict",
     "load",
     "Synapse",

@@ -52,7 +52,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["load", "from_dict", "builtin", "builtin_spec", "builtin_names", "SpecError", "SPEC_DIR"]
+__all__ = ["load", "from_dict", "builtin", "builtin_spec", "variant_spec", "builtin_names", "SpecError", "SPEC_DIR"]
 
 SPEC_DIR = "specs"
 _ASSUMPTIONS = {"positive", "nonnegative", "negative", "real", "integer", "even", "odd", "nonzero"}
@@ -253,6 +253,55 @@ def builtin_spec(name: str) -> dict:
     if name not in builtin_names():
         raise SpecError(f"unknown built-in model {name!r}; built-ins: {builtin_names()}")
     return tomllib.loads(resources.files("theory").joinpath(SPEC_DIR, name + ".toml").read_text(encoding="utf-8"))
+
+
+def variant_spec(
+    base: str,
+    name: str | None = None,
+    *,
+    lagrangians: dict | None = None,
+    parameters: dict | None = None,
+    weights: dict | None = None,
+    couplings: dict | None = None,
+) -> dict:
+    """A built-in spec with some entries replaced: the one way to derive a variant (build it with :func:`from_dict`).
+
+    Parameters
+    ----------
+    base : str
+        Built-in name.
+    name : str, optional
+        The variant's name (default ``"<base>_variant"``).
+    lagrangians : dict, optional
+        ``{layer: lagrangian table or name}``, e.g. ``{"h": {"name": "rectified_power", "n": "20"}}``.
+    parameters, weights : dict, optional
+        Entries added to (or replacing those of) the ``[parameters]`` / ``[weights]`` tables.
+    couplings : dict, optional
+        ``{target layer: {key: value}}`` merged into that layer's incoming coupling (directed specs),
+        e.g. ``{"v": {"weight": "xi_v"}}`` for separate feedback weights.
+
+    Examples
+    --------
+    >>> spec = variant_spec("model_a", "model_a_n20", lagrangians={"h": {"name": "rectified_power", "n": "20"}})
+    >>> str(from_dict(spec).layer("h").lagrangian.expr)
+    'sum(relu(x)**20)/20'
+    """
+    spec = builtin_spec(base)
+    spec["name"] = name or f"{base}_variant"
+    layers = {lay["name"]: lay for lay in spec.get("layers", [])}
+    for lname, lag in (lagrangians or {}).items():
+        if lname not in layers:
+            raise SpecError(f"variant of {base!r}: no layer {lname!r}; layers are {sorted(layers)}")
+        layers[lname]["lagrangian"] = lag
+    for table, extra in (("parameters", parameters), ("weights", weights)):
+        if extra:
+            spec[table] = {**spec.get(table, {}), **extra}
+    for target, edits in (couplings or {}).items():
+        incoming = [c for c in spec.get("couplings", []) if c.get("target") == target]
+        if len(incoming) != 1:
+            raise SpecError(f"variant of {base!r}: expected one coupling into {target!r}; found {len(incoming)}")
+        incoming[0].update(edits)
+    return spec
 
 
 def builtin(name: str) -> EnergyModel:
