@@ -261,6 +261,14 @@ class BinaryMemory:
         return s, max_sweeps
 
 
+@lru_cache(maxsize=2)
+def _threshold_reduction(heterogeneous: bool):
+    """Compiled reduction of the threshold model over ``v`` (global or per-unit threshold), derived once per process."""
+    from theory.specs import builtin
+
+    return compile_kernel(builtin("threshold_heterogeneous" if heterogeneous else "threshold").integrate_out("v"))
+
+
 @lru_cache(maxsize=1)
 def _directed_threshold_map():
     """Compiled ``J' s`` for the threshold model with separate feedback weights ``xi_v``, derived from the
@@ -304,20 +312,18 @@ class ThresholdMemory:
     feedback: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        from theory.specs import builtin
-
         self.xi = as_array("xi", self.xi, ndim=2).astype(np.float64)
         if np.ndim(self.theta) == 0:
             self.theta = float(self.theta)
             require(np.isfinite(self.theta), f"Argument `theta` must be finite; got {self.theta}.")
-            self._k = compile_kernel(builtin("threshold").integrate_out("v"))
+            self._k = _threshold_reduction(False)
             self._args = {"xi": self.xi, "theta": self.theta}
             self._off = self.theta
         else:
             self.theta = as_array("theta", self.theta, ndim=1).astype(np.float64)
             require(self.theta.shape == (self.xi.shape[0],),
                     f"Argument `theta` must be a number or have shape (N_h,) = ({self.xi.shape[0]},); got shape {self.theta.shape}.")
-            self._k = compile_kernel(builtin("threshold_heterogeneous").integrate_out("v"))
+            self._k = _threshold_reduction(True)
             self._args = {"xi": self.xi, "b": -self.theta}
             self._off = 0.0
         if self.feedback is not None:

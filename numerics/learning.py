@@ -187,13 +187,18 @@ def train_threshold(
 def _model_kernel(fit: ThresholdFit):
     """The compiled two-layer model matching the fit's threshold (global or per unit), its threshold arguments,
     and the offset of its hidden variable (``theta`` for the global model, 0 for the per-unit one)."""
+    m, k = _two_layer(bool(np.ndim(fit.theta)))
+    if np.ndim(fit.theta):
+        return m, k, {"b": -np.asarray(fit.theta)}, 0.0
+    return m, k, {"theta": fit.theta}, fit.theta
+
+
+@lru_cache(maxsize=2)
+def _two_layer(heterogeneous: bool):
     import theory
 
-    if np.ndim(fit.theta):
-        m = theory.builtin("threshold_heterogeneous")
-        return m, compile_kernel(m), {"b": -np.asarray(fit.theta)}, 0.0
-    m = theory.builtin("threshold")
-    return m, compile_kernel(m), {"theta": fit.theta}, fit.theta
+    m = theory.builtin("threshold_heterogeneous" if heterogeneous else "threshold")
+    return m, compile_kernel(m)
 
 
 def _lam(model, fit: ThresholdFit) -> float:
@@ -211,9 +216,8 @@ def _hidden_input(fit: ThresholdFit, X: np.ndarray) -> np.ndarray:
 def readout(fit: ThresholdFit, codes: np.ndarray) -> np.ndarray:
     """Recalled visible images ``N_h^-1/2 xi_v^T s`` (``xi_v = xi`` when tied) in image units, from the compiled
     visible update of the two-layer model."""
-    m, k, targs, off = _model_kernel(fit)
-    codes = np.asarray(codes, dtype=float)
-    h = np.where(codes > 0, off + 0.5, off - 0.5)
+    m, k, targs, _ = _model_kernel(fit)
+    h = fit.memory.hidden_from_code(codes)
     return k.update(v=np.zeros((len(codes), fit.xi.shape[1])), h=h, xi=fit.readout, **targs)["v"] * _lam(m, fit)
 
 

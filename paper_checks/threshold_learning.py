@@ -428,10 +428,11 @@ def bpd_13(p, seed):
         "jitter": abs(rows["theta jitter 20%"]["recalled_accuracy"] - b["recalled_accuracy"]) <= 0.05,
         "smooth": all(abs(rows[f"smooth sigmoid beta={x:g}"]["recalled_accuracy"] - b["recalled_accuracy"]) <= 0.05
                       and rows[f"smooth sigmoid beta={x:g}"]["unique_fraction"] >= 0.9 * b["unique_fraction"] for x in (100.0, 20.0)),
-        "small N_h": rows[f"N_h = {p['small_N_h']}"]["recalled_accuracy"] < 0.5 if p["dataset"] == "mnist" else True,
+        # the paper's statement is about N_h = 16 on MNIST; on the digits the row is reported but not judged
+        "small N_h": rows[f"N_h = {p['small_N_h']}"]["recalled_accuracy"] < 0.5 if p["dataset"] == "mnist" else None,
         "tau": tau["4"] == 1.0 and tau["20"] == 1.0,
     }
-    return Result({"rows": rows, "checks": checks}, all(checks.values()))
+    return Result({"rows": rows, "checks": checks}, all(v for v in checks.values() if v is not None))
 
 
 # ------------------------------------------------------------------ BPD-14: which preprocessing reproduces best

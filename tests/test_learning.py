@@ -152,3 +152,12 @@ def test_recall_in_chunks_equals_recall_at_once():
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_allclose(a[1], b[1])
     assert a[2] == b[2]
+
+
+def test_threshold_memories_share_one_derivation():
+    """Regression: every ThresholdMemory (and so every recall_codes / minima_census call) re-derived the reduction."""
+    import numerics as nm
+
+    xi = np.random.default_rng(7).standard_normal((4, 30))
+    assert nm.ThresholdMemory(xi, 0.5)._k is nm.ThresholdMemory(2 * xi, 0.3)._k
+    assert nm.ThresholdMemory(xi, np.full(4, 0.5))._k is nm.ThresholdMemory(xi, np.zeros(4))._k
