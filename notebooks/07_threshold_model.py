@@ -14,7 +14,7 @@ import sympy as sp
 from IPython.display import Math, display
 
 import theory
-from numerics import census
+from numerics import census, spectra
 from numerics.plots import phase_diagram
 
 SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": N_h = 40, more draws
@@ -39,7 +39,7 @@ for r in ratios:
     a, t = 0, []
     for _ in range(draws):
         xi = rng.standard_normal((nh, nv))
-        J = xi @ xi.T / nv
+        J = spectra.coupling(xi)
         a += census.all_states_fixed(J, 0.5)["all"]
         t.append(census.fraction_fixed(J, 0.5, 500, rng)["fraction"])
     p_all.append(a / draws)
@@ -52,7 +52,7 @@ plt.show()
 
 # %%
 xi = rng.standard_normal((12, 400))
-J = xi @ xi.T / 400
+J = spectra.coupling(xi)
 assert census.all_states_fixed(J, 0.5)["all"] == (census.enumerate_fixed(J, 0.5)["count"] == 2**12)
 assert typical[-1] > 0.99 and p_all[0] < 0.1
 print("P_all:", p_all, "typical:", typical)

@@ -20,7 +20,8 @@ _opdev = sp.lambdify(th.lam, th.operator_deviation(), "numpy")
 
 
 def coupling(xi: np.ndarray) -> np.ndarray:
-    """``J = xi xi^T / N_v`` for ``xi`` of shape (N_h, N_v)."""
+    """``J = xi xi^T / N_v`` for ``xi`` of shape (N_h, N_v): the threshold model's hidden coupling, which
+    :mod:`theory` derives by integrating out ``v`` (``tests/test_numerics.py`` checks the two agree)."""
     xi = as_array("xi", xi, ndim=2)
     return xi @ xi.T / xi.shape[1]
 

@@ -76,7 +76,7 @@ def bpd_5(p, seed):
         hits = {"ones": 0, "random": 0}
         for _ in range(p["draws"]):
             xi = rng.standard_normal((nh, nv))
-            J = xi @ xi.T / nv
+            J = spectra.coupling(xi)
             hits["ones"] += bool(census.is_fixed(J, np.ones((1, nh)), 0.5)[0])
             hits["random"] += bool(census.is_fixed(J, s_rand[None], 0.5)[0])
         bound = float(sp.N(tt.per_state_bound().subs({tt.Nh: nh, tt.Nv: nv})))
@@ -94,7 +94,7 @@ def _p_all(nh, nv, draws, rng):
     ok = 0
     for _ in range(draws):
         xi = rng.standard_normal((nh, nv))
-        ok += census.all_states_fixed(xi @ xi.T / nv, 0.5)["all"]
+        ok += census.all_states_fixed(spectra.coupling(xi), 0.5)["all"]
     return ok / draws
 
 
@@ -133,7 +133,7 @@ def bpd_6b(p, seed):
     fr, allc = [], 0
     for _ in range(p["draws"]):
         xi = rng.standard_normal((nh, nv))
-        J = xi @ xi.T / nv
+        J = spectra.coupling(xi)
         fr.append(census.fraction_fixed(J, 0.5, p["samples"], rng)["fraction"])
         allc += census.all_states_fixed(J, 0.5)["all"]
     typ, pall = float(np.mean(fr)), allc / p["draws"]
@@ -150,7 +150,7 @@ def bpd_7(p, seed):
     rng = np.random.default_rng(seed)
     out, ok, series = {}, True, {}
     for nh, nv in p["configs"]:
-        Js = [(lambda x: x @ x.T / nv)(rng.standard_normal((nh, nv))) for _ in range(p["draws"])]
+        Js = [spectra.coupling(rng.standard_normal((nh, nv))) for _ in range(p["draws"])]
         S = (rng.random((p["samples"], nh)) < 0.5).astype(float)
         fr = [float(np.mean([census.is_fixed(J, S, th).mean() for J in Js])) for th in p["thetas"]]
         best = max(fr)
@@ -227,7 +227,7 @@ def bpd_4(p, seed):
     qs = []
     for _ in range(p["draws"]):
         xi = rng.standard_normal((nh, nv))
-        qs.append(xi @ (xi.T @ s) / nv - s)
+        qs.append(spectra.coupling(xi) @ s - s)
     var = np.var(np.array(qs), axis=0, ddof=1)
     f = sp.lambdify(sp.symbols("k s_mu", nonnegative=True), tt.perturbation_variance().subs(tt.Nv, nv), "numpy")
     pred = f(k, s)

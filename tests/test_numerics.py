@@ -367,3 +367,13 @@ def test_binary_memory_keeps_input_synapses():
     np.testing.assert_allclose(bm.delta_energy(s[:1])[0], k.energy(v=flipped, I=I, xi=X) - k.energy(v=s[:1], I=I, xi=X)[0], rtol=1e-10, atol=1e-9)
     with pytest.raises(ValueError, match="input `I`"):
         BinaryMemory(m, X)  # an input synapse with no value given is an error, not a silent zero
+
+
+def test_coupling_is_the_derived_reduction():
+    """spectra.coupling (used by the census and the BPD claims) equals the map theory derives by integrating out v."""
+    import numerics as nm
+
+    rng = np.random.default_rng(13)
+    xi = rng.standard_normal((9, 150))
+    s = (rng.random((6, 9)) < 0.5).astype(float)
+    np.testing.assert_allclose(s @ spectra.coupling(xi).T - 0.5, nm.ThresholdMemory(xi, 0.5).margin(s), atol=1e-12)
