@@ -4,8 +4,10 @@ Every node of :mod:`theory.vector` maps to a function of arrays whose last
 axis is the neuron axis and whose first axes are batch axes.  Reductions keep
 the last axis (size 1) so that they broadcast against vectors.  Forms are
 shift-stable: ``logsumexp`` and ``softmax`` subtract the maximum,
-``softplus`` is ``logaddexp(0, x)``, ``logcosh`` is
-``|x| + log1p(exp(-2|x|)) - log 2``.
+``softplus`` is ``logaddexp(0, x)``, ``logcosh`` is ``log1p(2 sinh^2(x/2))``
+for ``|x| < 1`` and ``|x| + log1p(exp(-2|x|)) - log 2`` beyond; the nodes of
+:mod:`numerics.stable` (``Sech2``, the Legendre terms) are computed without
+cancellation or overflow.
 """
 
 from __future__ import annotations
@@ -86,12 +88,41 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
     def softplus(x):
         return xp.logaddexp(0, x) if hasattr(xp, "logaddexp") else xp.nn.functional.softplus(x)
 
-    def sigmoid(x):
-        return xp.exp(-xp.logaddexp(0, -x))
+    def sigmoid(x):  # relative accuracy on both tails: exp(-|x|) never overflows
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
-    def logcosh(x):
+    def logcosh(x):  # log1p(2 sinh^2(x/2)) keeps relative accuracy near 0, the other form beyond
         ax = xp.abs(x)
-        return ax + xp.log1p(xp.exp(-2 * ax)) - math.log(2.0)
+        small = xp.log1p(2 * xp.sinh(xp.minimum(ax, 1.0) / 2) ** 2)
+        return xp.where(ax < 1, small, ax + xp.log1p(xp.exp(-2 * ax)) - math.log(2.0))
+
+    def Sech2(x):  # noqa: N802 - 1 - tanh^2 without cancellation or overflow
+        e = xp.exp(-2 * xp.abs(x))
+        return 4 * e / (1 + e) ** 2
+
+    def TanhLegendre(x):  # noqa: N802 - x tanh x - log cosh x
+        ax = xp.abs(x)
+        e = xp.exp(-2 * ax)
+        small = ax * xp.tanh(xp.minimum(ax, 1.0)) - logcosh(xp.minimum(ax, 1.0))
+        return xp.where(ax < 1, small, math.log(2.0) - xp.log1p(e) - 2 * ax * e / (1 + e))
+
+    def SigmoidLegendre(x):  # noqa: N802 - x sigmoid(x) - softplus(x) = -(binary entropy of sigmoid(x))
+        ax = xp.abs(x)
+        return -(softplus(-ax) + ax * sigmoid(-ax))
+
+    def LseLegendre(a, beta):  # noqa: N802 - a . softmax(beta a) - lse(a) = -H(softmax)/beta
+        z = a * beta
+        z = z - xp.max(z, axis=-1, keepdims=True)
+        e = xp.exp(z)
+        # Z - 1 without rounding the maxima's exact 1s into it: log Z = log1p(Z - 1) keeps tiny entropies
+        zm1 = (xp.sum((z == 0) * 1.0, axis=-1, keepdims=True) - 1) + xp.sum(xp.where(z < 0, e, 0 * e), axis=-1, keepdims=True)
+        return -(xp.log1p(zm1) - xp.sum(e * z, axis=-1, keepdims=True) / (1 + zm1)) / beta
+
+    def SoftmaxCenter(u, s):  # noqa: N802 - u - s.u, shifted by u where s is largest (exact when s is one-hot)
+        top = (s == xp.max(s, axis=-1, keepdims=True)) * 1.0
+        d = u - xp.sum(top * u, axis=-1, keepdims=True) / xp.sum(top, axis=-1, keepdims=True)
+        return d - xp.sum(s * d, axis=-1, keepdims=True)
 
     def DiracDelta(x, k=0):  # noqa: N802 - derivatives of steps are taken almost everywhere
         return 0 * x
@@ -110,6 +141,11 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         "softplus": softplus,
         "sigmoid": sigmoid,
         "logcosh": logcosh,
+        "Sech2": Sech2,
+        "TanhLegendre": TanhLegendre,
+        "SigmoidLegendre": SigmoidLegendre,
+        "LseLegendre": LseLegendre,
+        "SoftmaxCenter": SoftmaxCenter,
     }
 
 
@@ -162,6 +198,10 @@ def _torch() -> Backend:
         exp=torch.exp,
         log=torch.log,
         log1p=torch.log1p,
+        sinh=torch.sinh,
+        tanh=torch.tanh,
+        where=torch.where,
+        minimum=lambda x, y: torch.clamp(x, max=y),
         abs=torch.abs,
         maximum=lambda x, y: torch.clamp(x, min=y),
         logaddexp=logaddexp,
@@ -170,9 +210,8 @@ def _torch() -> Backend:
     ns = _nodes(xp, inplace=False, matmul_t=lambda W: W.T)
     ns["numpy"] = shim
 
-    def asarray(a):
-        t = torch.as_tensor(np.asarray(a))
-        return t
+    def asarray(a):  # a tensor stays on its device; anything else becomes a CPU tensor
+        return a if torch.is_tensor(a) else torch.as_tensor(np.asarray(a))
 
     return Backend("torch", torch, ns, asarray, lambda t: t.detach().cpu().numpy() if torch.is_tensor(t) else np.asarray(t))
 

@@ -7,8 +7,11 @@ neuron axis (batch axes first); weights are 2-D arrays; scalar parameters and
 sizes are passed as 0-d arrays of the working dtype, so float32 stays float32.
 The expressions from :mod:`theory` (energy, right-hand sides, activations,
 gradients, one-step updates) are printed by ``sympy.lambdify`` with
-``cse=True``; the vector-level nodes (``MatVec``, ``VSum``, ``Softmax``, ...)
-resolve to the array implementations of :mod:`numerics.backends`.  No Python
+``cse=True`` after :func:`numerics.stable.stabilize` has rewritten the shapes
+that cancel or overflow in floating point (``1 - tanh**2``, Legendre terms, a
+user's ``log(cosh(x))``) into stable nodes; the vector-level nodes (``MatVec``,
+``VSum``, ``Softmax``, ...) resolve to the array implementations of
+:mod:`numerics.backends`.  No Python
 loop runs over neurons or memories and no ``batch x K x N`` array is formed.
 """
 
@@ -29,7 +32,9 @@ from theory.marginalize import Reduction
 from theory.model import EnergyModel
 from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, Vector, VSum, Weight, parameters, vsize
 
+from ._checks import as_scalar
 from .backends import Backend, get_backend
+from .stable import stabilize
 
 __all__ = ["compile", "Kernel", "ExpressionKernel", "ArgSpec", "KernelInputError"]
 
@@ -47,11 +52,20 @@ class ArgSpec:
     shape: tuple
     default: float | None = None
     symmetric: bool = False
+    #: declared assumptions of a parameter ("positive", "nonnegative", "integer"), enforced on every call
+    assumptions: tuple = ()
+
+    def scalar(self, value: Any) -> float:
+        """A parameter value checked against its declared assumptions (one error naming the argument)."""
+        try:
+            return as_scalar(self.name, value, **{a: True for a in self.assumptions})
+        except ValueError as exc:
+            raise KernelInputError(str(exc)) from None
 
     def describe(self) -> str:
         shp = "(..., " + ", ".join(map(str, self.shape)) + ")" if self.kind in ("state", "input") else str(tuple(map(str, self.shape)))
         if self.kind == "parameter":
-            shp = "scalar" + (f", default {self.default}" if self.default is not None else "")
+            shp = "scalar" + "".join(f", {a}" for a in self.assumptions) + (f", default {self.default}" if self.default is not None else "")
         return f"{self.name}: {self.kind} {shp}" + (" symmetric" if self.symmetric else "")
 
 
@@ -182,12 +196,14 @@ class Kernel:
                 continue
             if a.name not in values:
                 raise TypeError(f"Missing argument `{a.name}` ({a.describe()}).")
-            arr = np.asarray(values[a.name]) if self.backend.name == "numpy" else values[a.name]
+            arr = values[a.name]
+            if self.backend.name == "numpy" or not (_is_tensor(arr) or hasattr(arr, "shape")):
+                arr = np.asarray(arr)
             if check:
                 arr = _check_array(a, arr, sizes, batch_shapes, self._deferred if self.backend.name == "numpy" else None)
             arrays[a.name] = arr
             floats.append(arr.dtype)
-        dtype = np.result_type(*[d if np.issubdtype(np.dtype(str(d).replace("torch.", "")), np.floating) else np.float64 for d in floats]) if floats else np.float64
+        dtype = np.result_type(*[_np_dtype(d) if np.issubdtype(_np_dtype(d), np.floating) else np.float64 for d in floats]) if floats else np.float64
         if not check:
             for a in self.args:
                 if a.kind in ("state", "input", "weight"):
@@ -198,30 +214,27 @@ class Kernel:
                     if a.kind != "weight":
                         batch_shapes.append(arr.shape[: arr.ndim - 1])
         batched = any(len(b) for b in batch_shapes)
+        # torch tensors stay where they are (CPU or GPU); scalars follow them there
+        device = next((arrays[n].device for n in arrays if _is_tensor(arrays[n])), None)
         out = []
         for a in self.args:
             if a.kind == "parameter":
                 val = values.get(a.name, a.default)
                 if val is None:
                     raise TypeError(f"Missing parameter `{a.name}` (no default in the model).")
-                val = float(val)
-                if check and not np.isfinite(val):
-                    raise KernelInputError(f"Argument `{a.name}` must be finite; got {val}.")
-                out.append(xp.asarray(np.asarray(val, dtype=dtype)))
+                val = a.scalar(val) if check else float(val)
+                out.append(_on_device(xp.asarray(np.asarray(val, dtype=dtype)), device))
             else:
                 arr = arrays[a.name]
-                if a.kind in ("state", "input"):
-                    if np.issubdtype(np.asarray(arr).dtype, np.integer) or arr.dtype == bool:
-                        arr = arr.astype(dtype)
-                    if arr.ndim == 1:
-                        arr = arr[None, :]
-                elif np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
-                    arr = arr.astype(dtype)
+                if _dtype_kind(arr) in "iub":
+                    arr = arr.to(getattr(_torch(), np.dtype(dtype).name)) if _is_tensor(arr) else arr.astype(dtype)
+                if a.kind in ("state", "input") and arr.ndim == 1:
+                    arr = arr[None, :]
                 out.append(xp.asarray(arr))
         for s in self._size_symbols:
             if s.name not in sizes:
                 raise TypeError(f"size {s} cannot be inferred from the arrays given")
-            out.append(xp.asarray(np.asarray(sizes[s.name], dtype=dtype)))
+            out.append(_on_device(xp.asarray(np.asarray(sizes[s.name], dtype=dtype)), device))
         return out, batched, dtype
 
     @cached_property
@@ -247,12 +260,14 @@ class Kernel:
                 warnings.warn(f"kernel `{name}` produced non-finite values from finite inputs (overflow?)", RuntimeWarning, stacklevel=3)
         else:
             res = self._functions[name](*args)
-        to_np = self.backend.to_numpy if self.backend.name != "numpy" else (lambda a: a)
+        keep = self.backend.name == "torch" and any(_is_tensor(a) for a in (*pos, *kw.values()))
+        to_np = self.backend.to_numpy if self.backend.name != "numpy" and not keep else (lambda a: a)
 
         def fix(r, vec, n=None):
             r = to_np(r)
             if vec and n is not None and (getattr(r, "ndim", 0) < 2 or r.shape[-1] != n):
-                r = np.broadcast_to(r, (*np.shape(args[0])[:-1], n)).copy()
+                shape = (*tuple(args[0].shape)[:-1], n)
+                r = r.expand(*shape).clone() if _is_tensor(r) else np.broadcast_to(r, shape).copy()
             if not vec:
                 r = r[..., 0] if getattr(r, "ndim", 0) else r
                 return r if batched else (r[0] if getattr(r, "ndim", 0) else r)
@@ -285,7 +300,7 @@ class Kernel:
                 val = fixed.get(a.name, a.default)
                 if val is None:
                     raise TypeError(f"Missing parameter `{a.name}`.")
-                bound.append(np.asarray(float(val), dtype=dtype))
+                bound.append(np.asarray(a.scalar(val), dtype=dtype))
                 continue
             if a.name not in fixed:
                 raise TypeError(f"Missing argument `{a.name}` ({a.describe()}).")
@@ -360,7 +375,44 @@ class Kernel:
 _EAGER_FINITE_LIMIT = 1 << 20
 
 
+def _is_tensor(a: Any) -> bool:
+    return type(a).__module__.startswith("torch") and hasattr(a, "detach")
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _dtype_kind(arr: Any) -> str:
+    """numpy's dtype kind letter, also for torch tensors (``torch.float32`` -> ``f``)."""
+    if _is_tensor(arr):
+        t = _torch()
+        if arr.dtype.is_complex:
+            return "c"
+        if arr.dtype.is_floating_point:
+            return "f"
+        return "b" if arr.dtype == t.bool else "i"
+    return np.asarray(arr[:0] if getattr(arr, "ndim", 0) else arr).dtype.kind
+
+
+def _np_dtype(d: Any) -> np.dtype:
+    """A numpy dtype for a numpy, JAX or torch dtype (``torch.float32`` -> ``float32``)."""
+    return np.dtype(str(d).replace("torch.", "")) if "torch" in str(d) else np.dtype(d)
+
+
+def _on_device(x: Any, device: Any) -> Any:
+    return x.to(device) if device is not None and _is_tensor(x) else x
+
+
 def _require_finite(name: str, arr: Any) -> None:
+    if _is_tensor(arr):
+        t = _torch()
+        if not bool(t.isfinite(arr).all()):
+            idx = tuple(int(i) for i in t.nonzero(~t.isfinite(arr))[0])
+            raise KernelInputError(f"Argument `{name}` must be finite; got {float(arr[idx])} at index {idx}.")
+        return
     A = np.asarray(arr)
     if not np.isfinite(float(A.sum())):  # one pass, no temporary; the full scan only on failure
         bad = np.argwhere(~np.isfinite(A))
@@ -373,7 +425,7 @@ def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list, deferred
     nd = len(a.shape)
     if not hasattr(arr, "shape") or not hasattr(arr, "dtype"):
         raise KernelInputError(f"Argument `{a.name}` must be an array; got {type(arr).__name__}.")
-    kind = np.dtype(str(arr.dtype).replace("torch.", "")).kind if "torch" in str(arr.dtype) else np.asarray(arr[:0] if arr.ndim else arr).dtype.kind
+    kind = _dtype_kind(arr)
     if kind not in "fiub":
         raise KernelInputError(f"Argument `{a.name}` must hold real numbers; got dtype {arr.dtype}.")
     if a.kind == "weight":
@@ -389,19 +441,21 @@ def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list, deferred
                 raise KernelInputError(f"Argument `{a.name}` must have size {s} on axis {ax}; got shape {tuple(arr.shape)}.")
         elif key in sizes and sizes[key] != got:
             raise KernelInputError(
-                f"Argument `{a.name}` has shape {tuple(arr.shape)}, so {key} = {got}, but an earlier argument set {key} = {sizes[key]}."
+                f"Argument `{a.name}` has shape {tuple(arr.shape)}, so {key} = {got}, but argument `{sizes.get('@' + key, '?')}` "
+                f"set {key} = {sizes[key]}."
             )
         else:
             sizes[key] = got
+            sizes.setdefault("@" + key, a.name)
     if a.kind != "weight":
         batch_shapes.append(tuple(arr.shape[:-1]))
     if kind == "f":
-        if arr.size > _EAGER_FINITE_LIMIT and deferred is not None:
+        if int(np.prod(tuple(arr.shape))) > _EAGER_FINITE_LIMIT and deferred is not None:
             deferred.append((a.name, arr))  # checked through the outputs (NaN/inf propagate), see Kernel._run
         else:
             _require_finite(a.name, arr)
     if a.symmetric and arr.shape[0] == arr.shape[1]:
-        A = np.asarray(arr)
+        A = arr.detach().cpu().numpy() if _is_tensor(arr) else np.asarray(arr)
         if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(A).max(initial=0.0)))):
             raise KernelInputError(f"Argument `{a.name}` must be symmetric (the energy needs W = W^T); max |W - W^T| = {np.abs(A - A.T).max():.3g}.")
     return arr
@@ -473,7 +527,10 @@ def _compile(model, backend: str, cse: bool):
     defaults.update({str(k): v for k, v in model.defaults.items()})
     for p in model.parameters:
         d = defaults.get(p.name)
-        args.append(ArgSpec(p.name, "parameter", (), None if d is None else float(d)))
+        declared = tuple(a for a in ("positive", "nonnegative", "integer") if getattr(p, f"is_{a}") is True)
+        if "positive" in declared:
+            declared = tuple(a for a in declared if a != "nonnegative")
+        args.append(ArgSpec(p.name, "parameter", (), None if d is None else float(d), assumptions=declared))
     names = [a.name for a in args] + [s.name for s in model.sizes]
     if len(set(names)) != len(names):
         raise ValueError(f"kernel argument names clash: {names}")
@@ -486,7 +543,7 @@ def _compile(model, backend: str, cse: bool):
         stray = [v for v in e.atoms(Vector, Weight) if v not in sym]
         if stray:
             raise ValueError(f"expression uses {stray}, which are not kernel arguments")
-        return _printable(e, single_use)
+        return stabilize(_printable(e, single_use), scalar=vsize(e) is None)
 
     exprs = {
         "energy": model.energy,
@@ -571,7 +628,7 @@ def _compile_expression(expr, be: Backend, cse: bool) -> ExpressionKernel:
     args += [ArgSpec(p.name, "parameter", ()) for p in params]
     arg_syms = [sp.Symbol(a.name) for a in args[: len(vecs) + len(weights)]] + list(params) + list(sizes)
     single = frozenset(k for k, c in _count_matvecs(exprs).items() if c == 1)
-    pe = [_printable(_numeric_constants(e), single) for e in exprs]
+    pe = [stabilize(_printable(_numeric_constants(e), single), scalar=vsize(e) is None) for e in exprs]
     printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
     f = sp.lambdify(arg_syms, pe if len(pe) > 1 else pe[0], modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
     return ExpressionKernel(exprs, tuple(args), tuple(s.name for s in sizes), f, inspect.getsource(f))
