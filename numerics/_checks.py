@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "require", "check_symmetric"]
+__all__ = ["as_array", "as_scalar", "as_count", "require", "check_symmetric"]
 
 
 def as_array(name: str, a: Any, ndim: int | tuple[int, ...] | None = None, finite: bool = True, dtype=None) -> np.ndarray:
@@ -27,6 +27,68 @@ def as_array(name: str, a: Any, ndim: int | tuple[int, ...] | None = None, finit
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         raise ValueError(f"Argument `{name}` must be finite; got {arr[idx]} at index {idx}.")
     return arr
+
+
+def as_scalar(
+    name: str,
+    value: Any,
+    *,
+    positive: bool = False,
+    nonnegative: bool = False,
+    integer: bool = False,
+    finite: bool = True,
+    low: float | None = None,
+    high: float | None = None,
+) -> float:
+    """``value`` as a Python float, checked against what the argument declares.
+
+    One error names the argument, what was expected and what came: arrays of more than one entry,
+    complex numbers, strings, NaN, infinities (unless ``finite=False``), signs, non-integers and values
+    outside ``[low, high]`` are refused.  Torch/JAX scalars and 0-d arrays are accepted.
+    """
+    want = ", ".join(
+        w
+        for w, on in (
+            ("positive", positive),
+            ("nonnegative", nonnegative),
+            ("an integer", integer),
+            ("finite", finite),
+            (f"in [{low}, {high}]", low is not None or high is not None),
+        )
+        if on
+    )
+    want = f"a real number ({want})" if want else "a real number"
+    if isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(f"Argument `{name}` must be {want}; got {type(value).__name__} {value!r}.")
+    if hasattr(value, "detach"):  # torch tensor
+        value = value.detach().cpu().numpy()
+    arr = np.asarray(value)
+    if arr.size != 1:
+        raise ValueError(f"Argument `{name}` must be {want}, a scalar; got an array of shape {arr.shape}.")
+    if arr.dtype.kind not in "fiub":
+        raise ValueError(f"Argument `{name}` must be {want}; got {arr.reshape(())[()]!r} of dtype {arr.dtype}.")
+    v = float(arr.reshape(()))
+    if np.isnan(v) or (finite and not np.isfinite(v)):
+        raise ValueError(f"Argument `{name}` must be {want}; got {v}.")
+    if positive and not v > 0:
+        raise ValueError(f"Argument `{name}` must be {want}; got {v}.")
+    if nonnegative and not v >= 0:
+        raise ValueError(f"Argument `{name}` must be {want}; got {v}.")
+    if integer and (not np.isfinite(v) or v != round(v)):
+        raise ValueError(f"Argument `{name}` must be {want}; got {v}.")
+    if (low is not None and v < low) or (high is not None and v > high):
+        raise ValueError(f"Argument `{name}` must be {want}; got {v}.")
+    return v
+
+
+def as_count(name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as a Python int ``>= minimum`` (sizes, sample counts, step counts)."""
+    if isinstance(value, bool):
+        raise ValueError(f"Argument `{name}` must be an integer >= {minimum}; got the bool {value}.")
+    v = as_scalar(name, value, integer=True)
+    if v < minimum:
+        raise ValueError(f"Argument `{name}` must be an integer >= {minimum}; got {int(v)}.")
+    return int(v)
 
 
 def require(cond: bool, message: str) -> None:

@@ -12,7 +12,7 @@ import sympy as sp
 
 from theory import capacity as th
 
-from ._checks import require
+from ._checks import as_array, as_count, require
 
 __all__ = ["CapacityResult", "largest_k", "capacity", "fit_power_law", "fit_exponential", "theory_value", "ags_critical_load"]
 
@@ -40,7 +40,8 @@ def largest_k(ok: Callable[[int], bool], k_lo: int, k_hi: int) -> int:
     ValueError
         If ``ok(k_hi)`` holds (the search range is too small to bracket the capacity).
     """
-    require(1 <= k_lo <= k_hi, f"Arguments must satisfy 1 <= k_lo <= k_hi; got k_lo={k_lo}, k_hi={k_hi}.")
+    k_lo, k_hi = as_count("k_lo", k_lo), as_count("k_hi", k_hi)
+    require(k_lo <= k_hi, f"Arguments must satisfy 1 <= k_lo <= k_hi; got k_lo={k_lo}, k_hi={k_hi}.")
     if not ok(k_lo):
         return k_lo - 1
     if ok(k_hi):
@@ -58,6 +59,7 @@ def largest_k(ok: Callable[[int], bool], k_lo: int, k_hi: int) -> int:
 def capacity(criterion: Callable[[int, int], bool], seeds: Sequence[int], k_lo: int, k_hi: int) -> CapacityResult:
     """Run :func:`largest_k` for each seed (``criterion(K, seed)``) and summarise with a t-interval."""
     require(len(seeds) >= 1, "Argument `seeds` must not be empty.")
+    seeds = [as_count(f"seeds[{i}]", s, minimum=0) for i, s in enumerate(seeds)]
     vals = np.array([largest_k(lambda K, s=s: criterion(K, s), k_lo, k_hi) for s in seeds], dtype=float)
     m = float(vals.mean())
     if len(vals) > 1:
@@ -69,10 +71,20 @@ def capacity(criterion: Callable[[int, int], bool], seeds: Sequence[int], k_lo: 
     return CapacityResult(vals, m, m - half, m + half)
 
 
+def _positive_points(name: str, a) -> np.ndarray:
+    """Sizes or capacities for a log fit: finite and > 0 (log 0 = -inf would fit a silent nonsense slope)."""
+    x = as_array(name, a, ndim=1).astype(float)
+    bad = np.flatnonzero(x <= 0)
+    require(not len(bad), f"Argument `{name}` must hold positive values (they are fitted on a log scale); got {x[bad[0]] if len(bad) else None} at index {bad[0] if len(bad) else None}.")
+    return x
+
+
 def fit_power_law(N: Sequence[float], K: Sequence[float]) -> dict:
     """Least-squares fit ``log K = a log N + b``: slope, its standard error, intercept."""
-    x, y = np.log(np.asarray(N, float)), np.log(np.asarray(K, float))
-    require(len(x) >= 2, "need at least two points to fit a power law")
+    x, y = np.log(_positive_points("N", N)), np.log(_positive_points("K", K))
+    require(len(x) == len(y), f"Arguments `N` and `K` must have the same length; got {len(x)} and {len(y)}.")
+    require(len(x) >= 2, f"Arguments `N` and `K` need at least two points to fit a power law; got {len(x)}.")
+    require(np.ptp(x) > 0, "Argument `N` must hold at least two different sizes to fit a slope.")
     A = np.vstack([x, np.ones_like(x)]).T
     coef, res, *_ = np.linalg.lstsq(A, y, rcond=None)
     dof = max(len(x) - 2, 1)
@@ -83,7 +95,9 @@ def fit_power_law(N: Sequence[float], K: Sequence[float]) -> dict:
 
 def fit_exponential(N: Sequence[float], K: Sequence[float]) -> dict:
     """Least-squares fit ``log K = r N + b``: the exponential rate ``r``."""
-    x, y = np.asarray(N, float), np.log(np.asarray(K, float))
+    x, y = _positive_points("N", N), np.log(_positive_points("K", K))
+    require(len(x) == len(y), f"Arguments `N` and `K` must have the same length; got {len(x)} and {len(y)}.")
+    require(len(x) >= 2 and np.ptp(x) > 0, "Arguments `N` and `K` need at least two points with different N to fit a rate.")
     coef = np.polyfit(x, y, 1)
     return {"rate": float(coef[0]), "intercept": float(coef[1])}
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._checks import as_array, check_symmetric, require
+from ._checks import as_array, as_count, as_scalar, check_symmetric, require
 from .patterns import rng_from
 
 __all__ = [
@@ -60,6 +60,7 @@ def random_coupling_streamed(N_h: int, N_v: int, seed, block: int = 8192, dtype=
 def all_states_fixed(J: np.ndarray, theta: float) -> dict:
     """The exact test that all ``2^N_h`` codes are fixed points, per unit and overall."""
     J = check_symmetric("J", J, rtol=1e-6)
+    theta = as_scalar("theta", theta)
     d = np.diag(J)
     off = J - np.diag(d)
     pos = np.maximum(off, 0).sum(1)
@@ -76,12 +77,16 @@ def _codes(start: int, stop: int, n: int) -> np.ndarray:
 
 def is_fixed(J: np.ndarray, S: np.ndarray, theta: float) -> np.ndarray:
     """Row-wise: is ``s = Theta(J s - theta)`` (with ``Theta(0) = 0``)?"""
+    theta = as_scalar("theta", theta)
     return ((S @ J.T - theta > 0) == (S > 0)).all(-1)
 
 
 def enumerate_fixed(J: np.ndarray, theta: float, chunk: int = 1 << 16, max_units: int = 26) -> dict:
     """Test all ``2^N_h`` codes in vectorised chunks. Returns the count and the fixed codes' integer labels."""
     J = as_array("J", J, ndim=2)
+    require(J.shape[0] == J.shape[1], f"Argument `J` must be square (N_h x N_h); got shape {J.shape}.")
+    theta = as_scalar("theta", theta)
+    chunk = as_count("chunk", chunk)
     n = J.shape[0]
     require(n <= max_units, f"Argument `J` has N_h = {n}; enumeration of 2^N_h states is limited to N_h <= {max_units}.")
     Jf = J.astype(np.float32)
@@ -98,6 +103,10 @@ def enumerate_fixed(J: np.ndarray, theta: float, chunk: int = 1 << 16, max_units
 def fraction_fixed(J: np.ndarray, theta: float, n_samples: int, seed, p: float = 0.5) -> dict:
     """Monte Carlo fraction of random codes (each unit on with probability ``p``) that are fixed, with a binomial SE."""
     J = as_array("J", J, ndim=2)
+    require(J.shape[0] == J.shape[1], f"Argument `J` must be square (N_h x N_h); got shape {J.shape}.")
+    theta = as_scalar("theta", theta)
+    n_samples = as_count("n_samples", n_samples)
+    p = as_scalar("p", p, low=0.0, high=1.0)
     rng = rng_from(seed)
     S = (rng.random((n_samples, J.shape[0])) < p).astype(float)
     f = is_fixed(J, S, theta)
@@ -121,6 +130,9 @@ def basin_flip_rate(xi: np.ndarray, theta: float, sigma_v: float, n_trials: int,
     from .kernels import compile as compile_kernel
 
     xi = as_array("xi", xi, ndim=2)
+    theta = as_scalar("theta", theta)
+    sigma_v = as_scalar("sigma_v", sigma_v, nonnegative=True)
+    n_trials = as_count("n_trials", n_trials)
     N_h, N_v = xi.shape
     model = builtin("threshold")
     k = compile_kernel(model)

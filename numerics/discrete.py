@@ -31,17 +31,22 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from theory.lagrangians import T as _T
+from theory.lagrangians import growth
 from theory.marginalize import integrate_out
 from theory.model import EnergyModel
 from theory.vector import MatVec, Weight
 
-from ._checks import as_array, require
+from ._checks import as_array, as_count, as_scalar, require
 from .kernels import compile as compile_kernel
 from .patterns import rng_from
 
 __all__ = ["BinaryMemory", "RULES", "ThresholdMemory"]
 
 RULES = ("induced_field", "energy_difference")
+
+#: log of the largest energy term computed directly; beyond it energies are compared in a shifted domain.
+_SAFE_LOG = 600.0
 
 
 @lru_cache(maxsize=64)
@@ -89,22 +94,35 @@ class BinaryMemory:
     inputs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        require(self.fast in self.model.layer_names, f"Argument `fast` must name a layer of `{self.model.name}` {list(self.model.layer_names)}; got {self.fast!r}.")
+        declared = {p.name: p for p in self.model.parameters}
+        unknown = sorted(set(self.params) - set(declared))
+        require(not unknown, f"Argument `params` has {unknown}, which model `{self.model.name}` does not declare; it has {sorted(declared)}.")
         red = integrate_out(self.model, self.fast)
         slow = [lay for lay in self.model.layers if lay.name != self.fast]
         require(len(slow) == 1, f"BinaryMemory needs exactly two layers; model `{self.model.name}` has {len(self.model.layers)}.")
         self.slow = slow[0].name
         require(slow[0].lagrangian.name == "absolute", f"layer `{self.slow}` must have sign activation (Lagrangian |v|); got `{slow[0].lagrangian.name}`.")
-        c, W = _linear_map(red.fixed_point)
-        params = {str(k): v for k, v in self.model.defaults.items()} | dict(self.params)
-        self.c = float(c.xreplace({s: params[s.name] for s in c.free_symbols if s.name in params}).evalf()) if c.free_symbols else float(c)
         X = as_array("patterns", self.patterns, ndim=2)
         self.patterns = X.astype(np.float64)
         K, N = X.shape
         fl = self.model.layer(self.fast)
         require(fl.entrywise is not None, f"the fast layer `{self.fast}` must have an additive Lagrangian sum F(h).")
         self._hk = _layer_kernel(fl, self.model.name, tuple(sorted((str(k), v) for k, v in self.model.defaults.items())))
+        # every value checked against the parameter's declared assumptions (positive, integer) before use
+        specs = {a.name: a for a in self._hk.args if a.kind == "parameter"}
+        params = {str(k): v for k, v in self.model.defaults.items()}
+        for k, v in self.params.items():
+            spec = specs.get(k)
+            assumptions = {a: True for a in ("positive", "nonnegative", "integer") if getattr(declared[k], f"is_{a}") is True}
+            params[k] = spec.scalar(v) if spec is not None else as_scalar(f"params[{k!r}]", v, **assumptions)
+        c, W = _linear_map(red.fixed_point)
+        self.c = float(c.xreplace({s: params[s.name] for s in c.free_symbols if s.name in params}).evalf()) if c.free_symbols else float(c)
+        require(np.isfinite(self.c) and self.c != 0, f"the overlap scale c = {c} evaluates to {self.c} at params {self.params}.")
         self._hparams = {a.name: params.get(a.name, a.default) for a in self._hk.args if a.kind == "parameter"}
+        self._growth = self._growth_law(fl, params)
         self._W = self.patterns
+        self._wmax = float(np.abs(self._W).max())
         self.K, self.N = K, N
         # raw generated F and f for the per-neuron hot loop (the size of h is taken from the state)
         self._F_raw = self._hk.fast("entrywise", **self._hparams)
@@ -144,9 +162,45 @@ class BinaryMemory:
         self._lin = np.broadcast_to(np.asarray(b, dtype=float).reshape(-1), (self.N,)).copy()
         self._e0 = float(np.asarray(e0).reshape(-1)[0])
 
+    def _growth_law(self, fl, params: dict) -> tuple[str, float] | None:
+        """``("exponential", k)`` or ``("power", n)`` from :func:`theory.lagrangians.growth` of the derived ``F``."""
+        F = fl.entrywise.xreplace({fl.state: _T})
+        law = growth(F, _T)
+        if law is None:
+            return None
+        kind, e = law
+        e = sp.sympify(e).xreplace({s: sp.Float(params[s.name]) for s in e.free_symbols if s.name in params})
+        return (kind, float(e)) if e.is_number and float(e) > 0 else None
+
     # ----------------------------------------------------------------- pieces
     def _F(self, m: np.ndarray) -> np.ndarray:
         return self._hk.entrywise(**{self.fast: m}, **self._hparams, check=False)[self.fast]
+
+    def _shift(self, m: np.ndarray) -> np.ndarray:
+        """Per-state log of the factor ``F`` values are divided by (0 where no rescaling is needed).
+
+        For ``F = C e^{kx}`` it is ``k s`` with ``s`` the largest argument that can occur (the overlaps plus
+        one flip); for ``F = C x^n`` it is ``n log s``.  Only used where ``F`` would otherwise come near
+        float64's range, so that small models keep their exact integer arithmetic (and exact ties).
+        """
+        B = m.shape[0]
+        if self._growth is None:
+            return np.zeros(B)
+        kind, e = self._growth
+        reach = 2 * abs(self.c) * self._wmax
+        top = (m.max(-1) + reach) if kind == "exponential" else (np.abs(m).max(-1) + reach)
+        logmag = e * top if kind == "exponential" else e * np.log(np.maximum(top, 1.0))
+        if float(np.max(logmag)) + np.log(max(self.K, 1)) < _SAFE_LOG:
+            return np.zeros(B)
+        return np.maximum(logmag, 0.0)
+
+    def _F_shifted(self, m: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        """``F(m) / exp(shift)`` computed without forming ``F(m)`` (``shift`` broadcasts over the last axis)."""
+        if self._growth is None:
+            return self._F(m)
+        kind, e = self._growth
+        sh = shift.reshape(shift.shape + (1,) * (m.ndim - shift.ndim))
+        return self._F(m - sh / e) if kind == "exponential" else self._F(m / np.exp(sh / e))
 
     def _f(self, m: np.ndarray) -> np.ndarray:
         return self._hk.activations(**{self.fast: m}, **self._hparams, check=False)[self.fast]
@@ -156,9 +210,23 @@ class BinaryMemory:
         return self.c * (sigma @ self._W.T)
 
     def energy(self, sigma: np.ndarray) -> np.ndarray:
-        """``E = -sum_mu F(m_mu)``, the effective energy derived by theory."""
-        s = np.atleast_2d(sigma)
-        return -self._F(self.overlaps(s)).sum(-1) + s @ self._lin + self._e0
+        """``E = -sum_mu F(m_mu)``, the effective energy derived by theory.
+
+        Raises
+        ------
+        FloatingPointError
+            If ``|E|`` exceeds float64 (``e^{m}`` at ``N > 709`` for the exponential model); compare states
+            with :meth:`delta_energy` (computed in a shifted domain) or :meth:`log_energy_scale`.
+        """
+        s = self._states(sigma)
+        m = self.overlaps(s)
+        shift = self._shift(m)
+        if shift.any():
+            raise FloatingPointError(
+                f"the energy of `{self.model.name}` at these states is about -exp({float(shift.max()):.4g}), beyond float64; "
+                "use delta_energy() or is_fixed(), which work in a shifted domain."
+            )
+        return -self._F(m).sum(-1) + s @ self._lin + self._e0
 
     def _states(self, sigma) -> np.ndarray:
         s = as_array("sigma", sigma, ndim=(1, 2)).astype(np.float64)
@@ -181,17 +249,34 @@ class BinaryMemory:
         if B * self.K > max_elements and B > 1:
             step = max(1, max_elements // self.K)
             return np.concatenate([self.delta_energy(s[a : a + step], max_elements) for a in range(0, B, step)])
+        d, shift = self._delta_shifted(s, max_elements)
+        if not shift.any():
+            return d
+        with np.errstate(over="ignore"):
+            out = d * np.exp(shift)[:, None]
+        bad = ~np.isfinite(out) & np.isfinite(d) & (d != 0)
+        if bad.any():
+            raise FloatingPointError(
+                f"energy differences of `{self.model.name}` reach exp({float(shift.max()):.4g}), beyond float64; "
+                "is_fixed() and the update rules compare them in a shifted domain."
+            )
+        return out
+
+    def _delta_shifted(self, s: np.ndarray, max_elements: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(dE / exp(shift), shift)`` per state: the signs of ``dE`` survive when ``dE`` itself would overflow."""
+        B = len(s)
         chunk = max(1, max_elements // max(1, B * self.K))
         m = self.overlaps(s)
-        F0 = self._F(m).sum(-1)
+        shift = self._shift(m)
+        F0 = self._F_shifted(m, shift).sum(-1)
         out = np.empty_like(s)
         for a in range(0, self.N, chunk):
             idx = np.arange(a, min(a + chunk, self.N))
-            shift = -2 * self.c * s[:, None, idx] * self._W[None, :, idx]  # (B, K, c)
-            mf = m[:, :, None] + shift
-            Ff = self._F(np.moveaxis(mf, 1, -1))  # (B, c, K)
+            flip = -2 * self.c * s[:, None, idx] * self._W[None, :, idx]  # (B, K, c)
+            mf = m[:, :, None] + flip
+            Ff = self._F_shifted(np.moveaxis(mf, 1, -1), shift)  # (B, c, K)
             out[:, idx] = -(Ff.sum(-1)) + F0[:, None]
-        return out - 2 * s * self._lin
+        return out - 2 * s * self._lin * np.exp(-shift)[:, None], shift
 
     def is_fixed(self, sigma: np.ndarray, rule: str = "energy_difference") -> np.ndarray:
         """Whether each state is a fixed point of the rule (no bit would change)."""
@@ -200,8 +285,16 @@ class BinaryMemory:
             h = self.field(s)
             return ((np.sign(h) == s) | (h == 0)).all(-1)
         if rule == "energy_difference":
-            return (self.delta_energy(s) >= 0).all(-1)
+            return (self._delta_signs(s) >= 0).all(-1)
         raise ValueError(f"Argument `rule` must be one of {RULES}; got {rule!r}.")
+
+    def _delta_signs(self, s: np.ndarray, max_elements: int = 1 << 22) -> np.ndarray:
+        """Energy differences up to a positive factor per state (what the rules and fixed-point tests need)."""
+        B = len(s)
+        if B * self.K > max_elements and B > 1:
+            step = max(1, max_elements // self.K)
+            return np.concatenate([self._delta_signs(s[a : a + step], max_elements) for a in range(0, B, step)])
+        return self._delta_shifted(s, max_elements)[0]
 
     def all_fixed(self, sigma: np.ndarray, rule: str = "energy_difference", batch: int = 32) -> bool:
         """Whether every state is a fixed point, stopping at the first that is not."""
@@ -216,7 +309,7 @@ class BinaryMemory:
             h = self.field(s)
             return np.where(h > 0, 1.0, np.where(h < 0, -1.0, s))
         if rule == "energy_difference":
-            return np.where(self.delta_energy(s) < 0, -s, s)
+            return np.where(self._delta_signs(s) < 0, -s, s)
         raise ValueError(f"Argument `rule` must be one of {RULES}; got {rule!r}.")
 
     def async_sweep(self, sigma: np.ndarray, seed, rule: str = "energy_difference") -> tuple[np.ndarray, int]:
@@ -233,6 +326,10 @@ class BinaryMemory:
             if rule == "induced_field":
                 h = f(m)[0] @ wi - self._lin[i]
                 new = np.where(h > 0, 1.0, np.where(h < 0, -1.0, s[:, i]))
+            elif self._growth is not None and (sh := self._shift(m)).any():
+                mt = m - s[:, i, None] * wi
+                d = (self._F_shifted(mt + wi, sh) - self._F_shifted(mt - wi, sh)).sum(-1) - 2 * self._lin[i] * np.exp(-sh)
+                new = np.where(d > 0, 1.0, np.where(d < 0, -1.0, s[:, i]))
             else:
                 mt = m - s[:, i, None] * wi
                 d = (F(mt + wi)[0] - F(mt - wi)[0]).sum(-1) - 2 * self._lin[i]
@@ -247,6 +344,7 @@ class BinaryMemory:
     def run(self, sigma: np.ndarray, seed, rule: str = "energy_difference", mode: str = "async", max_sweeps: int = 100) -> tuple[np.ndarray, int]:
         """Iterate until no neuron changes (or ``max_sweeps``). Returns (state, sweeps used)."""
         require(mode in ("async", "sync"), f"Argument `mode` must be 'async' or 'sync'; got {mode!r}.")
+        max_sweeps = as_count("max_sweeps", max_sweeps)
         rng = rng_from(seed)
         s = self._states(sigma)
         for k in range(1, max_sweeps + 1):
@@ -314,8 +412,7 @@ class ThresholdMemory:
     def __post_init__(self) -> None:
         self.xi = as_array("xi", self.xi, ndim=2).astype(np.float64)
         if np.ndim(self.theta) == 0:
-            self.theta = float(self.theta)
-            require(np.isfinite(self.theta), f"Argument `theta` must be finite; got {self.theta}.")
+            self.theta = as_scalar("theta", self.theta)
             self._k = _threshold_reduction(False)
             self._args = {"xi": self.xi, "theta": self.theta}
             self._off = self.theta
@@ -357,11 +454,18 @@ class ThresholdMemory:
 
     def step_code(self, s: np.ndarray) -> np.ndarray:
         """One synchronous update ``s <- Theta(J s - theta)``."""
-        return self.code(self._hidden(s))
+        return self.code(self._hidden(self._codes(s)))
+
+    def _codes(self, s) -> np.ndarray:
+        s = as_array("s", s, ndim=(1, 2)).astype(float)
+        require(s.shape[-1] == self.xi.shape[0], f"Argument `s` must have N_h = {self.xi.shape[0]} entries per code; got shape {s.shape}.")
+        require(bool(np.isin(s, (0.0, 1.0)).all()), "Argument `s` must hold binary codes (0 or 1 entries only).")
+        return s
 
     def run(self, s: np.ndarray, max_steps: int = 100) -> tuple[np.ndarray, int]:
         """Iterate the code to a fixed point (or ``max_steps``)."""
-        s = np.asarray(s, dtype=float)
+        s = self._codes(s)
+        max_steps = as_count("max_steps", max_steps)
         for k in range(1, max_steps + 1):
             new = self.step_code(s)
             if np.array_equal(new, s):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import require
+from ._checks import as_array, as_count, as_scalar, require
 from .kernels import Kernel
 
 __all__ = ["simulate", "Trajectory", "METHODS"]
@@ -68,6 +68,7 @@ def simulate(
     rtol: float = 1e-9,
     atol: float = 1e-12,
     record_every: int = 1,
+    max_steps: int = 10_000_000,
 ) -> Trajectory:
     """Integrate the model's dynamics.
 
@@ -88,18 +89,33 @@ def simulate(
         Stop when ``max |dx/dt|`` falls below it.
     record_every : int
         Record every k-th fixed step.
+    max_steps : int
+        Refuse fixed-step runs longer than this (``t_max / dt`` steps): a tiny ``dt`` is an error, not a hang.
 
     Returns
     -------
     Trajectory
     """
     require(method in METHODS, f"Argument `method` must be one of {METHODS}; got {method!r}.")
-    require(t_max > 0, f"Argument `t_max` must be positive; got {t_max}.")
-    require(dt > 0, f"Argument `dt` must be positive; got {dt}.")
+    require(isinstance(kernel, Kernel), f"Argument `kernel` must be a Kernel from numerics.compile; got {type(kernel).__name__}.")
+    t_max = as_scalar("t_max", t_max, positive=True)
+    dt = as_scalar("dt", dt, positive=True)
+    tol = None if tol is None else as_scalar("tol", tol, positive=True)
+    rtol = as_scalar("rtol", rtol, positive=True)
+    atol = as_scalar("atol", atol, positive=True)
+    record_every = as_count("record_every", record_every)
+    max_steps = as_count("max_steps", max_steps)
+    if method != "adaptive":
+        n_steps = int(np.ceil(t_max / dt))
+        require(n_steps <= max_steps, f"Arguments `t_max`/`dt` = {t_max:g}/{dt:g} ask for {n_steps:,} steps, over `max_steps` = {max_steps:,}; "
+                "raise max_steps if you mean it, or use method='adaptive'.")
+    require(isinstance(init, dict), f"Argument `init` must be a dict of layer states; got {type(init).__name__}.")
     names = kernel.layer_names
     missing = [n for n in names if n not in init]
     require(not missing, f"Argument `init` lacks the layer(s) {missing}; it needs {list(names)}.")
-    x = {n: np.atleast_2d(np.asarray(init[n], dtype=float)).copy() for n in names}
+    extra = sorted(set(init) - set(names))
+    require(not extra, f"Argument `init` has {extra}, which are not layers of the model {list(names)}.")
+    x = {n: np.atleast_2d(as_array(f"init[{n!r}]", init[n]).astype(float)).copy() for n in names}
     kernel.energy(**x, **args)  # validates everything once; the loop runs unchecked
     if method == "adaptive":
         return _adaptive(kernel, x, args, t_max, tol, rtol, atol)

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._checks import as_array, require
+from ._checks import as_array, as_count, as_scalar, require
 from .discrete import ThresholdMemory
 from .kernels import compile as compile_kernel
 from .patterns import rng_from
@@ -160,8 +160,12 @@ def train_threshold(
     Shafiei Kafraj, Krotov & Latham (ICLR 2026), Eq. 16-17.
     """
     X = as_array("X", X, ndim=2).astype(np.float64, copy=False)
-    require(n_hidden >= 1, f"Argument `n_hidden` must be >= 1; got {n_hidden}.")
-    require(epochs >= 1 and batch >= 1 and lr > 0, f"Arguments `epochs`, `batch` must be >= 1 and `lr` > 0; got {epochs}, {batch}, {lr}.")
+    n_hidden = as_count("n_hidden", n_hidden)
+    epochs, batch = as_count("epochs", epochs), as_count("batch", batch)
+    lr = as_scalar("lr", lr, positive=True)
+    theta0 = as_scalar("theta0", theta0)
+    require(np.ndim(steepness) == 1 and len(steepness) == 2, f"Argument `steepness` must be a pair (first, last); got {steepness!r}.")
+    steepness = (as_scalar("steepness[0]", steepness[0], positive=True), as_scalar("steepness[1]", steepness[1], positive=True))
     rng = rng_from(seed)
     M, Nv = X.shape
     scale = np.sqrt(2.0 / (n_hidden + Nv)) * np.sqrt(Nv)

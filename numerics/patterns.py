@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import require
+from ._checks import as_count, as_scalar, require
 
 __all__ = ["rng_from", "binary", "zero_one", "gaussian", "sphere", "correlated_binary", "min_hamming_binary", "pairwise_hamming"]
 
@@ -15,12 +15,12 @@ def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
         return seed
     if seed is None:
         raise ValueError("Argument `seed` must be an int or a numpy Generator; got None (seeds are explicit).")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(as_count("seed", seed, minimum=0))
 
 
 def _sizes(K: int, N: int) -> None:
-    require(int(K) == K and K >= 1, f"Argument `K` must be a positive integer; got {K!r}.")
-    require(int(N) == N and N >= 1, f"Argument `N` must be a positive integer; got {N!r}.")
+    as_count("K", K)
+    as_count("N", N)
 
 
 def binary(K: int, N: int, seed) -> np.ndarray:
@@ -32,18 +32,20 @@ def binary(K: int, N: int, seed) -> np.ndarray:
 def zero_one(K: int, N: int, seed, p: float = 0.5) -> np.ndarray:
     """``K x N`` i.i.d. {0, 1} patterns with ``P(1) = p``."""
     _sizes(K, N)
-    require(0.0 <= p <= 1.0, f"Argument `p` must be in [0, 1]; got {p}.")
+    p = as_scalar("p", p, low=0.0, high=1.0)
     return (rng_from(seed).random((K, N)) < p).astype(float)
 
 
 def gaussian(K: int, N: int, seed, std: float = 1.0) -> np.ndarray:
     """``K x N`` i.i.d. N(0, std^2) patterns."""
     _sizes(K, N)
+    std = as_scalar("std", std, nonnegative=True)
     return rng_from(seed).standard_normal((K, N)) * std
 
 
 def sphere(K: int, N: int, seed, radius: float = 1.0) -> np.ndarray:
     """``K`` patterns uniform on the sphere of the given radius in R^N."""
+    radius = as_scalar("radius", radius, positive=True)
     g = gaussian(K, N, seed)
     return radius * g / np.linalg.norm(g, axis=1, keepdims=True)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._checks import as_array, require
+from ._checks import as_array, as_scalar, require
 from .patterns import rng_from
 
 __all__ = ["flip", "gaussian_noise", "occlude", "overlap", "exact_recall", "recall_experiment"]
@@ -15,7 +15,7 @@ __all__ = ["flip", "gaussian_noise", "occlude", "overlap", "exact_recall", "reca
 def flip(X: np.ndarray, rho: float, seed) -> np.ndarray:
     """Flip each +-1 entry independently with probability ``rho``."""
     X = as_array("X", X, ndim=(1, 2))
-    require(0.0 <= rho <= 1.0, f"Argument `rho` must be in [0, 1]; got {rho}.")
+    rho = as_scalar("rho", rho, low=0.0, high=1.0)
     mask = rng_from(seed).random(X.shape) < rho
     return np.where(mask, -X, X)
 
@@ -23,14 +23,15 @@ def flip(X: np.ndarray, rho: float, seed) -> np.ndarray:
 def gaussian_noise(X: np.ndarray, sigma: float, seed) -> np.ndarray:
     """Add i.i.d. N(0, sigma^2) noise."""
     X = as_array("X", X, ndim=(1, 2))
-    require(sigma >= 0, f"Argument `sigma` must be >= 0; got {sigma}.")
+    sigma = as_scalar("sigma", sigma, nonnegative=True)
     return X + sigma * rng_from(seed).standard_normal(X.shape)
 
 
 def occlude(X: np.ndarray, fraction: float, seed=None, value: float = 0.0, shape: tuple[int, int] | None = None) -> np.ndarray:
     """Set a fraction of each cue to ``value``: the bottom rows of an image if ``shape`` is given, else random entries."""
     X = as_array("X", X, ndim=(1, 2))
-    require(0.0 <= fraction <= 1.0, f"Argument `fraction` must be in [0, 1]; got {fraction}.")
+    fraction = as_scalar("fraction", fraction, low=0.0, high=1.0)
+    value = as_scalar("value", value)
     out = np.array(X, dtype=float, copy=True)
     if shape is not None:
         h, w = shape
@@ -47,14 +48,18 @@ def occlude(X: np.ndarray, fraction: float, seed=None, value: float = 0.0, shape
 
 def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Normalised overlap ``a.b / (|a||b|)`` row-wise (equals ``mean(a*b)`` for +-1 vectors)."""
-    a, b = np.atleast_2d(a), np.atleast_2d(b)
+    a, b = np.atleast_2d(as_array("a", a)), np.atleast_2d(as_array("b", b))
+    require(a.shape[-1] == b.shape[-1], f"Arguments `a` and `b` must have the same length; got shapes {a.shape} and {b.shape}.")
     den = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
     return np.where(den > 0, (a * b).sum(-1) / np.where(den > 0, den, 1), 0.0)
 
 
 def exact_recall(a: np.ndarray, b: np.ndarray, atol: float = 0.0) -> np.ndarray:
     """Row-wise exact equality (within ``atol``)."""
-    return np.all(np.abs(np.atleast_2d(a) - np.atleast_2d(b)) <= atol, axis=-1)
+    a, b = np.atleast_2d(as_array("a", a)), np.atleast_2d(as_array("b", b))
+    require(a.shape[-1] == b.shape[-1], f"Arguments `a` and `b` must have the same length; got shapes {a.shape} and {b.shape}.")
+    atol = as_scalar("atol", atol, nonnegative=True)
+    return np.all(np.abs(a - b) <= atol, axis=-1)
 
 
 def recall_experiment(

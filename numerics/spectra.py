@@ -8,7 +8,7 @@ from scipy import integrate
 
 from theory import spectra as th
 
-from ._checks import as_array, require
+from ._checks import as_array, as_count, as_scalar, check_symmetric, require
 from .patterns import rng_from
 
 __all__ = ["coupling", "mp_edges", "mp_density", "mp_cdf", "ks_distance", "entry_statistics", "operator_deviation"]
@@ -28,7 +28,7 @@ def coupling(xi: np.ndarray) -> np.ndarray:
 
 def mp_edges(lam: float) -> tuple[float, float]:
     """Support edges ``(1 -+ sqrt(lambda))^2``."""
-    require(0 < lam <= 1, f"Argument `lam` = N_h/N_v must be in (0, 1]; got {lam}.")
+    lam = as_scalar("lam", lam, positive=True, high=1.0)
     lo, hi = _edges(lam)
     return float(lo), float(hi)
 
@@ -36,7 +36,7 @@ def mp_edges(lam: float) -> tuple[float, float]:
 def mp_density(x: np.ndarray, lam: float) -> np.ndarray:
     """MP density, zero outside the support."""
     lo, hi = mp_edges(lam)
-    x = np.asarray(x, float)
+    x = as_array("x", x).astype(float)
     inside = (x > lo) & (x < hi)
     out = np.zeros_like(x)
     out[inside] = _density_x(x[inside], lam)
@@ -69,7 +69,7 @@ def ks_distance(eigs: np.ndarray, lam: float) -> float:
 
 def operator_deviation(J: np.ndarray) -> dict:
     """``||J - I||_op`` and the MP prediction ``2 sqrt(lambda) + lambda`` (lambda from ``J``'s size needs N_v: pass via lam)."""
-    J = as_array("J", J, ndim=2)
+    J = check_symmetric("J", J)
     ev = np.linalg.eigvalsh(J - np.eye(len(J)))
     return {"norm": float(np.abs(ev).max())}
 
@@ -77,6 +77,8 @@ def operator_deviation(J: np.ndarray) -> dict:
 def entry_statistics(J: np.ndarray, N_v: int) -> dict:
     """``N_v var(J_mumu)`` (theory 2) and ``N_v var(J_munu)`` (theory 1), and the diagonal mean (theory 1)."""
     J = as_array("J", J, ndim=2)
+    require(J.shape[0] == J.shape[1] and J.shape[0] >= 2, f"Argument `J` must be square with N_h >= 2; got shape {J.shape}.")
+    N_v = as_count("N_v", N_v)
     d = np.diag(J)
     off = J[~np.eye(len(J), dtype=bool)]
     return {"diag_mean": float(d.mean()), "Nv_var_diag": float(N_v * d.var(ddof=1)), "Nv_var_off": float(N_v * off.var(ddof=1))}
@@ -89,7 +91,7 @@ def predicted_operator_deviation(lam: float) -> float:
 
 def random_spectrum(N_h: int, N_v: int, seed) -> np.ndarray:
     """Eigenvalues of ``J`` for a Gaussian ``xi`` (N_h x N_v)."""
-    xi = rng_from(seed).standard_normal((N_h, N_v))
+    xi = rng_from(seed).standard_normal((as_count("N_h", N_h), as_count("N_v", N_v)))
     return np.linalg.eigvalsh(coupling(xi))
 
 

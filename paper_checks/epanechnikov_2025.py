@@ -15,7 +15,8 @@ from theory.vector import Weight, size_symbol
 from .claim import Result, claim
 
 PAPER = "Hoover et al. 2025 (Epanechnikov)"
-BETA, EPS = sp.symbols("beta epsilon", positive=True)
+BETA = sp.Symbol("beta", positive=True)
+EPS = sp.Symbol("epsilon", nonnegative=True)  # the paper sets epsilon = 0 (LSR); log(0) where no memory supports x
 K, D = size_symbol("K"), size_symbol("D")
 W = Weight("xi", K, D)
 

@@ -175,7 +175,7 @@ def test_input_errors_name_the_argument(rng):
     xi = rng.standard_normal((10, 4))
     v = rng.standard_normal((2, 4))
     I = np.zeros(4)
-    with pytest.raises(nm.KernelInputError, match="`I` has shape \\(4,\\), so N_v = 4, but an earlier argument set N_v = 5"):
+    with pytest.raises(nm.KernelInputError, match="`I` has shape \\(4,\\), so N_v = 4, but argument `v` set N_v = 5"):
         k.energy(I=I, xi=xi, v=rng.standard_normal((2, 5)))
     bad = v.copy()
     bad[1, 2] = np.nan

@@ -75,7 +75,7 @@ def test_simulate_bad_input():
         simulate(k, {"x": np.ones(3)}, {}, 1.0, method="leapfrog")
     with pytest.raises(ValueError, match="lacks the layer"):
         simulate(k, {}, {}, 1.0)
-    with pytest.raises(nm.KernelInputError, match="finite"):
+    with pytest.raises(ValueError, match="`init\\['x'\\]` must be finite"):
         simulate(k, {"x": np.array([np.nan, 1.0])}, {}, 1.0)
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "CATALOGUE",
     "by_name",
     "LagrangianError",
+    "growth",
 ]
 
 #: Placeholder size and vector that catalogue Lagrangians are written in.
@@ -230,3 +231,39 @@ def by_name(name: str, **params: sp.Expr) -> Lagrangian:
     if bad:
         raise LagrangianError(f"Lagrangian `{name}` takes parameters {list(allowed)}; got unexpected {sorted(bad)}.")
     return f(**params)
+
+
+def growth(F: sp.Expr, x: sp.Symbol = T) -> tuple[str, sp.Expr] | None:
+    r"""How ``F`` scales, when it does in closed form: the law that lets numerics shift its argument.
+
+    Returns ``("exponential", k)`` when :math:`F(x + s) = e^{k s} F(x)` for all ``x`` and ``s`` (``F = C e^{kx}``),
+    ``("power", n)`` when :math:`F(\lambda x) = \lambda^n F(x)` for all ``x`` and ``\lambda > 0``
+    (``F = C x^n``, ``C |x|^n``, ``C ReLU(x)^n``), else ``None``.  Energies ``-sum F`` of such models can be
+    compared in a shifted domain (``F(x - s)`` or ``F(x/s)``) when ``F`` itself would overflow.
+
+    Examples
+    --------
+    >>> growth(sp.exp(2 * T))
+    ('exponential', 2)
+    >>> growth(T**3 / 3)
+    ('power', 3)
+    >>> growth(sp.log(sp.cosh(T))) is None
+    True
+    """
+    s = sp.Dummy("s", real=True)
+    lam = sp.Dummy("lam", positive=True)
+    try:
+        r = sp.simplify(sp.expand_power_base(F.xreplace({x: x + s}) / F, force=True))
+        if not r.has(x) and r.has(s):
+            k = sp.simplify(sp.log(r) / s)
+            if not k.has(s) and not k.has(x):
+                return ("exponential", k)
+        r = sp.powsimp(sp.expand_power_base(F.xreplace({x: lam * x}) / F, force=True), force=True)
+        r = sp.simplify(r)
+        if not r.has(x) and r.has(lam):
+            n = sp.simplify(sp.log(r) / sp.log(lam))
+            if not n.has(lam) and not n.has(x):
+                return ("power", n)
+    except (TypeError, ValueError, NotImplementedError):  # pragma: no cover - SymPy could not decide
+        return None
+    return None

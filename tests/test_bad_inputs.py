@@ -1,0 +1,196 @@
+"""A corpus of bad numeric inputs over the public numeric entry points: each gives one clear error naming the argument.
+
+Every case is (label, call, argument name).  The call must raise ``ValueError`` or ``TypeError`` (kernel input
+errors are ``ValueError``s) whose message names the argument in backticks -- never return a number, never
+emit only a warning, never a bare traceback from deep inside NumPy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numerics import BinaryMemory, ThresholdMemory, capacity, census, compile, patterns, retrieval, simulate, spectra
+from numerics.learning import train_threshold
+from theory import builtin, builtin_names
+
+BAD_POSITIVE = {"zero": 0.0, "negative": -1.0, "nan": float("nan"), "inf": float("inf"), "array": np.ones(3), "complex": 1j, "string": "1"}
+BAD_REAL = {"nan": float("nan"), "inf": float("inf"), "array": np.ones(2), "complex": 1 + 1j, "string": "0.5", "none": None}
+
+
+def _arrays(model, n=3, k=2):
+    """Good arrays for every kernel argument of a built-in model (sizes n for layers, k for hidden layers)."""
+    kern = compile(model)
+    sizes = {}
+    for i, s in enumerate(model.sizes):
+        sizes[s] = n if i % 2 == 0 else k
+    out = {}
+    for a in kern.args:
+        if a.kind in ("state", "input"):
+            out[a.name] = np.full(sizes.get(a.shape[0], n), 0.5)
+        elif a.kind == "weight":
+            r, c = (sizes.get(d, n) for d in a.shape)
+            W = np.full((r, c), 0.1)
+            out[a.name] = W
+    return kern, out
+
+
+def _kernel_cases():
+    cases = []
+    for name in builtin_names():
+        model = builtin(name)
+        kern, good = _arrays(model)
+        for a in kern.args:
+            if a.kind == "parameter":
+                bad = BAD_POSITIVE if "positive" in a.assumptions else BAD_REAL
+                for label, val in bad.items():
+                    if label == "none":
+                        continue
+                    cases.append((f"{name}.energy({a.name}={label})", lambda k=kern, g=good, n=a.name, v=val: k.energy(**g, **{n: v}), a.name))
+                if "integer" in a.assumptions:
+                    cases.append((f"{name}.energy({a.name}=2.5)", lambda k=kern, g=good, n=a.name: k.energy(**g, **{n: 2.5}), a.name))
+            else:
+                arr = good[a.name]
+                nan = arr.copy()
+                nan.flat[0] = np.nan
+                cases.append((f"{name}.energy({a.name} has NaN)", lambda k=kern, g=good, n=a.name, v=nan: k.energy(**{**g, n: v}), a.name))
+                cases.append((f"{name}.rhs({a.name} complex)", lambda k=kern, g=good, n=a.name, v=arr + 1j: k.rhs(**{**g, n: v}), a.name))
+                cases.append((f"{name}.energy_grad({a.name} strings)", lambda k=kern, g=good, n=a.name, v=arr.astype(str): k.energy_grad(**{**g, n: v}), a.name))
+                wrong = np.ones((*arr.shape[:-1], arr.shape[-1] + 1)) if arr.ndim else np.ones(2)
+                cases.append((f"{name}.update({a.name} wrong size)", lambda k=kern, g=good, n=a.name, v=wrong: k.update(**{**g, n: v}), a.name))
+    return cases
+
+
+def _simulate_cases():
+    kern, good = _arrays(builtin("model_b"))
+    init = {"v": good["v"], "h": good["h"]}
+    args = {"I": good["I"], "xi": good["xi"]}
+
+    def sim(**kw):
+        base = {"init": init, "args": args, "t_max": 1.0, "dt": 0.1}
+        return simulate(kern, **{**base, **kw})
+
+    return [
+        ("simulate(t_max=inf)", lambda: sim(t_max=float("inf")), "t_max"),
+        ("simulate(t_max=0)", lambda: sim(t_max=0.0), "t_max"),
+        ("simulate(t_max=nan)", lambda: sim(t_max=float("nan")), "t_max"),
+        ("simulate(dt=1e-12)", lambda: sim(dt=1e-12), "max_steps"),
+        ("simulate(dt=0)", lambda: sim(dt=0.0), "dt"),
+        ("simulate(dt=-0.1)", lambda: sim(dt=-0.1), "dt"),
+        ("simulate(dt=nan)", lambda: sim(dt=float("nan")), "dt"),
+        ("simulate(record_every=0)", lambda: sim(record_every=0), "record_every"),
+        ("simulate(record_every=-1)", lambda: sim(record_every=-1), "record_every"),
+        ("simulate(record_every=1.5)", lambda: sim(record_every=1.5), "record_every"),
+        ("simulate(tol=nan)", lambda: sim(tol=float("nan")), "tol"),
+        ("simulate(tol=-1)", lambda: sim(tol=-1.0), "tol"),
+        ("simulate(rtol=0, adaptive)", lambda: sim(method="adaptive", rtol=0.0), "rtol"),
+        ("simulate(init complex)", lambda: sim(init={"v": good["v"] + 1j, "h": good["h"]}), "init['v']"),
+        ("simulate(init NaN)", lambda: sim(init={"v": good["v"] * np.nan, "h": good["h"]}), "init['v']"),
+        ("simulate(init missing h)", lambda: sim(init={"v": good["v"]}), "init"),
+        ("simulate(init unknown layer)", lambda: sim(init={**init, "z": good["v"]}), "init"),
+        ("simulate(beta=np.ones(3))", lambda: sim(args={**args, "beta": np.ones(3)}), "beta"),
+        ("simulate(tau_h=0)", lambda: sim(args={**args, "tau_h": 0.0}), "tau_h"),
+        ("simulate(method=bogus)", lambda: sim(method="bogus"), "method"),
+    ]
+
+
+J = np.array([[1.0, 0.1], [0.1, 1.0]])
+XI = patterns.binary(3, 8, 0)
+
+
+def _other_cases():
+    nonsym = np.array([[1.0, 0.5], [0.0, 1.0]])
+    return [
+        ("all_states_fixed(theta=nan)", lambda: census.all_states_fixed(J, float("nan")), "theta"),
+        ("all_states_fixed(theta=array)", lambda: census.all_states_fixed(J, np.ones(2)), "theta"),
+        ("enumerate_fixed(theta=nan)", lambda: census.enumerate_fixed(J, float("nan")), "theta"),
+        ("enumerate_fixed(theta=inf)", lambda: census.enumerate_fixed(J, float("inf")), "theta"),
+        ("enumerate_fixed(J not square)", lambda: census.enumerate_fixed(np.ones((2, 3)), 0.5), "J"),
+        ("is_fixed(theta=nan)", lambda: census.is_fixed(J, np.ones((1, 2)), float("nan")), "theta"),
+        ("fraction_fixed(p=nan)", lambda: census.fraction_fixed(J, 0.5, 10, 0, p=float("nan")), "p"),
+        ("fraction_fixed(p=2)", lambda: census.fraction_fixed(J, 0.5, 10, 0, p=2.0), "p"),
+        ("fraction_fixed(n_samples=0)", lambda: census.fraction_fixed(J, 0.5, 0, 0), "n_samples"),
+        ("fraction_fixed(n_samples=-5)", lambda: census.fraction_fixed(J, 0.5, -5, 0), "n_samples"),
+        ("fraction_fixed(theta=nan)", lambda: census.fraction_fixed(J, float("nan"), 10, 0), "theta"),
+        ("fraction_fixed(seed=None)", lambda: census.fraction_fixed(J, 0.5, 10, None), "seed"),
+        ("basin_flip_rate(sigma_v=-1)", lambda: census.basin_flip_rate(XI, 0.5, -1.0, 10, 0), "sigma_v"),
+        ("basin_flip_rate(n_trials=0)", lambda: census.basin_flip_rate(XI, 0.5, 0.1, 0, 0), "n_trials"),
+        ("fit_power_law(K=0)", lambda: capacity.fit_power_law([10, 20, 40], [0, 2, 4]), "K"),
+        ("fit_power_law(N=-1)", lambda: capacity.fit_power_law([-1, 20, 40], [1, 2, 4]), "N"),
+        ("fit_power_law(K=nan)", lambda: capacity.fit_power_law([10, 20, 40], [1, float("nan"), 4]), "K"),
+        ("fit_power_law(one point)", lambda: capacity.fit_power_law([10], [1]), "N"),
+        ("fit_power_law(lengths differ)", lambda: capacity.fit_power_law([10, 20], [1, 2, 3]), "N"),
+        ("fit_power_law(same N)", lambda: capacity.fit_power_law([10, 10], [1, 2]), "N"),
+        ("fit_exponential(K=0)", lambda: capacity.fit_exponential([10, 20], [0, 2]), "K"),
+        ("largest_k(k_lo=0)", lambda: capacity.largest_k(lambda k: True, 0, 5), "k_lo"),
+        ("largest_k(k_hi=2.5)", lambda: capacity.largest_k(lambda k: True, 1, 2.5), "k_hi"),
+        ("capacity(seeds=[])", lambda: capacity.capacity(lambda k, s: True, [], 1, 5), "seeds"),
+        ("capacity(seeds=[nan])", lambda: capacity.capacity(lambda k, s: True, [float("nan")], 1, 5), "seeds[0]"),
+        ("operator_deviation(non-symmetric)", lambda: spectra.operator_deviation(nonsym), "J"),
+        ("entry_statistics(N_v=-5)", lambda: spectra.entry_statistics(J, -5), "N_v"),
+        ("entry_statistics(N_v=0)", lambda: spectra.entry_statistics(J, 0), "N_v"),
+        ("entry_statistics(N_v=2.5)", lambda: spectra.entry_statistics(J, 2.5), "N_v"),
+        ("mp_edges(lam=0)", lambda: spectra.mp_edges(0.0), "lam"),
+        ("mp_edges(lam=2)", lambda: spectra.mp_edges(2.0), "lam"),
+        ("mp_edges(lam=nan)", lambda: spectra.mp_edges(float("nan")), "lam"),
+        ("mp_density(x complex)", lambda: spectra.mp_density(np.array([1j]), 0.5), "x"),
+        ("random_spectrum(N_h=0)", lambda: spectra.random_spectrum(0, 5, 0), "N_h"),
+        ("coupling(xi NaN)", lambda: spectra.coupling(np.full((2, 2), np.nan)), "xi"),
+        ("binary(K=0)", lambda: patterns.binary(0, 10, 0), "K"),
+        ("binary(N=-1)", lambda: patterns.binary(3, -1, 0), "N"),
+        ("binary(N=2.5)", lambda: patterns.binary(3, 2.5, 0), "N"),
+        ("binary(seed=-1)", lambda: patterns.binary(3, 4, -1), "seed"),
+        ("zero_one(p=2)", lambda: patterns.zero_one(3, 4, 0, p=2.0), "p"),
+        ("zero_one(p=nan)", lambda: patterns.zero_one(3, 4, 0, p=float("nan")), "p"),
+        ("gaussian(std=nan)", lambda: patterns.gaussian(3, 4, 0, std=float("nan")), "std"),
+        ("gaussian(std=-1)", lambda: patterns.gaussian(3, 4, 0, std=-1.0), "std"),
+        ("sphere(radius=0)", lambda: patterns.sphere(3, 4, 0, radius=0.0), "radius"),
+        ("flip(rho=2)", lambda: retrieval.flip(XI, 2.0, 0), "rho"),
+        ("flip(rho=nan)", lambda: retrieval.flip(XI, float("nan"), 0), "rho"),
+        ("flip(X empty)", lambda: retrieval.flip(np.zeros((0, 3)), 0.1, 0), "X"),
+        ("gaussian_noise(sigma=-1)", lambda: retrieval.gaussian_noise(XI, -1.0, 0), "sigma"),
+        ("gaussian_noise(sigma=inf)", lambda: retrieval.gaussian_noise(XI, float("inf"), 0), "sigma"),
+        ("occlude(fraction=nan)", lambda: retrieval.occlude(XI, float("nan"), 0), "fraction"),
+        ("occlude(value=inf)", lambda: retrieval.occlude(XI, 0.5, 0, value=float("inf")), "value"),
+        ("overlap(lengths differ)", lambda: retrieval.overlap(np.ones(3), np.ones(4)), "a"),
+        ("exact_recall(atol=-1)", lambda: retrieval.exact_recall(np.ones(3), np.ones(3), atol=-1.0), "atol"),
+        ("BinaryMemory(n=nan)", lambda: BinaryMemory(builtin("dam_power"), XI, params={"n": float("nan")}), "n"),
+        ("BinaryMemory(n=2.5)", lambda: BinaryMemory(builtin("dam_power"), XI, params={"n": 2.5}), "n"),
+        ("BinaryMemory(n=0)", lambda: BinaryMemory(builtin("dam_power"), XI, params={"n": 0}), "n"),
+        ("BinaryMemory(unknown param)", lambda: BinaryMemory(builtin("dam_power"), XI, params={"m": 3}), "params"),
+        ("BinaryMemory(K=0)", lambda: BinaryMemory(builtin("dam_power"), np.zeros((0, 8))), "patterns"),
+        ("BinaryMemory(patterns NaN)", lambda: BinaryMemory(builtin("dam_power"), XI * np.nan), "patterns"),
+        ("BinaryMemory(fast=bogus)", lambda: BinaryMemory(builtin("dam_power"), XI, fast="z"), "fast"),
+        ("BinaryMemory.is_fixed(sigma=0.5)", lambda: BinaryMemory(builtin("dam_power"), XI).is_fixed(XI * 0.5), "sigma"),
+        ("BinaryMemory.is_fixed(sigma wrong N)", lambda: BinaryMemory(builtin("dam_power"), XI).is_fixed(np.ones(5)), "sigma"),
+        ("ThresholdMemory(theta=nan)", lambda: ThresholdMemory(XI, float("nan")), "theta"),
+        ("ThresholdMemory(theta=inf)", lambda: ThresholdMemory(XI, float("inf")), "theta"),
+        ("ThresholdMemory(theta wrong length)", lambda: ThresholdMemory(XI, np.ones(2)), "theta"),
+        ("ThresholdMemory(xi NaN)", lambda: ThresholdMemory(XI * np.nan), "xi"),
+        ("ThresholdMemory.run(NaN code)", lambda: ThresholdMemory(XI).run(np.full(3, np.nan)), "s"),
+        ("ThresholdMemory.run(fractional code)", lambda: ThresholdMemory(XI).run(np.full(3, 0.5)), "s"),
+        ("ThresholdMemory.run(complex code)", lambda: ThresholdMemory(XI).run(np.ones(3) + 1j), "s"),
+        ("ThresholdMemory.run(wrong length)", lambda: ThresholdMemory(XI).run(np.ones(4)), "s"),
+        ("ThresholdMemory.run(max_steps=0)", lambda: ThresholdMemory(XI).run(np.ones(3), max_steps=0), "max_steps"),
+        ("train_threshold(steepness negative)", lambda: train_threshold(XI, 2, 0, epochs=1, steepness=(-5.0, 50.0)), "steepness[0]"),
+        ("train_threshold(lr=inf)", lambda: train_threshold(XI, 2, 0, epochs=1, lr=float("inf")), "lr"),
+        ("train_threshold(lr=0)", lambda: train_threshold(XI, 2, 0, epochs=1, lr=0.0), "lr"),
+        ("train_threshold(n_hidden=0)", lambda: train_threshold(XI, 0, 0, epochs=1), "n_hidden"),
+        ("train_threshold(epochs=0)", lambda: train_threshold(XI, 2, 0, epochs=0), "epochs"),
+        ("train_threshold(theta0=nan)", lambda: train_threshold(XI, 2, 0, epochs=1, theta0=float("nan")), "theta0"),
+        ("train_threshold(steepness scalar)", lambda: train_threshold(XI, 2, 0, epochs=1, steepness=5.0), "steepness"),
+    ]
+
+
+CASES = _kernel_cases() + _simulate_cases() + _other_cases()
+
+
+def test_corpus_is_large():
+    assert len(CASES) >= 150, len(CASES)
+
+
+@pytest.mark.parametrize("label,call,arg", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_gives_one_clear_error(label, call, arg):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert f"`{arg}`" in str(info.value), f"{label}: the error does not name `{arg}`: {info.value}"
