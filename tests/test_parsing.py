@@ -116,3 +116,12 @@ def test_unknown_name_error_lists_allowed():
 def test_size_mismatch_is_reported():
     with pytest.raises(ParseError, match="different sizes"):
         parse("sum(x * f)", TABLE)
+
+
+@pytest.mark.parametrize("text", ["exp(exp(exp(exp(exp(10)))))**2", "0**-1", "log(-1)", "1/0", "log(0)"])
+def test_constants_that_overflow_or_are_undefined_are_parse_errors(text):
+    """Regression: OverflowError, zoo (KeyError later) and I*pi (TypeError later) became tracebacks."""
+    from theory import ParseError, parse
+
+    with pytest.raises(ParseError, match="expression"):
+        parse(text, {})

@@ -151,7 +151,14 @@ def parse(text: str, symbols: Mapping[str, sp.Basic], what: str = "expression") 
         count = sum(1 for _ in ast.walk(tree))
         if count > LIMITS["nodes"]:
             raise ParseError(f"expression has {count} syntax nodes; the limit is {LIMITS['nodes']}")
-        out = _Walker(symbols).visit(tree.body, 0)
+        try:
+            out = _Walker(symbols).visit(tree.body, 0)
+        except (OverflowError, ZeroDivisionError, RecursionError, MemoryError) as exc:
+            raise ParseError(f"a constant in it cannot be evaluated ({type(exc).__name__}: {exc})") from None
+        if isinstance(out, sp.Basic) and out.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise ParseError(f"it evaluates to an infinite or undefined value ({out})")
+        if isinstance(out, sp.Basic) and out.has(sp.I):
+            raise ParseError(f"it has a complex value ({out}); expressions must be real")
         if isinstance(out, _T):
             raise ParseError("a transposed weight W.T must multiply a vector (W.T @ v)")
         if not isinstance(out, sp.Expr):
