@@ -42,7 +42,7 @@ def point_key(point: Mapping[str, Any]) -> str:
 
 
 def _write_atomic(path: Path, payload: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".part")
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(payload, f)
@@ -54,15 +54,31 @@ def _write_atomic(path: Path, payload: dict) -> None:
         raise
 
 
+_TMP_PREFIX = ".tmp-"
+
+
+def _result_files(store: Path) -> list[Path]:
+    """The finished results: ``<16 hex digits>.json``, never a temporary file left by a killed writer."""
+    return sorted(p for p in store.glob("*.json") if len(p.stem) == 16 and all(c in "0123456789abcdef" for c in p.stem))
+
+
+def _clean_stale(store: Path) -> int:
+    """Remove temporary files a killed run left behind (a finished result is only ever renamed into place)."""
+    stale = list(store.glob(_TMP_PREFIX + "*"))
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return len(stale)
+
+
 def _call(fn: Callable[..., Any], point: dict) -> tuple[dict, Any]:
     return point, fn(**point)
 
 
 def load_results(out: str | Path, points: Sequence[dict] | None = None) -> list[dict]:
-    """Finished results in ``out`` (in ``points`` order if given)."""
+    """Finished results in ``out`` (in ``points`` order if given); temporary files are never read."""
     d = Path(out) / "points"
     if points is None:
-        return [json.loads(p.read_text()) for p in sorted(d.glob("*.json"))]
+        return [json.loads(p.read_text()) for p in _result_files(d)]
     res = []
     for pt in points:
         f = d / f"{point_key(pt)}.json"
@@ -96,6 +112,7 @@ def run_sweep(
     """
     store = Path(out) / "points"
     store.mkdir(parents=True, exist_ok=True)
+    _clean_stale(store)  # one sweep writes a store at a time: what a killed run left half-written goes
     keys = [point_key(p) for p in points]
     if len(set(keys)) != len(keys):
         raise ValueError("Argument `points` contains duplicates.")

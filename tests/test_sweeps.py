@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from numerics.sweeps import grid, load_results, point_key, run_sweep
+from numerics.sweeps import _result_files, grid, load_results, point_key, run_sweep
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -55,8 +55,8 @@ def test_resume_after_kill_9(tmp_path):
     )
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
     store = out / "points"
-    deadline = time.time() + 60
-    while time.time() < deadline and (not store.exists() or len(list(store.glob("*.json"))) < 3):
+    deadline = time.time() + 600
+    while time.time() < deadline and (not store.exists() or len(_result_files(store)) < 3):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)  # kill -9 the sweep and its worker processes
     proc.wait()
@@ -66,10 +66,9 @@ def test_resume_after_kill_9(tmp_path):
         except ProcessLookupError:
             break
         time.sleep(0.05)
-    finished = {f.stem for f in store.glob("*.json")}
+    finished = {f.stem for f in _result_files(store)}
     assert 3 <= len(finished) < len(pts), "the kill must land mid-sweep"
-    assert not list(store.glob(".tmp-*")) or all(f.stat().st_size >= 0 for f in store.glob(".tmp-*"))
-    for f in store.glob("*.json"):
+    for f in _result_files(store):
         json.loads(f.read_text())  # every finished file is complete JSON
     log.write_text("")  # calls after the restart only
     res = run_sweep(_sweep_fn.work, pts, out, workers=2, progress=False)
@@ -96,3 +95,55 @@ def test_load_results_order(tmp_path):
     pts = grid({"a": [3, 1, 2], "b": [1]}, seeds=[5])
     run_sweep(_sweep_fn.work, pts, tmp_path, progress=False)
     assert [r["point"]["a"] for r in load_results(tmp_path, pts)] == [3, 1, 2]
+
+
+KILL_SCRIPT = """
+import sys, json
+sys.path.insert(0, {here!r})
+import _sweep_fn
+from numerics.sweeps import run_sweep
+run_sweep(_sweep_fn.work, json.loads({pts!r}), {out!r}, workers=2, progress=False)
+"""
+
+
+def _kill_group(proc):
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for _ in range(400):
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
+def test_kill_and_resume_ten_times(tmp_path):
+    """SIGKILL a sweep 10 times as it writes, resume each time: no temp file survives a resume and the
+    results are exactly those of an uninterrupted run (each point once, every file complete JSON)."""
+    out = tmp_path / "sweep"
+    store = out / "points"
+    pts = grid({"a": list(range(24)), "b": [2]}, seeds=[3])
+    for p in pts:
+        p["delay"] = 0.05
+    script = KILL_SCRIPT.format(here=str(HERE), pts=json.dumps(pts), out=str(out))
+    for _ in range(10):
+        before = len(_result_files(store)) if store.exists() else 0
+        if before == len(pts):
+            break
+        proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+        deadline = time.time() + 600
+        while time.time() < deadline and proc.poll() is None and (not store.exists() or len(_result_files(store)) <= before):
+            time.sleep(0.01)
+        _kill_group(proc)
+        for f in _result_files(store):
+            json.loads(f.read_text())
+    res = run_sweep(_sweep_fn.work, pts, out, workers=1, progress=False)
+    assert not list(store.glob(".tmp-*")), "a resume leaves no temporary file"
+    assert [r["point"] for r in res] == pts
+    assert [r["result"] for r in res] == [_sweep_fn.work(**{**p, "delay": 0.0}) for p in pts]
+    assert len(load_results(out)) == len(pts)
+    # a stale temp file (as a kill leaves) is never read, and the next resume removes it
+    (store / ".tmp-abc.part").write_text("")
+    assert len(load_results(out)) == len(pts)
+    run_sweep(_sweep_fn.work, pts, out, progress=False)
+    assert not list(store.glob(".tmp-*"))
