@@ -7,6 +7,17 @@ import os
 import sys
 
 from . import all_claims, exit_status, format_table, run_claims, write_report
+from .runner import check_writable
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {v}")
+    return v
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,10 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", help="folder with datasets (MNIST under mnist/); also AMWB_DATA")
     ap.add_argument("--out", default="results", help="output folder (default ./results)")
     ap.add_argument("--json", help="write results.json here instead of OUT/results.json")
-    ap.add_argument("--jobs", type=int, default=1, help="parallel processes")
+    ap.add_argument("--jobs", type=_positive_int, default=1, help="parallel processes (>= 1)")
     ap.add_argument("--list", action="store_true", help="list the claims and exit")
     a = ap.parse_args(argv)
     if a.data_dir:
+        if not os.path.isdir(a.data_dir):
+            print(f"paper_checks: argument `--data-dir` = {a.data_dir!r} is not a folder", file=sys.stderr)
+            return 2
         os.environ["AMWB_DATA"] = a.data_dir
     claims = all_claims()
     if a.only:
@@ -33,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         for c in claims:
             print(f"{c.id:<10} {c.paper:<32} {c.statement}")
         return 0
+    try:  # before any claim runs: an unwritable --out or --json must not cost the whole run
+        check_writable(a.out, "--out")
+        if a.json:
+            check_writable(a.json, "--json")
+    except PermissionError as exc:
+        print(f"paper_checks: {exc}", file=sys.stderr)
+        return 2
     doc = run_claims(claims, a.scale, a.out, a.jobs, progress=sys.stderr.isatty())
     write_report(doc, a.out, a.json)
     print(format_table(doc))

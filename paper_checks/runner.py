@@ -101,10 +101,36 @@ def run_claims(claims: Sequence[Claim], scale: str = "quick", out: str | Path | 
 
         with ProcessPoolExecutor(max_workers=jobs) as ex:
             futs = [ex.submit(_run_by_id, c.id, scale, out) for c in claims]
-            recs = [f.result() for f in tqdm(futs, disable=not progress, desc="claims")]
+            recs = [save_record(f.result(), out) for f in tqdm(futs, disable=not progress, desc="claims")]
     else:
-        recs = [run_one(c, scale, out) for c in tqdm(claims, disable=not progress, desc="claims")]
+        recs = [save_record(run_one(c, scale, out), out) for c in tqdm(claims, disable=not progress, desc="claims")]
     return {"scale": scale, "total_seconds": round(time.perf_counter() - t, 2), "claims": recs}
+
+
+def save_record(rec: dict, out: Path | None) -> dict:
+    """Write one claim's record to ``out/claims/<id>.json`` as soon as it is finished (atomic rename), so a
+    crash or a kill later in the run loses no finished result."""
+    if out is not None:
+        d = out / "claims"
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = d / f".{rec['id']}.json.tmp"
+        tmp.write_text(json.dumps(rec, indent=2))
+        os.replace(tmp, d / f"{rec['id']}.json")
+    return rec
+
+
+def check_writable(path: str | Path, what: str) -> Path:
+    """Create the folder ``path`` (or the parent of a file) and prove it writable, before any claim runs."""
+    p = Path(path)
+    folder = p if what == "--out" else p.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise PermissionError(f"Argument `{what}` = {str(path)!r}: cannot write there ({exc.strerror or exc}).") from None
+    return p
 
 
 def _run_by_id(cid: str, scale: str, out: Path | None) -> dict:

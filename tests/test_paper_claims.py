@@ -108,3 +108,33 @@ def test_readme_lists_every_claim():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     missing = [c.id for c in CLAIMS if f"| {c.id} |" not in readme]
     assert not missing, f"README claim table lacks {missing}"
+
+
+def test_main_refuses_bad_arguments_before_computing(tmp_path, capsys):
+    """--jobs < 1, a missing --data-dir and an unwritable --out/--json are errors before any claim runs."""
+    import pytest as _pytest
+
+    from paper_checks.__main__ import main
+
+    for bad in ("0", "-2", "x"):
+        with _pytest.raises(SystemExit):
+            main(["--only", "CHN-0", "--jobs", bad, "--out", str(tmp_path / "o")])
+    assert main(["--only", "CHN-0", "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["--only", "CHN-0", "--out", str(blocker / "sub")]) == 2
+    assert main(["--only", "CHN-0", "--out", str(tmp_path / "o"), "--json", str(blocker / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert "`--data-dir`" in err and "`--out`" in err and "`--json`" in err
+    assert not (tmp_path / "o" / "claims").exists(), "nothing ran"
+
+
+def test_each_claim_saved_as_it_finishes(tmp_path):
+    from paper_checks import all_claims
+    from paper_checks.runner import run_claims
+
+    claims = [c for c in all_claims() if c.id in ("CHN-0", "MP-1")]
+    doc = run_claims(claims, "quick", tmp_path, progress=False)
+    for rec in doc["claims"]:
+        saved = json.loads((tmp_path / "claims" / f"{rec['id']}.json").read_text())
+        assert saved["verdict"] == rec["verdict"]
