@@ -5,7 +5,10 @@ Records (``--json`` prints a JSON list of {"name", "ratio", "detail"}):
 * ``derive_cost_vs_N``: derive + certify + compile Model B with sizes 10**6 over sizes 10 (target <= 1.2);
 * ``model_b_step_vs_gemm``: Model B effective update (K=60000, N=784, batch 256, float32) over the two bare
   ``np.matmul`` calls of the same shapes (target <= 1.25);
-* ``model_b_step_vs_numpy``: the same over a hand-written NumPy implementation (target <= 1.05).
+* ``model_b_step_vs_numpy``: the same over a hand-written NumPy implementation (target <= 1.05);
+* ``hamux3_{energy,grad,rhs}_stable_vs_plain``: the cost of :mod:`numerics.stable` -- the hamux3 kernels as
+  compiled over the same kernels printed without the stable rewrite (median of interleaved repetitions,
+  batch 256, N_v = N, N_1 = N_2 = N/2, float64).  Reported, no target: accuracy in saturation is what it buys.
 """
 
 from __future__ import annotations
@@ -30,6 +33,48 @@ def _best(f, repeat: int) -> float:
         f()
         best = min(best, time.perf_counter() - t)
     return best
+
+
+def _median_ratio(fa, fb, repeat: int) -> tuple[float, float, float]:
+    """Median of ``fa`` over median of ``fb``, timed in alternation (shares machine noise), and both medians."""
+    fa(), fb()  # warm-up
+    ta, tb = [], []
+    for _ in range(repeat):
+        for f, acc in ((fa, ta), (fb, tb)):
+            t = time.perf_counter()
+            f()
+            acc.append(time.perf_counter() - t)
+    ma, mb = float(np.median(ta)), float(np.median(tb))
+    return ma / mb, ma, mb
+
+
+def stable_rewrite_records(n: int, repeat: int) -> list[dict]:
+    import theory
+    from numerics import kernels
+
+    model = theory.builtin("hamux3")
+    kernels._CACHE.clear()
+    stable = kernels.compile(model)
+    orig = kernels.stabilize
+    kernels._CACHE.clear()
+    kernels.stabilize = lambda e, scalar=False: e  # the same derivation printed as derived
+    try:
+        plain = kernels.compile(model)
+    finally:
+        kernels.stabilize = orig
+        kernels._CACHE.clear()
+    rng = np.random.default_rng(1)
+    m = max(n // 2, 2)
+    arrays = {
+        "v": rng.standard_normal((256, n)), "h1": rng.standard_normal((256, m)), "h2": rng.standard_normal((256, m)),
+        "W1": rng.standard_normal((m, n)) / np.sqrt(n), "W2": rng.standard_normal((m, m)) / np.sqrt(m),
+    }
+    out = []
+    for which, label in (("energy", "energy"), ("energy_grad", "grad"), ("rhs", "rhs")):
+        r, ma, mb = _median_ratio(lambda w=which: getattr(stable, w)(**arrays, check=False), lambda w=which: getattr(plain, w)(**arrays, check=False), repeat)
+        out.append({"name": f"hamux3_{label}_stable_vs_plain", "ratio": r,
+                    "detail": f"batch 256, N_v={n}, N_1=N_2={m}: stable {ma * 1e3:.2f} ms, plain {mb * 1e3:.2f} ms (medians of {repeat})"})
+    return out
 
 
 def derive_compile(n: int) -> None:
@@ -111,6 +156,7 @@ def main() -> None:
     shape = f"K={a.K}, N={a.N}, batch={a.batch}, float32"
     records.append({"name": "model_b_step_vs_gemm", "ratio": tk / tg, "detail": f"{shape}: kernel {tk:.4f}s, 2 GEMMs {tg:.4f}s; target <= 1.25"})
     records.append({"name": "model_b_step_vs_numpy", "ratio": tk / th, "detail": f"{shape}: kernel {tk:.4f}s, hand NumPy {th:.4f}s; target <= 1.05"})
+    records += stable_rewrite_records(a.N, max(3, 3 * a.repeat))
     if a.json:
         print(json.dumps(records, indent=2))
     else:

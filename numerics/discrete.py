@@ -38,6 +38,7 @@ from theory.model import EnergyModel
 from theory.vector import MatVec, Weight
 
 from ._checks import as_array, as_count, as_scalar, require
+from .kernels import ArgSpec, declared_assumptions
 from .kernels import compile as compile_kernel
 from .patterns import rng_from
 
@@ -113,9 +114,8 @@ class BinaryMemory:
         specs = {a.name: a for a in self._hk.args if a.kind == "parameter"}
         params = {str(k): v for k, v in self.model.defaults.items()}
         for k, v in self.params.items():
-            spec = specs.get(k)
-            assumptions = {a: True for a in ("positive", "nonnegative", "integer") if getattr(declared[k], f"is_{a}") is True}
-            params[k] = spec.scalar(v) if spec is not None else as_scalar(f"params[{k!r}]", v, **assumptions)
+            spec = specs.get(k) or ArgSpec(k, "parameter", (), assumptions=declared_assumptions(declared[k]))
+            params[k] = spec.scalar(v)
         c, W = _linear_map(red.fixed_point)
         self.c = float(c.xreplace({s: params[s.name] for s in c.free_symbols if s.name in params}).evalf()) if c.free_symbols else float(c)
         require(np.isfinite(self.c) and self.c != 0, f"the overlap scale c = {c} evaluates to {self.c} at params {self.params}.")
@@ -216,7 +216,7 @@ class BinaryMemory:
         ------
         FloatingPointError
             If ``|E|`` exceeds float64 (``e^{m}`` at ``N > 709`` for the exponential model); compare states
-            with :meth:`delta_energy` (computed in a shifted domain) or :meth:`log_energy_scale`.
+            with :meth:`is_fixed` and the update rules, which work in a shifted domain.
         """
         s = self._states(sigma)
         m = self.overlaps(s)
@@ -245,11 +245,7 @@ class BinaryMemory:
         Work is split so that no temporary exceeds ``max_elements`` entries (batch x K x neurons).
         """
         s = self._states(sigma)
-        B = len(s)
-        if B * self.K > max_elements and B > 1:
-            step = max(1, max_elements // self.K)
-            return np.concatenate([self.delta_energy(s[a : a + step], max_elements) for a in range(0, B, step)])
-        d, shift = self._delta_shifted(s, max_elements)
+        d, shift = self._delta_signs(s, max_elements)
         if not shift.any():
             return d
         with np.errstate(over="ignore"):
@@ -285,16 +281,18 @@ class BinaryMemory:
             h = self.field(s)
             return ((np.sign(h) == s) | (h == 0)).all(-1)
         if rule == "energy_difference":
-            return (self._delta_signs(s) >= 0).all(-1)
+            return (self._delta_signs(s)[0] >= 0).all(-1)
         raise ValueError(f"Argument `rule` must be one of {RULES}; got {rule!r}.")
 
-    def _delta_signs(self, s: np.ndarray, max_elements: int = 1 << 22) -> np.ndarray:
-        """Energy differences up to a positive factor per state (what the rules and fixed-point tests need)."""
+    def _delta_signs(self, s: np.ndarray, max_elements: int = 1 << 22) -> tuple[np.ndarray, np.ndarray]:
+        """``(dE / exp(shift), shift)``, in batches so that no temporary exceeds ``max_elements``: the signs are
+        what the rules and fixed-point tests need."""
         B = len(s)
         if B * self.K > max_elements and B > 1:
             step = max(1, max_elements // self.K)
-            return np.concatenate([self._delta_signs(s[a : a + step], max_elements) for a in range(0, B, step)])
-        return self._delta_shifted(s, max_elements)[0]
+            parts = [self._delta_shifted(s[a : a + step], max_elements) for a in range(0, B, step)]
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return self._delta_shifted(s, max_elements)
 
     def all_fixed(self, sigma: np.ndarray, rule: str = "energy_difference", batch: int = 32) -> bool:
         """Whether every state is a fixed point, stopping at the first that is not."""
@@ -309,7 +307,7 @@ class BinaryMemory:
             h = self.field(s)
             return np.where(h > 0, 1.0, np.where(h < 0, -1.0, s))
         if rule == "energy_difference":
-            return np.where(self._delta_signs(s) < 0, -s, s)
+            return np.where(self._delta_signs(s)[0] < 0, -s, s)
         raise ValueError(f"Argument `rule` must be one of {RULES}; got {rule!r}.")
 
     def async_sweep(self, sigma: np.ndarray, seed, rule: str = "energy_difference") -> tuple[np.ndarray, int]:

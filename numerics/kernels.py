@@ -375,6 +375,12 @@ class Kernel:
 _EAGER_FINITE_LIMIT = 1 << 20
 
 
+def declared_assumptions(p: sp.Symbol) -> tuple[str, ...]:
+    """The assumptions a parameter symbol declares, as :func:`numerics._checks.as_scalar` keywords."""
+    found = tuple(a for a in ("positive", "nonnegative", "integer") if getattr(p, f"is_{a}") is True)
+    return tuple(a for a in found if not (a == "nonnegative" and "positive" in found))
+
+
 def _is_tensor(a: Any) -> bool:
     return type(a).__module__.startswith("torch") and hasattr(a, "detach")
 
@@ -527,10 +533,7 @@ def _compile(model, backend: str, cse: bool):
     defaults.update({str(k): v for k, v in model.defaults.items()})
     for p in model.parameters:
         d = defaults.get(p.name)
-        declared = tuple(a for a in ("positive", "nonnegative", "integer") if getattr(p, f"is_{a}") is True)
-        if "positive" in declared:
-            declared = tuple(a for a in declared if a != "nonnegative")
-        args.append(ArgSpec(p.name, "parameter", (), None if d is None else float(d), assumptions=declared))
+        args.append(ArgSpec(p.name, "parameter", (), None if d is None else float(d), assumptions=declared_assumptions(p)))
     names = [a.name for a in args] + [s.name for s in model.sizes]
     if len(set(names)) != len(names):
         raise ValueError(f"kernel argument names clash: {names}")

@@ -109,6 +109,11 @@ def run_sweep(
         Local processes (1 runs in this process).
     scheduler : str, optional
         Address of a ``dask.distributed`` scheduler (``tcp://127.0.0.1:8786``); overrides ``workers``.
+
+    Notes
+    -----
+    One sweep writes a store at a time: a start removes the temporary files a killed run left behind,
+    which would break a second sweep writing the same ``out`` concurrently.
     """
     store = Path(out) / "points"
     store.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ def test_shifted_energy_differences_match_exact_ones_where_both_exist():
     X = patterns.binary(5, 800, 2)
     bm = BinaryMemory(builtin("dam_exp"), X)
     s = retrieval.flip(X[:2], 0.2, 3)
-    d = bm._delta_signs(s)
+    d, _ = bm._delta_signs(s)
     m = s @ X.T  # overlaps, exact integers
     i = 7
     import mpmath
