@@ -2,19 +2,24 @@
 
 Nothing is downloaded implicitly.  MNIST is read from a directory given by
 argument or by the environment variable ``AMWB_DATA`` (its ``mnist/``
-subfolder or itself); files may be gzipped or raw and are checked against the
-published SHA-256 of the uncompressed content.
+subfolder or itself); files may be gzipped or raw.  A gzipped file is checked
+against the SHA-256 of the compressed bytes *before* it is decompressed, and
+decompression stops at the size its IDX header declares (never more than
+``MAX_IDX_BYTES``), so a gzip bomb costs no memory; the uncompressed content is
+then checked against its published SHA-256 as well.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
+import math
 import os
 import pickle
 import struct
+import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +36,8 @@ __all__ = [
     "find_cifar10_dir",
     "DatasetError",
     "MNIST_SHA256",
+    "MNIST_GZ_SHA256",
+    "MAX_IDX_BYTES",
     "Preprocessing",
     "PREPROCESSING_KINDS",
 ]
@@ -47,6 +54,17 @@ MNIST_SHA256 = {
     "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
+#: SHA-256 of the gzipped MNIST files as distributed (checked before decompressing).
+MNIST_GZ_SHA256 = {
+    "train-images-idx3-ubyte": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte": "167310007f03058885c7e95e6c0b19c20de5c7fd3031f4cbdadc9014a523d80b",
+    "t10k-labels-idx1-ubyte": "fc607395669ec21321ea83e4b82c0544b7e8e63ff5b34337c06bc0a17cc0da3c",
+}
+#: Largest IDX content read (bytes); MNIST's largest file is 47 MB.  ``read_idx(max_bytes=...)`` overrides it.
+MAX_IDX_BYTES = 1 << 31
+#: Largest CIFAR-10 batch file read (bytes); a real batch is about 31 MB.
+MAX_CIFAR_BATCH_BYTES = 1 << 28
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -58,44 +76,95 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     return d.data.astype(np.float64), d.target.astype(np.int64)
 
 
-def _read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise DatasetError(f"{path}: the gzip stream is corrupt or truncated ({exc}).") from None
-    return raw
+def _idx_size(head: bytes, path: Path, max_bytes: int) -> tuple[int, tuple, np.dtype]:
+    """(total bytes, shape, dtype) that an IDX header declares, checked against ``max_bytes`` in exact integers."""
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+        raise DatasetError(f"{path}: not an IDX file (bad magic number {head[:4]!r}).")
+    ndim = head[3]
+    if len(head) < 4 + 4 * ndim:
+        raise DatasetError(f"{path}: truncated IDX header.")
+    shape = struct.unpack(">" + "I" * ndim, head[4 : 4 + 4 * ndim])
+    dt = np.dtype(_IDX_DTYPES[head[2]])
+    total = 4 + 4 * ndim + math.prod(shape) * dt.itemsize  # Python ints: no overflow
+    if total > max_bytes:
+        raise DatasetError(f"{path}: the IDX header declares shape {shape} ({total:,} bytes), over the limit of {max_bytes:,} bytes (max_bytes).")
+    return total, shape, dt
 
 
-def read_idx(path: str | Path, sha256: str | None = None) -> np.ndarray:
-    """Read an IDX file (gzipped or raw), optionally checking the SHA-256 of its uncompressed bytes.
+def _gunzip_capped(raw: bytes, path: Path, max_bytes: int) -> bytes:
+    """Decompress ``raw`` no further than the size its IDX header declares (a gzip bomb stops there)."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        head = d.decompress(raw, 4)
+        if len(head) == 4 and head[3] <= 255:
+            head += d.decompress(d.unconsumed_tail, 4 * head[3])
+        total, _, _ = _idx_size(head, path, max_bytes)
+        body = d.decompress(d.unconsumed_tail, total - len(head))
+        extra = b"" if d.eof else d.decompress(d.unconsumed_tail, 1)  # reach the gzip trailer (its CRC is checked)
+    except zlib.error as exc:
+        raise DatasetError(f"{path}: the gzip stream is corrupt or truncated ({exc}).") from None
+    if extra:
+        raise DatasetError(f"{path}: decompresses to more than the {total:,} bytes its IDX header declares (refused).")
+    if not d.eof:
+        raise DatasetError(f"{path}: the gzip stream is corrupt or truncated (it ends before its trailer).")
+    return head + body
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_idx(path: str | Path, sha256: str | None = None, gz_sha256: str | None = None, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+    """Read an IDX file (gzipped or raw), checking checksums before trusting sizes.
+
+    Parameters
+    ----------
+    path : path
+        The file (gzip is detected by its magic bytes).
+    sha256 : str, optional
+        SHA-256 of the uncompressed IDX bytes.
+    gz_sha256 : str, optional
+        SHA-256 of the gzipped file, checked before anything is decompressed.
+    max_bytes : int
+        Refuse headers that declare more content than this (exact integer arithmetic).
 
     Raises
     ------
     DatasetError
-        For a checksum mismatch (with the expected and found digests) or a malformed/truncated file.
+        For a checksum mismatch (with the expected and found digests), a header over ``max_bytes``, a gzip
+        stream that decompresses past its header's size, or a malformed/truncated file.
     """
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file.")
-    data = _read_bytes(path)
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    if magic == b"\x1f\x8b":
+        if gz_sha256 is not None:
+            got = _sha256_file(path)
+            if got != gz_sha256:
+                raise DatasetError(f"{path}: SHA-256 of the gzipped file is {got}, expected {gz_sha256} (corrupt, truncated or not the published file).")
+        data = _gunzip_capped(path.read_bytes(), path, max_bytes)
+    else:
+        with open(path, "rb") as f:
+            head = f.read(4 + 4 * 255)
+        total, _, _ = _idx_size(head[: 4 + 4 * head[3]] if len(head) >= 4 else head, path, max_bytes)
+        size = path.stat().st_size
+        if size != total:
+            raise DatasetError(f"{path}: the file has {size:,} bytes, its IDX header declares {total:,} (truncated or padded file).")
+        data = path.read_bytes()
     if sha256 is not None:
         got = hashlib.sha256(data).hexdigest()
         if got != sha256:
             raise DatasetError(f"{path}: SHA-256 of the uncompressed data is {got}, expected {sha256} (corrupt or truncated file).")
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise DatasetError(f"{path}: not an IDX file (bad magic number {data[:4]!r}).")
-    ndim = data[3]
-    if len(data) < 4 + 4 * ndim:
-        raise DatasetError(f"{path}: truncated IDX header.")
-    shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
-    dt = np.dtype(_IDX_DTYPES[data[2]])
-    need = int(np.prod(shape)) * dt.itemsize
-    body = data[4 + 4 * ndim :]
-    if len(body) != need:
-        raise DatasetError(f"{path}: IDX body has {len(body)} bytes, the header {shape} needs {need} (truncated file).")
-    return np.frombuffer(body, dtype=dt).reshape(shape)
+    total, shape, dt = _idx_size(data, path, max_bytes)
+    if len(data) != total:
+        raise DatasetError(f"{path}: IDX body has {len(data) - (4 + 4 * len(shape))} bytes, the header {shape} needs {total - 4 - 4 * len(shape)} (truncated file).")
+    return np.frombuffer(data[4 + 4 * len(shape) :], dtype=dt).reshape(shape)
 
 
 def find_mnist_dir(data_dir: str | Path | None = None) -> Path:
@@ -127,7 +196,7 @@ def load_mnist(data_dir: str | Path | None = None, split: str = "train") -> tupl
     for kind in ("images-idx3-ubyte", "labels-idx1-ubyte"):
         name = f"{pre}-{kind}"
         path = d / (name + ".gz") if (d / (name + ".gz")).exists() else d / name
-        out.append(read_idx(path, MNIST_SHA256[name]))
+        out.append(read_idx(path, MNIST_SHA256[name], MNIST_GZ_SHA256[name]))
     images, labels = out
     return images.reshape(len(images), -1), labels.astype(np.int64)
 

@@ -147,3 +147,43 @@ def test_cifar_malicious_pickle_rejected(tmp_path):
     with pytest.raises(ds.DatasetError, match="not allowed"):
         ds.load_cifar10_batch(p)
     assert not Path("/tmp/amwb_cifar_pwned").exists()
+
+
+def test_gzip_bomb_is_refused_without_decompressing_it(tmp_path):
+    """Regression: a 50 MB-of-zeros tail behind a 4x4 IDX header was decompressed whole before any check."""
+    import tracemalloc
+
+    bomb = gzip.compress(_idx(np.zeros((4, 4), np.uint8)) + bytes(50_000_000))
+    p = tmp_path / "bomb.gz"
+    p.write_bytes(bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ds.DatasetError, match="more than the 28 bytes its IDX header declares"):
+            ds.read_idx(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, f"decompression was not capped: peak {peak:,} bytes"
+
+
+def test_header_that_declares_too_much_is_refused(tmp_path):
+    """A header whose size product overflows int64 (or just exceeds the limit) is a clear error."""
+    huge = b"\x00\x00\x08\x03" + struct.pack(">III", 2**32 - 1, 2**32 - 1, 2**32 - 1)
+    for name, data in (("raw", huge), ("gz", gzip.compress(huge))):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ds.DatasetError, match="over the limit"):
+            ds.read_idx(tmp_path / name)
+    ok = _idx(np.zeros((10, 10), np.uint8))
+    (tmp_path / "small").write_bytes(ok)
+    with pytest.raises(ds.DatasetError, match="over the limit of 50 bytes"):
+        ds.read_idx(tmp_path / "small", max_bytes=50)
+
+
+def test_compressed_checksum_checked_first(tmp_path):
+    raw = _idx(np.arange(16, dtype=np.uint8).reshape(4, 4))
+    p = tmp_path / "f.gz"
+    p.write_bytes(gzip.compress(raw))
+    good = hashlib.sha256(p.read_bytes()).hexdigest()
+    np.testing.assert_array_equal(ds.read_idx(p, gz_sha256=good), np.arange(16).reshape(4, 4))
+    with pytest.raises(ds.DatasetError, match="SHA-256 of the gzipped file"):
+        ds.read_idx(p, gz_sha256="0" * 64)
