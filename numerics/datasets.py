@@ -233,23 +233,61 @@ def download(url: str, dest: str | Path, sha256: str, chunk: int = 1 << 16, time
     return dest
 
 
+class _NdarrayClass:
+    """What the unpickler hands out for ``numpy.ndarray``: usable only as ``_reconstruct``'s first argument
+    (calling ``ndarray(shape)`` directly would allocate whatever shape the file names)."""
+
+    def __call__(self, *args, **kw):
+        raise DatasetError("CIFAR batch calls numpy.ndarray(...) directly, which is not allowed (it allocates before any check).")
+
+
+def _safe_reconstruct(cls, shape, typecode):
+    from numpy._core.multiarray import _reconstruct
+
+    if not isinstance(cls, _NdarrayClass) or tuple(shape) != (0,):
+        raise DatasetError(f"CIFAR batch reconstructs an array as {cls!r} with shape {shape!r}; only the empty placeholder is allowed.")
+    return _reconstruct(np.ndarray, (0,), typecode)
+
+
+def _safe_dtype(spec, align=False, copy=True):
+    dt = np.dtype(spec)
+    if dt.kind not in "biuf":  # object, void, string dtypes let a small file ask for huge allocations
+        raise DatasetError(f"CIFAR batch uses dtype {dt!r}, which is not allowed (only numeric dtypes are).")
+    return np.dtype(spec, align, copy)
+
+
+def _safe_encode(obj, encoding="utf-8"):
+    if not isinstance(obj, str) or encoding != "latin1":
+        raise DatasetError(f"CIFAR batch encodes {type(obj).__name__} as {encoding!r}; only latin1 strings are allowed.")
+    return obj.encode("latin1")
+
+
+def _safe_bytes(*args):
+    if args and not isinstance(args[0], (bytes, bytearray, str)):
+        raise DatasetError(f"CIFAR batch calls bytes({type(args[0]).__name__}), which could allocate any size; not allowed.")
+    return bytes(*args)
+
+
 class _SafeUnpickler(pickle.Unpickler):
-    """Unpickler for CIFAR-10 batches: only NumPy array reconstruction and builtin containers."""
+    """Unpickler for CIFAR-10 batches: numeric NumPy arrays and builtin containers, nothing else.
+
+    Each allowed global is a checking stand-in, so a file cannot make the reader allocate more than the file
+    itself holds: no object dtypes (an object array of shape 10^5 x 10^5 is allocated before numpy compares it
+    with its data), no ``bytes(10**12)``, no direct ``ndarray(shape)``.
+    """
 
     _ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        ("numpy.core.multiarray", "scalar"),
-        ("numpy._core.multiarray", "scalar"),
-        ("_codecs", "encode"),
-        ("builtins", "bytes"),
+        ("numpy.core.multiarray", "_reconstruct"): _safe_reconstruct,
+        ("numpy._core.multiarray", "_reconstruct"): _safe_reconstruct,
+        ("numpy", "ndarray"): _NdarrayClass(),
+        ("numpy", "dtype"): _safe_dtype,
+        ("_codecs", "encode"): _safe_encode,
+        ("builtins", "bytes"): _safe_bytes,
     }
 
     def find_class(self, module: str, name: str):
         if (module, name) in self._ALLOWED:
-            return super().find_class(module, name)
+            return self._ALLOWED[(module, name)]
         raise DatasetError(f"CIFAR batch refers to {module}.{name}, which is not allowed (only arrays and lists are).")
 
 
@@ -258,10 +296,15 @@ def load_cifar10_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file.")
+    size = path.stat().st_size
+    if size > MAX_CIFAR_BATCH_BYTES:
+        raise DatasetError(f"{path}: {size:,} bytes, over the {MAX_CIFAR_BATCH_BYTES:,} a CIFAR-10 batch can have (refused).")
     try:
         d = _SafeUnpickler(io.BytesIO(path.read_bytes()), encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
-        raise DatasetError(f"{path}: not a readable CIFAR-10 batch ({exc}).") from None
+    except DatasetError:
+        raise
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, MemoryError) as exc:
+        raise DatasetError(f"{path}: not a readable CIFAR-10 batch ({type(exc).__name__}: {exc}).") from None
     if not isinstance(d, dict):
         raise DatasetError(f"{path}: expected a dict batch; got {type(d).__name__}.")
     data = d.get(b"data", d.get("data"))

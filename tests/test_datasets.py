@@ -187,3 +187,39 @@ def test_compressed_checksum_checked_first(tmp_path):
     np.testing.assert_array_equal(ds.read_idx(p, gz_sha256=good), np.arange(16).reshape(4, 4))
     with pytest.raises(ds.DatasetError, match="SHA-256 of the gzipped file"):
         ds.read_idx(p, gz_sha256="0" * 64)
+
+
+class _HugeObjectArray:
+    """Pickles as an object array of shape 10^5 x 10^5 with two elements: numpy allocates 80 GB before checking."""
+
+    def __reduce__(self):
+        from numpy._core.multiarray import _reconstruct
+
+        return (_reconstruct, (np.ndarray, (0,), b"b"), (1, (100_000, 100_000), np.dtype("O"), False, [1, 2]))
+
+
+class _HugeBytes:
+    def __reduce__(self):
+        return (bytes, (10**12,))
+
+
+class _DirectArray:
+    def __reduce__(self):
+        return (np.ndarray, ((100_000, 100_000),))
+
+
+@pytest.mark.parametrize("payload", [_HugeObjectArray(), _HugeBytes(), _DirectArray()], ids=["object-array", "bytes-int", "ndarray-call"])
+def test_cifar_pickle_that_would_allocate_is_refused_first(tmp_path, payload):
+    """Regression: the whitelist admitted callables that allocate whatever a 100-byte file asks for."""
+    import tracemalloc
+
+    p = tmp_path / "data_batch_1"
+    p.write_bytes(pickle.dumps({b"data": payload, b"labels": []}, protocol=2))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ds.DatasetError, match="not allowed"):
+            ds.load_cifar10_batch(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
