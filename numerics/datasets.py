@@ -201,36 +201,118 @@ def load_mnist(data_dir: str | Path | None = None, split: str = "train") -> tupl
     return images.reshape(len(images), -1), labels.astype(np.int64)
 
 
-def download(url: str, dest: str | Path, sha256: str, chunk: int = 1 << 16, timeout: float = 30.0) -> Path:
-    """Download ``url`` to ``dest``, resuming a partial ``dest.part`` with an HTTP Range request.
+class _Restart(Exception):
+    """The server's answer cannot continue the partial file: start it again from byte 0."""
 
-    The file is moved into place only after its SHA-256 (of the bytes as
-    downloaded) matches; on a mismatch the partial file is removed and nothing is
-    left at ``dest``.
+
+def _fetch(url: str, part: Path, have: int, chunk: int, timeout: float, max_bytes: int | None) -> int | None:
+    """One request: append to ``part`` from byte ``have`` (or rewrite it). Returns the total size announced, if any.
+
+    Whatever arrives is written before an error propagates, so a dropped connection loses nothing.
     """
-    dest = Path(dest)
-    if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == sha256:
-        return dest
-    part = dest.with_name(dest.name + ".part")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    have = part.stat().st_size if part.exists() else 0
-    if not url.startswith(("http://", "https://")):
-        raise DatasetError(f"Argument `url` must be http(s); got {url!r}.")
     req = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) checked above
-        mode = "ab" if have and resp.status == 206 else "wb"
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the caller checked http(s)
+        total = None
+        if have and resp.status == 206:
+            cr = resp.headers.get("Content-Range", "")
+            try:
+                start, total = int(cr.split()[1].split("-")[0]), int(cr.split("/")[1])
+            except (IndexError, ValueError):
+                raise _Restart(f"unparsable Content-Range {cr!r}") from None
+            if start != have:
+                raise _Restart(f"asked for bytes from {have}, the server sent from {start}")
+            mode = "ab"
+        else:  # 200: the whole file (a server that ignores Range restarts it)
+            length = resp.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            mode = "wb"
+        if max_bytes is not None and total is not None and total > max_bytes:
+            raise DatasetError(f"{url}: the server announces {total:,} bytes, over max_bytes = {max_bytes:,}.")
         with open(part, mode) as f:
+            written = part.stat().st_size if mode == "ab" else 0
             while True:
-                block = resp.read(chunk)
+                try:
+                    block = resp.read(chunk)
+                except http.client.IncompleteRead as exc:
+                    f.write(exc.partial)
+                    raise ConnectionError(f"connection dropped after {written + len(exc.partial):,} bytes") from None
                 if not block:
                     break
                 f.write(block)
-    got = hashlib.sha256(part.read_bytes()).hexdigest()
-    if got != sha256:
+                written += len(block)
+                if max_bytes is not None and written > max_bytes:
+                    raise DatasetError(f"{url}: the server sent more than max_bytes = {max_bytes:,} bytes.")
+        return total
+
+
+def download(
+    url: str,
+    dest: str | Path,
+    sha256: str,
+    chunk: int = 1 << 16,
+    timeout: float = 30.0,
+    retries: int = 5,
+    max_bytes: int | None = None,
+) -> Path:
+    """Download ``url`` to ``dest``, resuming a partial ``dest.part`` with HTTP Range requests.
+
+    A dropped connection keeps what arrived, and the next attempt (up to ``retries``, or a later call)
+    continues it; a ``.part`` that is already complete is verified and moved into place without a request;
+    an HTTP 416 for a ``.part`` that is complete but wrong, or a 206 from the wrong offset, restarts from 0.
+    The file is moved into place only after its SHA-256 (of the bytes as downloaded) matches; a complete file
+    that does not match is removed and nothing is left at ``dest``.
+
+    Raises
+    ------
+    DatasetError
+        Bad arguments, a checksum mismatch, an HTTP error, or no success after ``retries`` attempts (what
+        arrived is kept in ``dest.part`` and the next call resumes it).
+    """
+    from ._checks import as_count, require
+
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise DatasetError(f"Argument `url` must be http(s); got {url!r}.")
+    require(isinstance(sha256, str) and len(sha256) == 64 and all(c in "0123456789abcdef" for c in sha256),
+            f"Argument `sha256` must be 64 lowercase hex digits; got {sha256!r}.")
+    chunk, retries = as_count("chunk", chunk), as_count("retries", retries, minimum=0)
+    dest = Path(dest)
+    if dest.exists() and _sha256_file(dest) == sha256:
+        return dest
+    part = dest.with_name(dest.name + ".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    problem = "no attempt made"
+    for _attempt in range(retries + 1):
+        have = part.stat().st_size if part.exists() else 0
+        if have and _sha256_file(part) == sha256:  # complete already: a Range request would only get 416
+            os.replace(part, dest)
+            return dest
+        try:
+            total = _fetch(url, part, have, chunk, timeout, max_bytes)
+        except _Restart as exc:
+            problem = str(exc)
+            part.unlink(missing_ok=True)
+            continue
+        except urllib.error.HTTPError as exc:
+            if exc.code == 416 and have:  # the .part is at least as long as the file but not it: start again
+                problem = f"HTTP 416 for a {have:,}-byte partial file that does not match"
+                part.unlink(missing_ok=True)
+                continue
+            raise DatasetError(f"{url}: HTTP {exc.code} {exc.reason}.") from None
+        except (ConnectionError, TimeoutError, urllib.error.URLError, http.client.HTTPException) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+            continue
+        size = part.stat().st_size if part.exists() else 0
+        if total is not None and size < total:
+            problem = f"the connection ended after {size:,} of {total:,} bytes"
+            continue
+        got = _sha256_file(part)
+        if got == sha256:
+            os.replace(part, dest)
+            return dest
         part.unlink(missing_ok=True)
         raise DatasetError(f"{url}: downloaded data has SHA-256 {got}, expected {sha256}; the partial file was removed.")
-    os.replace(part, dest)
-    return dest
+    kept = part.stat().st_size if part.exists() else 0
+    raise DatasetError(f"{url}: no complete download after {retries + 1} attempts ({problem}); {kept:,} bytes are kept in {part}, and the next call resumes them.")
 
 
 class _NdarrayClass:

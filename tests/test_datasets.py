@@ -223,3 +223,111 @@ def test_cifar_pickle_that_would_allocate_is_refused_first(tmp_path, payload):
     finally:
         tracemalloc.stop()
     assert peak < 10_000_000
+
+
+class _FaultyHandler(http.server.BaseHTTPRequestHandler):
+    """A loopback server that drops, refuses and lies, and records each request's Range header."""
+
+    payload = b""
+    drop_at: list = []  # per request without a Range: stop after this many bytes (the connection closes)
+    mode = "normal"  # "normal", "416" (every Range request), "wrong-offset" (206 always from byte 0)
+    requests: list = []
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):  # noqa: N802
+        rng = self.headers.get("Range")
+        type(self).requests.append(rng)
+        data = self.payload
+        if rng and self.mode == "416":
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{len(data)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if rng:
+            start = 0 if self.mode == "wrong-offset" else int(rng.split("=")[1].split("-")[0])
+            body = data[start:]
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            body = data
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not rng and self.drop_at:
+            cut = type(self).drop_at.pop(0)
+            self.wfile.write(body[:cut])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)  # the announced length never arrives
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def faulty():
+    _FaultyHandler.requests = []
+    _FaultyHandler.drop_at = []
+    _FaultyHandler.mode = "normal"
+    _FaultyHandler.payload = os.urandom(300_000)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FaultyHandler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield srv, f"http://127.0.0.1:{srv.server_address[1]}/data.gz", hashlib.sha256(_FaultyHandler.payload).hexdigest()
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_dropped_connection_resumes_with_range(faulty, tmp_path):
+    """Regression: a connection dropped midway lost the bytes received and the retry started from 0."""
+    srv, url, sha = faulty
+    _FaultyHandler.drop_at = [70_000]
+    dest = tmp_path / "data.gz"
+    assert ds.download(url, dest, sha) == dest
+    assert dest.read_bytes() == _FaultyHandler.payload
+    assert _FaultyHandler.requests == [None, "bytes=70000-"]
+
+
+def test_dropped_connection_kept_for_the_next_call(faulty, tmp_path):
+    srv, url, sha = faulty
+    _FaultyHandler.drop_at = [100_000]
+    dest = tmp_path / "data.gz"
+    with pytest.raises(ds.DatasetError, match="100,000 bytes are kept"):
+        ds.download(url, dest, sha, retries=0)
+    assert (tmp_path / "data.gz.part").stat().st_size == 100_000
+    assert ds.download(url, dest, sha) == dest and dest.read_bytes() == _FaultyHandler.payload
+    assert _FaultyHandler.requests[-1] == "bytes=100000-"
+
+
+def test_complete_part_is_finished_without_a_request(faulty, tmp_path):
+    """Regression: a complete .part made every retry ask for bytes past the end and get HTTP 416 forever."""
+    srv, url, sha = faulty
+    _FaultyHandler.mode = "416"
+    (tmp_path / "data.gz.part").write_bytes(_FaultyHandler.payload)
+    assert ds.download(url, tmp_path / "data.gz", sha) == tmp_path / "data.gz"
+    assert _FaultyHandler.requests == []
+
+
+def test_wrong_part_restarts_on_416(faulty, tmp_path):
+    srv, url, sha = faulty
+    _FaultyHandler.mode = "416"
+    (tmp_path / "data.gz.part").write_bytes(os.urandom(len(_FaultyHandler.payload) + 10))
+    assert ds.download(url, tmp_path / "data.gz", sha).read_bytes() == _FaultyHandler.payload
+    assert _FaultyHandler.requests == [f"bytes={len(_FaultyHandler.payload) + 10}-", None]
+
+
+def test_lying_range_answer_restarts(faulty, tmp_path):
+    srv, url, sha = faulty
+    _FaultyHandler.mode = "wrong-offset"
+    (tmp_path / "data.gz.part").write_bytes(_FaultyHandler.payload[:5000])
+    assert ds.download(url, tmp_path / "data.gz", sha).read_bytes() == _FaultyHandler.payload
+    assert _FaultyHandler.requests == ["bytes=5000-", None]
+
+
+def test_download_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="`sha256`"):
+        ds.download("http://127.0.0.1:9/x", tmp_path / "x", "abc")
+    with pytest.raises(ValueError, match="`retries`"):
+        ds.download("http://127.0.0.1:9/x", tmp_path / "x", "0" * 64, retries=-1)
