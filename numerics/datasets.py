@@ -12,6 +12,7 @@ then checked against its published SHA-256 as well.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import math
 import os
