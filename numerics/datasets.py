@@ -339,6 +339,14 @@ def _safe_dtype(spec, align=False, copy=True):
     return np.dtype(spec, align, copy)
 
 
+def _safe_scalar(dtype, data=None):
+    from numpy._core.multiarray import scalar
+
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf" or not isinstance(data, bytes) or len(data) != dtype.itemsize:
+        raise DatasetError(f"CIFAR batch builds a scalar of {dtype!r} from {type(data).__name__}; only numeric scalars are allowed.")
+    return scalar(dtype, data)
+
+
 def _safe_encode(obj, encoding="utf-8"):
     if not isinstance(obj, str) or encoding != "latin1":
         raise DatasetError(f"CIFAR batch encodes {type(obj).__name__} as {encoding!r}; only latin1 strings are allowed.")
@@ -364,6 +372,8 @@ class _SafeUnpickler(pickle.Unpickler):
         ("numpy._core.multiarray", "_reconstruct"): _safe_reconstruct,
         ("numpy", "ndarray"): _NdarrayClass(),
         ("numpy", "dtype"): _safe_dtype,
+        ("numpy.core.multiarray", "scalar"): _safe_scalar,
+        ("numpy._core.multiarray", "scalar"): _safe_scalar,
         ("_codecs", "encode"): _safe_encode,
         ("builtins", "bytes"): _safe_bytes,
     }

@@ -331,3 +331,12 @@ def test_download_bad_arguments(tmp_path):
         ds.download("http://127.0.0.1:9/x", tmp_path / "x", "abc")
     with pytest.raises(ValueError, match="`retries`"):
         ds.download("http://127.0.0.1:9/x", tmp_path / "x", "0" * 64, retries=-1)
+
+
+def test_cifar_batch_with_numpy_scalars(tmp_path):
+    """Regression: labels pickled as numpy integers (numpy._core.multiarray.scalar) must still load."""
+    data = np.zeros((2, 3072), dtype=np.uint8)
+    p = tmp_path / "data_batch_1"
+    p.write_bytes(pickle.dumps({b"data": data, b"labels": [np.int64(3), np.int64(7)]}, protocol=2))
+    X, y = ds.load_cifar10_batch(p)
+    assert y.tolist() == [3, 7]
