@@ -23,7 +23,18 @@ def _expr(e: Any) -> dict[str, str]:
 
 
 def derive_report(model: EnergyModel, integrate_out: str | None = None, check: bool = True) -> dict[str, Any]:
-    """Everything ``amwb derive`` prints, as a JSON-ready dictionary."""
+    """Everything ``amwb derive`` prints, as a JSON-ready dictionary.
+
+    All budgeted symbolic steps share one deadline, ``theory.budget.BUDGET["derive_seconds"]``: what runs out
+    of it is reported as "budget exceeded" (undecided), never waited for.
+    """
+    from theory.budget import BUDGET, deadline
+
+    with deadline(BUDGET["derive_seconds"]):
+        return _derive_report(model, integrate_out, check)
+
+
+def _derive_report(model: EnergyModel, integrate_out: str | None, check: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "model": model.name,
         "description": model.description,

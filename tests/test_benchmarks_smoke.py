@@ -12,10 +12,24 @@ def test_kernel_benchmark_runs_small():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "kernels.py"), "--json", "--K", "500", "--N", "32", "--batch", "8", "--repeat", "1"],
                          capture_output=True, text=True, timeout=300, check=True)
     names = [r["name"] for r in json.loads(out.stdout)]
-    assert names == ["derive_cost_vs_N", "model_b_step_vs_gemm", "model_b_step_vs_numpy"]
+    assert names == [
+        "derive_cost_vs_N",
+        "model_b_step_vs_gemm",
+        "model_b_step_vs_numpy",
+        "hamux3_energy_stable_vs_plain",
+        "hamux3_grad_stable_vs_plain",
+        "hamux3_rhs_stable_vs_plain",
+    ]
 
 
 def test_numerics_benchmark_runs_quick():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "numerics.py"), "--json", "--quick"], capture_output=True, text=True, timeout=600, check=True)
     names = [r["name"] for r in json.loads(out.stdout)]
     assert names[-1] == "ode_energy_max_increase" and len(names) == 4
+
+
+def test_budget_benchmark_runs_small():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "budgets.py"), "--json", "--only", "2", "--repeat", "1"],
+                         capture_output=True, text=True, timeout=600, check=True)
+    (rec,) = json.loads(out.stdout)
+    assert rec["name"] == "expensive_string_max_s" and rec["value"] > 0

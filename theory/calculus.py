@@ -32,6 +32,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .budget import simplify as bounded_simplify
 from .vector import (
     _SCALAR_VALUED,
     LogSumExp,
@@ -286,7 +287,7 @@ def hessian(S: sp.Expr, x: Vector) -> StructuredHessian:
         if f == u:
             diag += rest
         elif isinstance(f, VSum):
-            z = sp.simplify(f.args[0] / u)
+            z = bounded_simplify(f.args[0] / u, "hessian: proportional factor")
             if z.has(u):
                 raise NotStructured(f"term {term}: {f} is not of the form sum(z*u)")
             for w, cw in _linear_combination(rest, n).items():
@@ -310,7 +311,7 @@ def hessian(S: sp.Expr, x: Vector) -> StructuredHessian:
     if any(e != 0 for e in asym):
         # symmetrise: only the symmetric part matters for the quadratic form
         C = ((C + C.T) / 2).applyfunc(sp.simplify)
-    return StructuredHessian(x, sp.simplify(diag), tuple(basis), C)
+    return StructuredHessian(x, bounded_simplify(diag, "hessian diagonal"), tuple(basis), C)
 
 
 VECTOR_LEAVES = (Vector, VSum, LogSumExp, MatVec, MatTVec, Softmax, Ones, RowSumSq)
@@ -344,5 +345,5 @@ def vsimplify(e: sp.Expr) -> sp.Expr:
     nodes = outer_nodes(e)
     reps = {nd: sp.Dummy("n", real=True) for nd in nodes}
     back = {d: vsimplify(nd) for nd, d in reps.items()}
-    body = sp.simplify(e.xreplace(reps))
+    body = bounded_simplify(e.xreplace(reps), "vsimplify")
     return body.xreplace(back)

@@ -17,10 +17,18 @@ How it works
   :math:`y \in \ker K`.  Log-sum-exp and the spherical norm are the rank-one
   cases with :math:`K = 0`.
 
-When no rule decides, a seeded numeric search evaluates the Hessian of the
-Lagrangian expanded at ``N = 1, 2, 3`` (plain ``sympy.diff``, an independent
-route) and reports a counterexample only after re-evaluating it with mpmath at
-50 digits.  Otherwise the verdict is ``None`` with the reason: never a guess.
+Before any of these, a quick seeded numeric search (a few points at one size)
+looks for a negative eigenvalue: the cheap, decisive refutation comes first.
+When no rule decides, a fuller seeded numeric search evaluates the Hessian of
+the Lagrangian expanded at ``N = 1, 2, 3`` (plain ``sympy.diff``, an independent
+route).  Either reports a counterexample only after re-evaluating it with
+mpmath at 50 digits.  Otherwise the verdict is ``None`` with the reason: never
+a guess.
+
+Every step runs within the budgets of :mod:`theory.budget` (each rewrite or
+solver call ``BUDGET["step_seconds"]``, the whole certificate
+``BUDGET["seconds"]``); past them the verdict is ``None``, "undecided (budget
+exceeded)".
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ import mpmath
 import sympy as sp
 
 from . import concrete
+from .budget import BUDGET, BudgetExceeded, attempt, check_size
+from .budget import simplify as bounded_simplify
 from .calculus import NotStructured, StructuredHessian, hessian, vsimplify
 from .vector import LogSumExp, Ones, Softmax, Vector, VSum, outer_nodes, parameters, vsize
 
@@ -161,8 +171,10 @@ def _sign_rules(e: sp.Expr, strict: bool) -> tuple[bool | None, str]:
     candidates.append(("factor", lambda: sp.factor(sp.together(e))))
     for name, f in candidates:
         try:
-            v = getattr(f(), attr)
+            done, v = attempt(BUDGET["step_seconds"], name, lambda f=f: getattr(f(), attr))
         except Exception:  # noqa: BLE001 - a failing rewrite just means "try the next rule"
+            continue
+        if not done:  # over its step budget: the next rule
             continue
         if v is True:
             return True, name + (" (Dirac deltas are nonnegative measures)" if deltas else "")
@@ -188,14 +200,17 @@ def _prove_sign(e: sp.Expr, strict: bool = False) -> tuple[bool | None, str, dic
         try:
             from sympy.calculus.util import function_range
 
-            rng = function_range(body, t, sp.S.Reals)
+            done, rng = attempt(BUDGET["step_seconds"], "function_range", function_range, body, t, sp.S.Reals)
+            if not done:
+                raise ValueError(rng)
             lo = rng.inf
             if (lo >= 0) is sp.true and (not strict or (lo > 0) is sp.true or rng.left_open and (lo >= 0) is sp.true):
                 return True, f"function_range: d(t) ranges over {rng}", None
         except Exception:  # noqa: BLE001
             pass
         try:
-            bad = sp.solveset(body < 0 if not strict else body <= 0, t, sp.S.Reals)
+            done, bad = attempt(BUDGET["step_seconds"], "solveset", sp.solveset, body < 0 if not strict else body <= 0, t, sp.S.Reals)
+            bad = bad if done else None
         except Exception:  # noqa: BLE001
             bad = None
         if bad is sp.S.EmptySet:
@@ -279,23 +294,29 @@ def _param_samples(params: list[sp.Symbol], defaults: dict) -> list[dict]:
     return [dict(zip(params, combo, strict=True)) for combo in itertools.product(*grids)][:60]
 
 
-def _numeric_search(L: sp.Expr, x: Vector, defaults: dict, seed: int = 0) -> dict | None:
+def _numeric_search(L: sp.Expr, x: Vector, defaults: dict, seed: int = 0, quick: bool = False) -> dict | None:
+    """A verified negative Hessian eigenvalue at a seeded point, or ``None``.
+
+    ``quick``: one size (N = 1, or 2 if the layer couples its entries), the first parameter values and a
+    dozen points -- the cheap refutation tried before any symbolic rule.
+    """
     import random
 
     rng = random.Random(seed)
     params = sorted(parameters(L), key=str)
-    for N in (1, 2, 3):
+    sizes = ((1 if x.size.is_Symbol and L.atoms(VSum) and not L.atoms(LogSumExp) and _additive(L, x) else 2),) if quick else (1, 2, 3)
+    for N in sizes:
         try:
             H, xs = _concrete_hessian(L, x, N)
         except Exception:  # noqa: BLE001
             continue
         if H.atoms(sp.DiracDelta):
             continue  # a measure-valued Hessian at this size: try the next size
-        for pv in _param_samples(params, defaults):
+        for pv in _param_samples(params, defaults)[: 2 if quick else None]:
             Hp = H.xreplace(pv)
             f = sp.lambdify(xs, Hp, modules="mpmath")
             for scale in (sp.Rational(1, 2), 2, 10):
-                for _ in range(12):
+                for _ in range(4 if quick else 12):
                     pt = [sp.Rational(round(rng.gauss(0, 1) * float(scale) * 8), 8) for _ in xs]
                     try:
                         with mpmath.workdps(30):
@@ -303,7 +324,7 @@ def _numeric_search(L: sp.Expr, x: Vector, defaults: dict, seed: int = 0) -> dic
                             ev = min(mpmath.eigsy(M)[0]) if N > 1 else M[0, 0]
                     except Exception:  # noqa: BLE001
                         continue
-                    if ev < -1e-12:
+                    if ev < 0:  # verified below at 50 digits (lam < -1e-30), so noise cannot refute
                         lam, vec = verify_counterexample(L, x, N, pt, pv)
                         if lam < -mpmath.mpf(10) ** -30:
                             return {
@@ -329,7 +350,35 @@ def _direction(u: sp.Expr, n: sp.Expr) -> sp.Expr:
     return sp.Mul(*[f for f in sp.Mul.make_args(u) if vsize(f) is not None]) if c else u
 
 
-def certify(L: sp.Expr, x: Vector, defaults: dict | None = None) -> Certificate:
+def _additive(L: sp.Expr, x: Vector) -> bool:
+    """Whether ``L`` is a sum of entrywise terms (so one entry, N = 1, shows any negative curvature)."""
+    return all(isinstance(nd, VSum) and outer_nodes(nd.args[0]) <= {x} for nd in outer_nodes(L))
+
+
+def certify(L: sp.Expr, x: Vector, defaults: dict | None = None, budget: float | None = None) -> Certificate:
+    """Decide whether :math:`\\nabla^2_x L \\succeq 0` within a time budget (see :func:`_certify`).
+
+    ``budget`` (seconds) defaults to ``theory.budget.BUDGET["seconds"]``; past it the certificate is
+    undecided with the reason "budget exceeded", never a hang.
+    """
+    seconds = BUDGET["seconds"] if budget is None else budget
+    try:
+        check_size(L, "Lagrangian")
+        done, res = attempt(seconds, "certificate", _certify, L, x, defaults or {})
+    except BudgetExceeded as exc:
+        if exc.owner is not None:
+            raise
+        done, res = False, str(exc)
+    if done:
+        return res
+    return Certificate(
+        None,
+        "budget exceeded",
+        f"undecided (budget exceeded): {res}. A larger budget: theory.budget.set_budget(seconds=..., step_seconds=...).",
+    )
+
+
+def _certify(L: sp.Expr, x: Vector, defaults: dict | None = None) -> Certificate:
     """Decide whether :math:`\\nabla^2_x L \\succeq 0` for every real ``x`` and every admissible parameter.
 
     Parameters
@@ -348,6 +397,9 @@ def certify(L: sp.Expr, x: Vector, defaults: dict | None = None) -> Certificate:
     """
     defaults = defaults or {}
     n = x.size
+    done, ce = attempt(BUDGET["step_seconds"], "quick numeric search", _numeric_search, L, x, defaults, 0, True)
+    if done and ce is not None:
+        return Certificate(False, "numeric counterexample search", "a negative Hessian eigenvalue at a seeded point, verified", ce)
     try:
         H = hessian(L, x)
     except NotStructured as exc:
@@ -411,13 +463,13 @@ def _low_rank(L, x, H: StructuredHessian, d, defaults) -> Certificate:
     B = [canonical(b) for b in H.basis]
     C = H.coupling.applyfunc(canonical)
     G = sp.Matrix(r, r, lambda a, b: canonical(VSum(sp.expand(B[a] * B[b] / d), n)))
-    G = G.applyfunc(lambda e: sp.simplify(canonical(e)))
-    K = (G + G * C * G).applyfunc(lambda e: sp.simplify(canonical(sp.expand(e))))
+    G = G.applyfunc(lambda e: bounded_simplify(canonical(e), "certificate: G"))
+    K = (G + G * C * G).applyfunc(lambda e: bounded_simplify(canonical(sp.expand(e)), "certificate: K"))
     minors_ok = True
     notes = []
     for k in range(1, r + 1):
         for idx in itertools.combinations(range(r), k):
-            m = sp.simplify(K.extract(list(idx), list(idx)).det())
+            m = bounded_simplify(K.extract(list(idx), list(idx)).det(), "certificate: minor")
             if m == 0:
                 continue
             ok, mh, _ = _prove_sign(m)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from .budget import simplify as bounded_simplify
 from .vector import LogSumExp, Vector, VSum, logcosh, norm, parameters, relu, size_symbol, softplus, vsize
 
 __all__ = [
@@ -253,15 +254,15 @@ def growth(F: sp.Expr, x: sp.Symbol = T) -> tuple[str, sp.Expr] | None:
     s = sp.Dummy("s", real=True)
     lam = sp.Dummy("lam", positive=True)
     try:
-        r = sp.simplify(sp.expand_power_base(F.xreplace({x: x + s}) / F, force=True))
+        r = bounded_simplify(sp.expand_power_base(F.xreplace({x: x + s}) / F, force=True), "growth law")
         if not r.has(x) and r.has(s):
-            k = sp.simplify(sp.log(r) / s)
+            k = bounded_simplify(sp.log(r) / s, "growth law")
             if not k.has(s) and not k.has(x):
                 return ("exponential", k)
         r = sp.powsimp(sp.expand_power_base(F.xreplace({x: lam * x}) / F, force=True), force=True)
-        r = sp.simplify(r)
+        r = bounded_simplify(r, "growth law")
         if not r.has(x) and r.has(lam):
-            n = sp.simplify(sp.log(r) / sp.log(lam))
+            n = bounded_simplify(sp.log(r) / sp.log(lam), "growth law")
             if not n.has(lam) and not n.has(x):
                 return ("power", n)
     except (TypeError, ValueError, NotImplementedError):  # pragma: no cover - SymPy could not decide

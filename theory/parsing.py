@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
+from .budget import BUDGET, attempt
 from .vector import (
     LogSumExp,
     MatTVec,
@@ -159,6 +160,17 @@ def parse(text: str, symbols: Mapping[str, sp.Basic], what: str = "expression") 
             raise ParseError(f"it evaluates to an infinite or undefined value ({out})")
         if isinstance(out, sp.Basic) and out.has(sp.I):
             raise ParseError(f"it has a complex value ({out}); expressions must be real")
+        if isinstance(out, sp.Basic):
+            try:
+                big = [p.exp for p in out.atoms(sp.Pow) if p.exp.is_Integer and abs(p.exp) > LIMITS["exponent"]]
+                n = sp.count_ops(out, visual=False)
+            except (OverflowError, ValueError, RecursionError) as exc:
+                raise ParseError(f"a constant in it cannot be evaluated ({type(exc).__name__}: {exc})") from None
+            if big:
+                raise ParseError(f"the exponent {str(big[0])[:30]} (after combining powers) exceeds the limit {LIMITS['exponent']}")
+            _check_constants(out)
+            if n > BUDGET["ops"]:
+                raise ParseError(f"it has {n} operations, over the budget of {BUDGET['ops']} (theory.budget)")
         if isinstance(out, _T):
             raise ParseError("a transposed weight W.T must multiply a vector (W.T @ v)")
         if not isinstance(out, sp.Expr):
@@ -166,6 +178,23 @@ def parse(text: str, symbols: Mapping[str, sp.Basic], what: str = "expression") 
         return out
     except ParseError as exc:
         raise ParseError(f"{what} {text[:80]!r}: {exc}") from None
+
+
+def _check_constants(e: sp.Basic) -> None:
+    """Every constant sub-expression (``exp(exp(exp(10)))``) must be a finite float64 number: kernels evaluate it."""
+    consts = [a for a in e.atoms(sp.Function, sp.Pow) if a.is_number and not a.is_Rational]
+    for c in consts:
+        done, v = attempt(BUDGET["step_seconds"], "evaluating a constant", _float_of, c)
+        if not done or v is None:
+            raise ParseError(f"the constant {str(c)[:60]} cannot be evaluated as a finite float64 number")
+
+
+def _float_of(c: sp.Expr) -> float | None:
+    try:
+        v = complex(sp.N(c, 30))
+    except (OverflowError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return v.real if v.imag == 0 and abs(v.real) < 1.7976931348623157e308 else None
 
 
 class _Walker:

@@ -40,12 +40,13 @@ from typing import Any
 import sympy as sp
 
 from . import lagrangians as lg
+from .budget import BUDGET, attempt
 from .layers import Layer, ModelError
 from .model import EnergyModel
 from .parsing import ParseError, parse
 from .rescaling import Coupling, DirectedModel, NoEnergyError
 from .synapses import Synapse, bias, dense, recurrent
-from .vector import Vector, Weight, size_symbol, vsize
+from .vector import Vector, VSum, Weight, size_symbol, vsize
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,6 +95,19 @@ def _size(s: Any, where: str) -> sp.Expr:
     raise SpecError(f"{where}: size must be a positive integer or a name; got {s!r}")
 
 
+def _check_derivable(F: sp.Expr, where: str) -> None:
+    """Refuse an entrywise Lagrangian whose second derivative (what the energy, the dynamics and the
+    certificate are built from) exceeds the symbolic budget: a clear error now instead of a hang later."""
+    done, F2 = attempt(BUDGET["step_seconds"], "second derivative", sp.diff, F, lg.T, 2)
+    if not done:
+        raise SpecError(f"{where} lagrangian: its second derivative takes longer than the {BUDGET['step_seconds']:g} s budget "
+                        "(theory.budget.set_budget(step_seconds=...) to allow more).")
+    n = sp.count_ops(F2, visual=False)
+    if n > BUDGET["ops"]:
+        raise SpecError(f"{where} lagrangian: its second derivative has {n} operations, over the budget of {BUDGET['ops']} "
+                        "(theory.budget.set_budget(ops=...) to allow more).")
+
+
 def _lagrangian(entry: Any, params: dict, where: str) -> lg.Lagrangian:
     if isinstance(entry, str):
         entry = {"name": entry}
@@ -105,7 +119,11 @@ def _lagrangian(entry: Any, params: dict, where: str) -> lg.Lagrangian:
         e = parse(entry["expr"], table, f"{where} lagrangian")
         if vsize(e) is not None:  # an entrywise expression: L = sum_i F(x_i)
             F = e.xreplace({lg.X: lg.T})
+            _check_derivable(F, where)
             return lg.additive(F, entry.get("label", "custom"))
+        for nd in e.atoms(VSum):  # sum(F(x)) written out: the same budget on its F
+            if nd.args[0].atoms(Vector) <= {lg.X}:
+                _check_derivable(nd.args[0].xreplace({lg.X: lg.T}), where)
         return lg.Lagrangian(e, entry.get("label", "custom"), "user expression")
     name = entry.get("name")
     kw = {}

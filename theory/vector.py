@@ -313,7 +313,9 @@ class VSum(sp.Function):
             vec = [f for f in a.args if _is_vectorial(f)]
             if coeff:
                 return sp.Mul(*coeff) * cls(sp.Mul(*vec), n)
-            expanded = sp.expand_mul(a)
+            if _expansion_terms(vec) > _budget()["terms"]:
+                return None  # multiplying out would make 2^30 terms of a 30-fold product: keep the sum of the product
+            expanded = sp.expand_mul(a, deep=False)  # the top-level product only: what _expansion_terms counted
             if isinstance(expanded, sp.Add):
                 return cls(expanded, n)
             ones = [f for f in vec if isinstance(f, Ones)]
@@ -342,6 +344,23 @@ class VSum(sp.Function):
 
     def _sympystr(self, printer):
         return f"sum({printer._print(self.args[0])})"
+
+
+def _expansion_terms(factors) -> int:
+    """How many terms multiplying out a product of these factors makes (sums of sums counted at the top)."""
+    n = 1
+    for f in factors:
+        base, k = (f.base, f.exp) if isinstance(f, sp.Pow) and f.exp.is_Integer and f.exp > 0 else (f, 1)
+        n *= len(base.args) ** int(k) if isinstance(base, sp.Add) else 1
+        if n > 1 << 40:
+            break
+    return n
+
+
+def _budget() -> dict:
+    from .budget import BUDGET
+
+    return BUDGET
 
 
 class LogSumExp(sp.Function):
