@@ -147,3 +147,17 @@ def test_variant_spec_edits_a_copy_and_names_bad_entries():
         variant_spec("model_a", lagrangians={"q": "quadratic"})
     with pytest.raises(SpecError, match="one coupling into 'x'"):
         variant_spec("threshold", couplings={"x": {"weight": "w"}})
+
+
+@pytest.mark.parametrize("bad", ["I\\u0000", "xi\\nrm", "\\u03be", "a b", "1x", ""])
+@pytest.mark.parametrize("where", ["weight", "input"])
+def test_weight_and_input_names_are_validated(tmp_path, bad, where):
+    """Regression: NUL, newline and non-ASCII weight/input names were accepted and printed verbatim."""
+    from theory import SpecError, load
+
+    syn = f'kind = "dense"\npost = "h"\npre = "v"\nweight = "{bad}"' if where == "weight" else f'kind = "input"\nlayer = "v"\nname = "{bad}"'
+    spec = tmp_path / "m.toml"
+    spec.write_text(f'name = "m"\n[[layers]]\nname = "v"\nsize = "N"\nlagrangian = "quadratic"\nactivation = "g"\n'
+                    f'[[layers]]\nname = "h"\nsize = "K"\nlagrangian = "logsumexp"\nactivation = "f"\n[[synapses]]\n{syn}\n')
+    with pytest.raises((SpecError, ValueError), match="identifier"):
+        load(spec)

@@ -95,6 +95,13 @@ def _size(s: Any, where: str) -> sp.Expr:
     raise SpecError(f"{where}: size must be a positive integer or a name; got {s!r}")
 
 
+def _ident(name: Any, where: str) -> str:
+    """A weight or input name from a spec: an ASCII identifier (they become kernel arguments and are printed)."""
+    if not (isinstance(name, str) and name.isascii() and name.isidentifier() and len(name) <= 64):
+        raise SpecError(f"{where}: a name must be an ASCII identifier of at most 64 characters; got {name!r}")
+    return name
+
+
 def _check_derivable(F: sp.Expr, where: str) -> None:
     """Refuse an entrywise Lagrangian whose second derivative (what the energy, the dynamics and the
     certificate are built from) exceeds the symbolic budget: a clear error now instead of a hang later."""
@@ -176,6 +183,7 @@ def from_dict(spec: dict) -> EnergyModel:
     for lay in layers:
         table[lay.activation] = lay.g
     for wname, w in weights_decl.items():
+        _ident(wname, f"[weights] `{wname!r}`")
         shape = w.get("shape") if isinstance(w, dict) else None
         if not shape or len(shape) != 2:
             raise SpecError(f"weight `{wname}`: needs shape = [rows, cols]")
@@ -190,7 +198,7 @@ def from_dict(spec: dict) -> EnergyModel:
         for i, c in enumerate(couplings):
             where = f"couplings[{i}]"
             t, s = layer(c.get("target", ""), where), layer(c.get("source", ""), where)
-            wname = c.get("weight", "xi")
+            wname = _ident(c.get("weight", "xi"), f"{where} weight")
             transpose = bool(c.get("transpose", False))
             shape = (s.size, t.size) if transpose else (t.size, s.size)
             W = table.get(wname) if isinstance(table.get(wname), Weight) else Weight(wname, *shape)
@@ -211,23 +219,23 @@ def from_dict(spec: dict) -> EnergyModel:
         scale = parse(str(s.get("scale", "1")), {**params, **size_table}, f"{where} scale")
         if kind == "dense":
             post, pre = layer(s.get("post", ""), where), layer(s.get("pre", ""), where)
-            wname = s.get("weight", "xi")
+            wname = _ident(s.get("weight", "xi"), f"{where} weight")
             W = table.get(wname) if isinstance(table.get(wname), Weight) else wname
             syns.append(dense(post, pre, W, scale))
         elif kind == "recurrent":
             lay = layer(s.get("layer", ""), where)
-            wname = s.get("weight", "W")
+            wname = _ident(s.get("weight", "W"), f"{where} weight")
             W = table.get(wname) if isinstance(table.get(wname), Weight) else Weight(wname, lay.size, lay.size, bool(s.get("symmetric", True)))
             syns.append(recurrent(lay, W, scale))
         elif kind == "input":
             lay = layer(s.get("layer", ""), where)
-            syns.append(bias(lay, s.get("name", "I"), scale))
+            syns.append(bias(lay, _ident(s.get("name", "I"), f"{where} name"), scale))
         elif kind == "energy":
             inputs = []
             local = dict(table)
             local.update(size_table)
             for iname, lname in (s.get("inputs") or {}).items():
-                v = Vector(iname, layer(lname, where).size)
+                v = Vector(_ident(iname, f"{where} inputs"), layer(lname, where).size)
                 local[iname] = v
                 inputs.append(v)
             e = parse(s.get("expr", ""), local, f"{where} energy")

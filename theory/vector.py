@@ -83,11 +83,15 @@ def _as_size(size: object) -> sp.Expr:
 
 
 def _sym_name(name: object) -> sp.Symbol:
+    """The name of a vector or weight: an ASCII identifier (it becomes a kernel argument and appears in every
+    printed derivation, so NUL, newlines and look-alike Unicode are refused here, for specs and Python alike)."""
     if isinstance(name, sp.Symbol):
-        return sp.Symbol(name.name)
-    if isinstance(name, str):
-        return sp.Symbol(name)
-    raise TypeError(f"Argument `name` must be a str; got {type(name).__name__}.")
+        name = name.name
+    if not isinstance(name, str):
+        raise TypeError(f"Argument `name` must be a str; got {type(name).__name__}.")
+    if not (name.isascii() and name.isidentifier() and len(name) <= 64):
+        raise ValueError(f"Argument `name` must be an ASCII identifier of at most 64 characters; got {name!r}.")
+    return sp.Symbol(name)
 
 
 def _latex_with_exp(self, printer, exp=None):
