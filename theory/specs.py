@@ -46,7 +46,7 @@ from .model import EnergyModel
 from .parsing import ParseError, parse
 from .rescaling import Coupling, DirectedModel, NoEnergyError
 from .synapses import Synapse, bias, dense, recurrent
-from .vector import Vector, VSum, Weight, size_symbol, vsize
+from .vector import Vector, VSum, Weight, is_identifier, size_symbol, vsize
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -97,7 +97,7 @@ def _size(s: Any, where: str) -> sp.Expr:
 
 def _ident(name: Any, where: str) -> str:
     """A weight or input name from a spec: an ASCII identifier (they become kernel arguments and are printed)."""
-    if not (isinstance(name, str) and name.isascii() and name.isidentifier() and len(name) <= 64):
+    if not is_identifier(name):
         raise SpecError(f"{where}: a name must be an ASCII identifier of at most 64 characters; got {name!r}")
     return name
 

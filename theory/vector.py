@@ -82,6 +82,11 @@ def _as_size(size: object) -> sp.Expr:
     return size
 
 
+def is_identifier(name: object) -> bool:
+    """Whether ``name`` can name a vector or weight: an ASCII identifier of at most 64 characters."""
+    return isinstance(name, str) and name.isascii() and name.isidentifier() and len(name) <= 64
+
+
 def _sym_name(name: object) -> sp.Symbol:
     """The name of a vector or weight: an ASCII identifier (it becomes a kernel argument and appears in every
     printed derivation, so NUL, newlines and look-alike Unicode are refused here, for specs and Python alike)."""
@@ -89,7 +94,7 @@ def _sym_name(name: object) -> sp.Symbol:
         name = name.name
     if not isinstance(name, str):
         raise TypeError(f"Argument `name` must be a str; got {type(name).__name__}.")
-    if not (name.isascii() and name.isidentifier() and len(name) <= 64):
+    if not is_identifier(name):
         raise ValueError(f"Argument `name` must be an ASCII identifier of at most 64 characters; got {name!r}.")
     return sp.Symbol(name)
 
