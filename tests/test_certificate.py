@@ -73,3 +73,28 @@ def test_certificate_rejects_refutation_without_counterexample():
 
     with pytest.raises(ValueError, match="counterexample"):
         Certificate(False, "m", "r")
+
+
+def test_numeric_search_never_expands_a_large_concrete_size(monkeypatch):
+    """Regression: the quick refutation expanded a layer of concrete size 10**6 into 10**6 components
+    (derive_cost_vs_N rose to 9); concrete sizes above 3 are not searched."""
+    import theory
+    from theory import certificate, concrete
+    from theory import lagrangians as lg
+
+    from theory.vector import Vector
+
+    real, large = concrete.expand, []
+
+    def guarded(e, sizes):  # record (the search catches exceptions) and refuse the expansion
+        n = [int(v) for v in sizes.values()] + [int(v.size) for v in e.atoms(Vector) if v.size.is_Integer]
+        if any(k > 3 for k in n):
+            large.append(n)
+            raise MemoryError("a large concrete expansion was asked for")
+        return real(e, sizes)
+
+    monkeypatch.setattr(concrete, "expand", guarded)
+    big = theory.Layer("h", 10**6, lg.logsumexp(), activation="f")
+    assert big.certificate.verdict is True
+    assert certificate._numeric_search(big.L, big.state, {}, quick=True) is None
+    assert not large, f"expansions at sizes {large}"

@@ -305,6 +305,8 @@ def _numeric_search(L: sp.Expr, x: Vector, defaults: dict, seed: int = 0, quick:
     rng = random.Random(seed)
     params = sorted(parameters(L), key=str)
     sizes = ((1 if x.size.is_Symbol and L.atoms(VSum) and not L.atoms(LogSumExp) and _additive(L, x) else 2),) if quick else (1, 2, 3)
+    if not x.size.is_Symbol:  # a concrete size is expanded as it is: only small ones (the cost must not grow with N)
+        sizes = (int(x.size),) if int(x.size) <= 3 else ()
     for N in sizes:
         try:
             H, xs = _concrete_hessian(L, x, N)
