@@ -81,7 +81,6 @@ def test_numeric_search_never_expands_a_large_concrete_size(monkeypatch):
     import theory
     from theory import certificate, concrete
     from theory import lagrangians as lg
-
     from theory.vector import Vector
 
     real, large = concrete.expand, []
