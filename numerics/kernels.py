@@ -76,6 +76,25 @@ class _KernelPrinter(NumPyPrinter):
         h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
         return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"
 
+    def _print_Pow(self, expr, rational=False):
+        """Small integer powers of a symbol as squarings and products: ``numpy.power`` with an integer exponent
+        costs about 20x a multiplication per element (only ``**2`` has a fast path), which made every
+        polynomial Lagrangian (``x^n``, user polynomials) slow; the products are within ``e - 1`` roundings."""
+        b, e = expr.args
+        if e.is_Integer and 3 <= abs(int(e)) <= 16 and (b.is_Symbol or b.is_Atom):
+            base = self._print(b)
+
+            def chain(k: int) -> str:
+                if k == 1:
+                    return base
+                if k % 2 == 0:
+                    return f"({chain(k // 2)})**2"
+                return f"{chain(k - 1)}*{base}"
+
+            out = f"({chain(abs(int(e)))})"
+            return out if e > 0 else f"(1/{out})"
+        return super()._print_Pow(expr, rational=rational)
+
 
 _INERT = {c: sp.Function(c.__name__) for c in (MatVec, MatTVec, VSum, LogSumExp, Softmax, Ones, RowSumSq)}
 
