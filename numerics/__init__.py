@@ -1,11 +1,51 @@
 """Numerics generated from :mod:`theory`: kernels, integrators, discrete updates, patterns and data,
 retrieval, capacity, spectra, fixed-point census, sweeps and plots."""
 
-from . import capacity, census, datasets, discrete, integrate, patterns, plots, retrieval, spectra, sweeps, tolerances
-from .backends import Backend, available_backends, get_backend
-from .discrete import BinaryMemory, ThresholdMemory
-from .integrate import Trajectory, simulate
-from .kernels import ArgSpec, Kernel, KernelInputError, compile
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time the names load lazily
+    from . import (
+        capacity,
+        census,
+        datasets,
+        discrete,
+        integrate,
+        patterns,
+        plots,
+        retrieval,
+        spectra,
+        sweeps,
+        tolerances,
+    )
+    from .backends import Backend, available_backends, get_backend
+    from .discrete import BinaryMemory, ThresholdMemory
+    from .integrate import Trajectory, simulate
+    from .kernels import ArgSpec, Kernel, KernelInputError, compile
+
+_SUBMODULES = ("capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
+_NAMES = {
+    "compile": "kernels", "Kernel": "kernels", "ArgSpec": "kernels", "KernelInputError": "kernels",
+    "Backend": "backends", "available_backends": "backends", "get_backend": "backends",
+    "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load submodules and re-exported names on first use (``import numerics`` stays cheap: the CLI, a
+    derivation that needs one kernel, never pay for matplotlib or scipy)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _NAMES:
+        return getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module 'numerics' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "compile",
