@@ -35,7 +35,6 @@ from theory.lagrangians import T as _T
 from theory.lagrangians import growth
 from theory.marginalize import integrate_out
 from theory.model import EnergyModel
-from theory.vector import MatVec, Weight
 
 from ._checks import as_array, as_count, as_scalar, require
 from .kernels import ArgSpec, declared_assumptions
@@ -54,19 +53,6 @@ _SAFE_LOG = 600.0
 def _layer_kernel(layer, model_name: str, defaults: tuple):
     """Compiled kernel of one layer on its own (cached: compiling is the slow part of a small run)."""
     return compile_kernel(EnergyModel((layer,), (), f"{model_name}:{layer.name}", dict(defaults)))
-
-
-def _linear_map(b: sp.Expr) -> tuple[sp.Expr, Weight]:
-    """Split ``b = c * W g`` into (c, W)."""
-    coeff, mv = sp.S.One, None
-    for f in sp.Mul.make_args(b):
-        if isinstance(f, MatVec):
-            mv = f
-        else:
-            coeff *= f
-    if mv is None:
-        raise ValueError(f"the fast layer's fixed point {b} is not of the form c * W g")
-    return coeff, mv.args[0]
 
 
 @dataclass
@@ -116,7 +102,7 @@ class BinaryMemory:
         for k, v in self.params.items():
             spec = specs.get(k) or ArgSpec(k, "parameter", (), assumptions=declared_assumptions(declared[k]))
             params[k] = spec.scalar(v)
-        c, W = _linear_map(red.fixed_point)
+        c, W = red.linear_form()
         self.c = float(c.xreplace({s: params[s.name] for s in c.free_symbols if s.name in params}).evalf()) if c.free_symbols else float(c)
         require(np.isfinite(self.c) and self.c != 0, f"the overlap scale c = {c} evaluates to {self.c} at params {self.params}.")
         self._hparams = {a.name: params.get(a.name, a.default) for a in self._hk.args if a.kind == "parameter"}

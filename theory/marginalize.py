@@ -68,6 +68,26 @@ class Reduction:
         """Effective dynamics (activation symbols)."""
         return self.model.dynamics
 
+    def linear_form(self) -> tuple[sp.Expr, sp.Expr]:
+        """Split the fixed point ``x_y^* = c W g`` into ``(c, W)``, the overlap scale and the weight.
+
+        Raises
+        ------
+        ModelError
+            If the fixed point is not a scalar times one matrix-vector product.
+        """
+        from .vector import MatVec
+
+        coeff, mv = sp.S.One, None
+        for f in sp.Mul.make_args(self.fixed_point):
+            if isinstance(f, MatVec) and mv is None:
+                mv = f
+            else:
+                coeff *= f
+        if mv is None or coeff.has(MatVec):
+            raise ModelError(f"the fixed point of `{self.layer}`, {self.fixed_point}, is not of the form c * W g")
+        return coeff, mv.args[0]
+
     def _repr_latex_(self) -> str:
         lines = [f"{self.layer}^* = " + sp.latex(self.fixed_point), r"E_{\text{eff}} = " + sp.latex(self.model.energy)]
         for other in self.model.layers:
