@@ -3,8 +3,9 @@
 Public names are re-exported here; see the README's quick reference.
 """
 
-from . import lagrangians
+from . import lagrangians, moments
 from .calculus import StructuredHessian, grad, hessian, hvp, vjp, vsimplify
+from .capacity import CapacityError, CapacityLaw, LargeDeviation, Scaling, capacity_law
 from .certificate import Certificate, certify, verify_counterexample
 from .lagrangians import Lagrangian, LagrangianError
 from .layers import Layer, ModelError
@@ -33,6 +34,12 @@ from .weight_gradients import WeightGradient, weight_grad
 
 __all__ = [
     "lagrangians",
+    "moments",
+    "capacity_law",
+    "CapacityLaw",
+    "CapacityError",
+    "Scaling",
+    "LargeDeviation",
     "grad",
     "vjp",
     "hvp",
