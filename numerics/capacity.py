@@ -13,6 +13,7 @@ import sympy as sp
 from theory import capacity as th
 
 from ._checks import as_array, as_count, require
+from .patterns import rng_from
 
 __all__ = ["CapacityResult", "largest_k", "capacity", "fit_power_law", "fit_exponential", "theory_value", "ags_critical_load"]
 
@@ -102,12 +103,32 @@ def fit_exponential(N: Sequence[float], K: Sequence[float]) -> dict:
     return {"rate": float(coef[0]), "intercept": float(coef[1])}
 
 
+def _number(v) -> sp.Expr:
+    return sp.Integer(v) if isinstance(v, (int, np.integer)) else sp.Integer(int(v)) if float(v).is_integer() else sp.Float(float(v), 30)
+
+
+def _sum_value(total: sp.Sum) -> sp.Expr:
+    """An exact finite sum with numeric limits, added up term by term in mpmath (30 digits)."""
+    (j, lo, hi), = total.limits
+    lo, hi = int(lo), int(hi)
+    require(hi - lo <= 10**6, f"a finite sum of {hi - lo + 1} terms is too long to add up")
+    term = sp.lambdify(j, total.function, "mpmath")
+    with mpmath.workdps(30):
+        return sp.Float(mpmath.fsum(term(mpmath.mpf(i)) for i in range(lo, hi + 1)), 30)
+
+
 def theory_value(expr: sp.Expr, **values: float) -> float:
-    """Evaluate a :mod:`theory.capacity` expression at numeric values (by symbol name), with mpmath."""
+    """Evaluate a theory expression at numeric values (by symbol name), with mpmath; finite sums
+    (a capacity law's exact binomial moments) are added up term by term."""
+    expr = sp.sympify(expr)
     subs = {s: values[s.name] for s in expr.free_symbols if s.name in values}
-    missing = [s.name for s in expr.free_symbols if s.name not in values]
+    missing = sorted(s.name for s in expr.free_symbols if s.name not in values)
     require(not missing, f"values missing for {missing}")
-    return float(sp.N(expr.xreplace({k: sp.nsimplify(v) if isinstance(v, int) else sp.Float(v, 30) for k, v in subs.items()}), 20))
+    e = expr.xreplace({k: _number(v) for k, v in subs.items()})
+    e = e.replace(lambda a: isinstance(a, sp.Sum), _sum_value)
+    out = complex(sp.N(e, 20))
+    require(abs(out.imag) <= 1e-12 * max(1.0, abs(out.real)), f"the expression evaluates to the complex number {out} at {values}")
+    return out.real
 
 
 def ags_critical_load() -> tuple[float, float]:
@@ -158,3 +179,245 @@ def recall_from_corrupted(rho: float, make_memory, make_patterns, success: float
 
 
 __all__ += ["all_stable", "fraction_stable", "recall_from_corrupted"]
+
+
+# ------------------------------------------------------------------ a derived law against simulation
+
+
+def _law_values(law, params: dict | None) -> dict:
+    """Numeric parameter values for a law: the model's defaults, the law's own, then ``params``."""
+    vals = {str(k): float(v) for k, v in law.model.defaults.items()}
+    vals.update({str(k): float(v) for k, v in law.params})
+    vals.update({str(k): float(v) for k, v in (params or {}).items()})
+    return vals
+
+
+def k_max_predicted(law, N: int, params: dict | None = None) -> float:
+    """The law's ``k_max`` at ``N``: ``1 + signal^2 / (2 v_1 erfcinv(2/N)^2)`` with exact ``signal`` and ``v_1``."""
+    N = as_count("N", N, minimum=3)
+    vals = _law_values(law, params)
+    s = theory_value(law.signal, N=N, **vals)
+    v = theory_value(law.pattern_variance, N=N, **vals)
+    require(v > 0, f"the crosstalk variance of `{law.model.name}` is {v} at N={N}: no noise, the capacity is unbounded.")
+    with mpmath.workdps(30):
+        z = mpmath.erfinv(1 - mpmath.mpf(2) / N)
+        return float(1 + mpmath.mpf(s) ** 2 / (2 * mpmath.mpf(v) * z**2))
+
+
+class _Stream:
+    """Stored patterns drawn sequentially from one seeded generator (any prefix is reproducible)."""
+
+    def __init__(self, N: int, seed: int, block: int = 8192) -> None:
+        self.N, self.block, self.rng = N, block, rng_from(seed)
+        self.buf = np.empty((0, N))
+
+    def take(self, k: int) -> np.ndarray:
+        while len(self.buf) < k:
+            self.buf = np.concatenate([self.buf, self.rng.choice(np.array([-1.0, 1.0]), size=(max(self.block, k), self.N))])
+        out, self.buf = self.buf[:k], self.buf[k:]
+        return out
+
+
+def _grid(k_cap: int, ratio: float = 1.02) -> np.ndarray:
+    """Every K up to 64, then geometric steps of ``ratio`` up to ``k_cap``."""
+    ks = list(range(1, min(64, k_cap) + 1))
+    while ks[-1] < k_cap:
+        ks.append(min(k_cap, max(ks[-1] + 1, int(ks[-1] * ratio))))
+    return np.array(ks)
+
+
+def bit_errors(law, N: int, seed: int, probes: int = 32, k_cap: int = 1 << 21, params: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean number of unstable bits per stored pattern at every ``K`` of a grid, in one pass over the patterns.
+
+    The first ``probes`` stored patterns are the probes.  For each, the flip gap of every bit is
+    :math:`\Delta E_i = \sum_\mu F(m_\mu) - F(m_\mu - 2c\,\xi_{\mu i}\sigma_i)`, split as
+    :math:`\sum_\mu \alpha_\mu + \sigma_i \sum_\mu \beta_\mu \xi_{\mu i}` with
+    :math:`\alpha, \beta = (u \pm w)/2`, :math:`u = F(m) - F(m - 2c)`, :math:`w = F(m) - F(m + 2c)`: one GEMM per
+    segment of patterns, so that the gaps at every prefix ``K`` come out of one pass (no binary search, no
+    Python loop over patterns or neurons).  A bit is in error when :math:`\Delta E_i < 0`.
+
+    Returns
+    -------
+    ks, errors : ndarray
+        The grid of ``K`` and the mean error count per probe pattern (over the probes stored at that ``K``);
+        the scan stops after the first ``K`` with more than one error per pattern.
+    """
+    from .discrete import BinaryMemory
+
+    N, probes = as_count("N", N, minimum=3), as_count("probes", probes)
+    vals = _law_values(law, params)
+    declared = {p.name for p in law.model.parameters}
+    inputs = {v.name: np.zeros(N) for syn in law.model.synapses for v in syn.inputs if v.name not in (law.fast, law.slow)}
+    stream = _Stream(N, seed)
+    first = stream.take(probes)
+    mem = BinaryMemory(law.model, first, fast=law.fast, params={k: v for k, v in vals.items() if k in declared}, inputs=inputs)
+    c = mem.c
+    growth = mem._growth
+    shift = np.full(probes, growth[1] * c * N) if growth and growth[0] == "exponential" else None
+
+    def F(m):
+        return mem._F(m) if shift is None else mem._F_shifted(m, shift)
+
+    acc = np.zeros((probes, N))
+    ks, errs, k0 = [], [], 0
+    for k1 in _grid(k_cap):
+        # rows k0..k1-1: the probes are the first stored patterns, the rest continue the same stream
+        parts = [first[k0 : min(k1, probes)]] if k0 < probes else []
+        if k1 > probes:
+            parts.append(stream.take(int(k1) - max(k0, probes)))
+        X = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        m = c * (first @ X.T)
+        Fm, lo, hi = F(m), F(m - 2 * c), F(m + 2 * c)
+        u, w = Fm - lo, Fm - hi
+        acc += ((u + w) / 2).sum(1)[:, None] + first * (((u - w) / 2) @ X)
+        stored = min(probes, int(k1))
+        e = float((acc[:stored] < 0).sum(1).mean())
+        require(np.isfinite(acc[:stored]).all(), f"flip gaps overflowed at N={N}, K={k1}: F is too large for float64 here")
+        ks.append(int(k1))
+        errs.append(e)
+        k0 = int(k1)
+        if e > 1.0:
+            break
+    return np.array(ks), np.array(errs)
+
+
+def k_max_measured(law, N: int, seed: int, probes: int = 32, k_cap: int = 1 << 21, params: dict | None = None) -> tuple[int, bool]:
+    """The largest grid ``K`` before the mean number of unstable bits per pattern first exceeds 1
+    (``N P_error = 1``, measured), and whether the scan reached ``k_cap`` without crossing (a lower bound)."""
+    ks, errs = bit_errors(law, N, seed, probes, k_cap, params)
+    if errs[-1] <= 1.0:
+        return int(ks[-1]), True
+    return (int(ks[-2]) if len(ks) > 1 else 0), False
+
+
+@dataclass(frozen=True)
+class CapacityPoint:
+    """Prediction and measurement at one ``N``: median over seeds with an order-statistic interval."""
+
+    N: int
+    K_pred: float
+    K_sim: float
+    K_sim_low: float
+    K_sim_high: float
+    per_seed: tuple
+    censored: bool = False
+
+    def __post_init__(self) -> None:
+        require(self.K_sim_low <= self.K_sim <= self.K_sim_high, f"CapacityPoint needs K_sim_low <= K_sim <= K_sim_high; got {self.K_sim_low}, {self.K_sim}, {self.K_sim_high}.")
+
+    @property
+    def ratio(self) -> float:
+        return self.K_sim / self.K_pred
+
+    def to_dict(self) -> dict:
+        return {"N": self.N, "K_pred": self.K_pred, "K_sim": self.K_sim, "K_sim_low": self.K_sim_low, "K_sim_high": self.K_sim_high,
+                "per_seed": list(self.per_seed), "censored": self.censored}
+
+
+def median_interval(values, coverage: float = 0.9) -> tuple[float, float, float]:
+    """Median and the distribution-free interval of order statistics ``(x_(k), x_(n+1-k))`` covering the
+    median with probability at least ``coverage`` (all the values when ``n`` is too small)."""
+    from scipy.stats import binom
+
+    x = np.sort(as_array("values", values, ndim=1).astype(float))
+    n = len(x)
+    k = 1
+    while k + 1 <= n // 2 and 1 - 2 * binom.cdf(k, n, 0.5) >= coverage:  # P(x_(k+1) <= med <= x_(n-k))
+        k += 1
+    return float(np.median(x)), float(x[k - 1]), float(x[n - k])
+
+
+@dataclass(frozen=True)
+class CapacityCheck:
+    """A derived :class:`theory.capacity.CapacityLaw` side by side with simulation (:func:`check`)."""
+
+    law: object
+    points: tuple
+    probes: int
+    seeds: tuple
+
+    def within(self, factor: float = 2.0) -> bool:
+        """Every measured median within ``factor`` of the prediction."""
+        return all(1 / factor <= p.ratio <= factor and not p.censored for p in self.points)
+
+    def to_dict(self) -> dict:
+        return {**self.law.to_dict(), "points": [p.to_dict() for p in self.points], "probes": self.probes, "seeds": list(self.seeds),
+                "criterion": "mean number of unstable bits per stored pattern <= 1 (N P_error = 1)"}
+
+    def figure(self):
+        """Theory line (``k_max`` of the law, exact moments) and measured medians with their intervals."""
+        import matplotlib.pyplot as plt
+
+        Ns = [p.N for p in self.points]
+        fig, ax = plt.subplots(figsize=(5, 3.6))
+        grid = np.unique(np.geomspace(min(Ns), max(Ns), 25).round().astype(int))
+        ax.plot(grid, [k_max_predicted(self.law, int(n), dict(self.law.params)) for n in grid], "-", label="derived law: N P_error = 1")
+        y = np.array([p.K_sim for p in self.points])
+        err = np.array([[p.K_sim - p.K_sim_low for p in self.points], [p.K_sim_high - p.K_sim for p in self.points]])
+        ax.errorbar(Ns, y, yerr=err, fmt="o", capsize=3, label=f"simulation: median of {len(self.seeds)} seeds")
+        from .plots import _tidy_log
+
+        ax.set_yscale("log")
+        _tidy_log(ax, "y")
+        if self.law.scaling.kind != "exponential":  # power law: log-log; exponential: semi-log
+            ax.set_xscale("log")
+            _tidy_log(ax, "x")
+        ax.set_xticks(Ns, [str(n) for n in Ns])
+        ax.set_xlabel("number of neurons N")
+        ax.set_ylabel("K_max (<= 1 unstable bit per pattern)")
+        ax.set_title(f"{self.law.model.name}: F(x) = ${sp.latex(self.law.F)}$; law ~ {self.law.scaling.kind} "
+                     f"{self.law.scaling.exponent}", fontsize=9)
+        ax.legend(fontsize=8)
+        return fig
+
+
+def check(law, N: Sequence[int], seeds: int | Sequence[int] = 5, probes: int = 32, params: dict | None = None,
+          k_cap: int = 1 << 21, out: str | None = None, progress: bool = True) -> CapacityCheck:
+    """Measure ``K_max`` at each ``N`` over seeds and put it beside the law's prediction.
+
+    Parameters
+    ----------
+    law : theory.capacity.CapacityLaw
+        From :func:`theory.capacity_law`.
+    N : sequence of int
+        Sizes (>= 3).
+    seeds : int or sequence of int
+        A count (seeds ``0..seeds-1``) or explicit seeds.
+    probes : int
+        Stored patterns whose bits are tested (the mean over them estimates ``N P_error``).
+    out : path, optional
+        A sweep store: each (N, seed) is saved when done and a rerun resumes.
+
+    Returns
+    -------
+    CapacityCheck
+    """
+    from .sweeps import run_sweep
+
+    Ns = [as_count(f"N[{i}]", n, minimum=3) for i, n in enumerate(N)]
+    require(len(Ns) >= 1, "Argument `N` must not be empty.")
+    seed_list = list(range(as_count("seeds", seeds))) if isinstance(seeds, (int, np.integer)) else [as_count(f"seeds[{i}]", s, minimum=0) for i, s in enumerate(seeds)]
+    require(len(seed_list) >= 1, "Argument `seeds` must not be empty.")
+    vals = _law_values(law, params)
+
+    def measure(N: int, seed: int, **_):
+        k, censored = k_max_measured(law, N, seed, probes, k_cap, vals)
+        return {"K": k, "censored": censored}
+
+    points = [{"N": n, "seed": s, "model": law.model.name, "F": str(law.F), "probes": probes, "k_cap": k_cap, "params": vals} for n in Ns for s in seed_list]
+    if out is not None:
+        results = [r["result"] for r in run_sweep(measure, points, out, progress=progress)]
+    else:
+        from tqdm.auto import tqdm
+
+        results = [measure(**pt) for pt in tqdm(points, disable=not progress, desc="capacity")]
+    out_points = []
+    for n in Ns:
+        rs = [r for pt, r in zip(points, results) if pt["N"] == n]
+        ks = [r["K"] for r in rs]
+        med, lo, hi = median_interval(ks)
+        out_points.append(CapacityPoint(n, k_max_predicted(law, n, vals), med, lo, hi, tuple(ks), any(r["censored"] for r in rs)))
+    return CapacityCheck(law, tuple(out_points), probes, tuple(seed_list))
+
+
+__all__ += ["k_max_predicted", "bit_errors", "k_max_measured", "median_interval", "CapacityPoint", "CapacityCheck", "check"]

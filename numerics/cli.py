@@ -120,6 +120,61 @@ def _print_text(rep: dict[str, Any], latex: bool) -> None:
             p(f"  effective dynamics: tau_{k} d{k}/dt = {v[key]}")
 
 
+def _params(pairs: list[str]) -> dict[str, float]:
+    """``NAME=VALUE`` pairs with numeric values (read with ``float``, never evaluated)."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"Argument `--param` must look like NAME=VALUE (e.g. n=4); got {pair!r}.")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"Argument `--param {name.strip()}` must be a number; got {value!r}.") from None
+    return out
+
+
+def _capacity(model: EnergyModel, args) -> int:
+    """``amwb capacity``: the derived law (fast), and with ``--N`` the simulation beside it."""
+    from theory.budget import BUDGET, deadline
+
+    from . import capacity as cap
+
+    if args.plot and not args.N:
+        raise ValueError("Argument `--plot` needs `--N` (sizes to simulate at); without --N the law is only derived.")
+    params = _params(args.param)
+    with deadline(BUDGET["derive_seconds"]):
+        law = theory.capacity_law(model, fast=args.integrate_out, params=params or None)
+        rep = law.to_dict()
+    rep["points"] = []
+    if args.N:
+        chk = cap.check(law, args.N, seeds=args.seeds, probes=args.probes, out=args.out, progress=not args.json)
+        rep["points"] = [p.to_dict() for p in chk.points]
+        rep["criterion"] = chk.to_dict()["criterion"]
+        if args.plot:
+            import matplotlib.pyplot as plt
+
+            fig = chk.figure()
+            fig.savefig(args.plot, dpi=120, bbox_inches="tight")
+            plt.close(fig)
+    if args.json:
+        print(json.dumps(rep, indent=2))
+        return 0
+    print(f"capacity law of {rep['model']} ({rep['integrated_out']} integrated out, states `{rep['state_layer']}`)")
+    for key in ("F", "signal", "noise_mean", "noise_variance", "p_error", "k_max", "k_max_asymptotic", "k_max_all_asymptotic"):
+        if rep[key] is not None:
+            print(f"  {key:<21} {rep[key]['str']}")
+    sc = rep["scaling"]
+    print(f"  scaling               {sc['kind']}, exponent {sc['exponent']}, (ln N)^{sc['log_power']} -- {sc['approximation']}")
+    if rep["large_deviation"]:
+        ld = rep["large_deviation"]
+        print(f"  large deviations      one pattern e^({ld['exponent_one']['str']} N), all patterns e^({ld['exponent_all']['str']} N); rate {ld['rate_function']['str']}")
+    print(f"  approximation         {rep['approximation']}")
+    for pt in rep["points"]:
+        print(f"  N={pt['N']:<6} K_pred={pt['K_pred']:<12.4g} K_sim={pt['K_sim']:<10g} [{pt['K_sim_low']:g}, {pt['K_sim_high']:g}]" + (" (lower bound: k_cap reached)" if pt["censored"] else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``amwb``."""
     ap = argparse.ArgumentParser(prog="amwb", description="am-workbench: derive Lagrangian associative-memory models.")
@@ -138,6 +193,16 @@ def main(argv: list[str] | None = None) -> int:
     k.add_argument("--integrate-out", metavar="LAYER")
     k.add_argument("--print", action="store_true", help="print the generated source")
     k.add_argument("--backend", default="numpy")
+    c = sub.add_parser("capacity", help="derive the capacity law of a binary-state memory; with --N, check it by simulation")
+    c.add_argument("model", help="built-in name or path to a TOML spec")
+    c.add_argument("--integrate-out", metavar="LAYER", help="the memory layer (default: the only one that qualifies)")
+    c.add_argument("--N", type=int, nargs="+", metavar="N", help="sizes to simulate at (omit to derive only)")
+    c.add_argument("--seeds", type=int, default=5, help="seeds per size (default 5)")
+    c.add_argument("--probes", type=int, default=32, help="stored patterns tested per seed (default 32)")
+    c.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a numeric parameter value, e.g. n=4")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--plot", metavar="FILE.png", help="figure of prediction and measurement (needs --N)")
+    c.add_argument("--out", metavar="DIR", help="sweep store: finished (N, seed) points are kept and a rerun resumes")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "models":
@@ -159,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 _print_text(rep, args.latex)
             return 0
+        if args.cmd == "capacity":
+            return _capacity(model, args)
         if args.cmd == "kernel":
             target = model.integrate_out(args.integrate_out) if args.integrate_out else model
             kern = compile_kernel(target, backend=args.backend)
@@ -169,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.print:
                 print(kern.source())
             return 0
-    except (theory.ModelError, theory.ParseError, theory.LagrangianError, ImportError, ValueError) as exc:
+    except (theory.ModelError, theory.ParseError, theory.LagrangianError, ImportError, ValueError, TypeError) as exc:
         print(f"amwb: error: {exc}", file=sys.stderr)
         return 2
     return 1  # pragma: no cover

@@ -22,3 +22,9 @@ STABLE_INPUT_RTOL = 1e-14
 STABLE_ATOL = 1e-300
 #: working precision of the stability references: 50 correct digits survive cancellations down to 1e-300.
 STABLE_REFERENCE_DPS = 400
+
+#: a capacity-law expression evaluated in floating point against an exact or closed-form reference
+LAW_RTOL = 1e-12
+
+#: Monte Carlo agreement, in standard errors of the sample mean
+MC_SIGMAS = 5.0
