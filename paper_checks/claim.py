@@ -58,6 +58,9 @@ class Claim:
     seed : int
     known_discrepancy : str or None
         Evidence-backed reason why the claim is expected to FAIL here.
+    expected_source : str
+        Where the expected value comes from: ``"paper"`` (its text) or ``"derived from the model"`` (computed by
+        theory/ from the built-in model, e.g. :func:`theory.capacity_law`), with the call that derives it.
     """
 
     id: str
@@ -73,6 +76,7 @@ class Claim:
     paper_scale: dict = field(default_factory=dict)
     seed: int = 0
     known_discrepancy: str | None = None
+    expected_source: str = "paper"
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -82,6 +86,8 @@ class Claim:
         for name in ("paper", "source", "statement", "tolerance", "tolerance_reason"):
             if not str(getattr(self, name)).strip():
                 raise ValueError(f"Claim {self.id}: `{name}` must not be empty.")
+        if not (self.expected_source == "paper" or self.expected_source.startswith("derived from the model")):
+            raise ValueError(f"Claim {self.id}: `expected_source` must be 'paper' or start with 'derived from the model'; got {self.expected_source!r}.")
         if not callable(self.compute):
             raise ValueError(f"Claim {self.id}: `compute` must be callable.")
 

@@ -5,22 +5,27 @@ from __future__ import annotations
 import math
 
 import theory
-from numerics import capacity, patterns, retrieval
+from numerics import patterns, retrieval
 from numerics.discrete import BinaryMemory
 from numerics.plots import phase_diagram
-from theory import capacity as th
 
 from .claim import Result, claim
 
 PAPER = "Demircigil et al. 2017"
 
 
+def _law():
+    """The capacity law of the built-in exponential memory, derived by theory (its large-deviation exponents)."""
+    return theory.capacity_law(theory.builtin("dam_exp"))
+
+
 @claim(
     id="DEM-1", paper=PAPER, source="Thm. (exponential capacity); Ramsauer blog Eq. 15", kind="simulation",
     statement="With F = exp, M = exp(alpha N) random patterns are all fixed points w.h.p. for alpha < ln2/2 = 0.347; the measured 50% transition lies near it.",
-    expected=0.3466, tolerance="transition alpha in [0.2, 0.45]", tolerance_reason="the catalogue's finite-size band at N ~ 20",
+    expected="I(1)/2 = ln 2 / 2 ~ 0.347, from the derived law", tolerance="transition alpha in [0.2, 0.45]", tolerance_reason="the catalogue's finite-size band at N ~ 20",
     quick={"N": 18, "alphas": [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5], "trials": 6},
     paper_scale={"N": 22, "trials": 20},
+    expected_source="derived from the model: theory.capacity_law(builtin('dam_exp')).large_deviation.value('all') (I(1)/2 from the Legendre transform of log cosh)",
 )
 def dem_1(p, seed):
     N = p["N"]
@@ -38,7 +43,7 @@ def dem_1(p, seed):
         if f0 >= 0.5 > f1:
             trans = a0 + (f0 - 0.5) / (f0 - f1) * (a1 - a0)
             break
-    pred = capacity.theory_value(th.demircigil_alpha_max(0), rho=0)
+    pred = float(_law().large_deviation.value("all", 0))
     fig = phase_diagram(p["alphas"], {f"N={N}": frac}, "alpha = ln(M)/N", "fraction of trials with all patterns fixed", logx=False)
     fig.axes[0].axvline(pred, color="k", ls="--", label="ln2/2")
     fig.axes[0].legend(fontsize=8)
@@ -51,10 +56,11 @@ def dem_1(p, seed):
     expected={"below": ">= 0.9"}, tolerance="success rate >= 0.9 below the bound",
     tolerance_reason="w.h.p. at moderate N; the theorem says nothing above the bound, where the rate is reported only",
     quick={"N": 24, "rho": 0.1, "alphas": [0.15, 0.25], "cues": 50}, paper_scale={"N": 28, "cues": 200},
+    expected_source="derived from the model: theory.capacity_law(builtin('dam_exp')).large_deviation.value('all', rho) = I(1 - 2 rho)/2",
 )
 def dem_2(p, seed):
     N, rho = p["N"], p["rho"]
-    bound = capacity.theory_value(th.demircigil_alpha_max(), rho=rho)
+    bound = float(_law().large_deviation.value("all", rho))
     rates = {}
     for a in p["alphas"]:
         M = int(round(math.exp(a * N)))

@@ -10,8 +10,7 @@ import numerics as nm
 import theory
 from numerics import capacity, patterns
 from numerics.discrete import BinaryMemory
-from numerics.plots import capacity_curve
-from theory import capacity as th
+from theory import moments
 
 from .claim import Result, claim
 
@@ -22,41 +21,46 @@ def _dam(X, n):
     return BinaryMemory(theory.builtin("dam_power"), X, params={"n": n})
 
 
+def _law(n):
+    """The capacity law of the built-in dam_power at degree n, derived by theory (nothing typed in)."""
+    return theory.capacity_law(theory.builtin("dam_power"), params={"n": n})
+
+
 @claim(
     id="KH16-2", paper=PAPER, source="Sec. 2 (signal and noise)", kind="numeric",
-    statement="The noise variance uses E[(sum of N-1 random signs)^(2(n-1))] ~ (2n-3)!! N^(n-1); the exact binomial moment approaches it with O(1/N) corrections.",
-    expected=1.0, tolerance="|ratio - 1| < 3 (n-1)^2 / N at every N, decreasing", tolerance_reason="the first correction of the Gaussian moment is O(k^2/N)",
+    statement="The noise variance uses E[(sum of N-1 random signs)^(2(n-1))] ~ (2n-3)!! N^(n-1); the exact moment approaches it with O(1/N) corrections.",
+    expected=1.0, tolerance="|ratio - 1| < 3 (n-1)^2 / N at every N, decreasing; the derived moment equal to the binomial sum to 1e-25",
+    tolerance_reason="the first correction of the Gaussian moment is O(k^2/N); the two exact routes agree to working precision",
     quick={"n": 3, "N": [100, 1000, 10000]}, paper_scale={"N": [100, 1000, 10000, 100000]},
+    expected_source="derived from the model: theory.moments.rademacher_moment (cumulants of log cosh) against gaussian_abs_moment",
 )
 def kh16_2(p, seed):
     n = p["n"]
     k = 2 * (n - 1)
-    ratios = {}
-    msym, ksym = sp.Symbol("m", integer=True, positive=True), sp.Symbol("k", integer=True, positive=True)
-    moment = th.rademacher_moment(msym, ksym)
-    total = next(iter(moment.atoms(sp.Sum)))
-    jvar = total.limits[0][0]
-    term = sp.lambdify((jvar, msym, ksym), total.function * moment / total, "mpmath")  # summand x 2^-m, from theory
+    msym = sp.Symbol("m", positive=True)
+    exact_poly = moments.rademacher_moment(msym, k)  # closed polynomial in m, from the cumulants of one sign
+    gauss = moments.gaussian_abs_moment(k)  # (k-1)!!
+    ratios, agree = {}, True
     for N in p["N"]:
         m = N - 1
-        with mpmath.workdps(40):
-            mm = mpmath.mpf(m)  # mpmath numbers: 2^-m must not underflow as a Python float
-            exact = mpmath.fsum(term(jj, mm, k) for jj in range(m + 1))
-            asym = mpmath.mpf(str(sp.N(th.rademacher_moment_asymptotic(sp.Integer(N), sp.Integer(k)), 40)))
-        if m <= 200:  # the SymPy Sum evaluated exactly, where that is cheap
-            assert abs(sp.N(moment.xreplace({msym: m, ksym: k}).doit(), 30) - sp.Float(str(exact), 30)) < 1e-10 * abs(exact)
-        ratios[N] = float(exact / asym)
-    ok = all(abs(r - 1) < 3 * (n - 1) ** 2 / N for N, r in ratios.items())
+        exact = exact_poly.xreplace({msym: m})
+        with mpmath.workdps(60):  # independent route: the binomial sum itself
+            binom = mpmath.fsum(mpmath.binomial(m, j) * mpmath.mpf(2 * j - m) ** k for j in range(m + 1)) / mpmath.mpf(2) ** m
+            agree = agree and abs(binom - mpmath.mpf(int(exact))) <= mpmath.mpf(10) ** -25 * abs(binom)
+        ratios[N] = float(sp.Rational(exact) / (gauss * sp.Integer(N) ** (k // 2)))
+    ok = agree and all(abs(r - 1) < 3 * (n - 1) ** 2 / N for N, r in ratios.items())
     devs = [abs(ratios[N] - 1) for N in p["N"]]
     ok = ok and all(a > b for a, b in zip(devs, devs[1:]))
-    return Result(ratios, ok)
+    return Result(ratios, ok, f"E[S^{k}] = {exact_poly} (m = N - 1); derived equals binomial sum: {agree}")
 
 
 @claim(
     id="KH16-3", paper=PAPER, source="Sec. 2, P_error", kind="simulation",
-    statement="The bit-error probability at a stored pattern follows P_error ~ sqrt((2n-3)!!/(2 pi) K/N^(n-1)) exp(-N^(n-1)/(2K(2n-3)!!)).",
-    expected="formula value", tolerance="relative 30%", tolerance_reason="the catalogue's tolerance: Gaussian-tail approximation at finite N",
+    statement="The bit-error probability at a stored pattern is the Gaussian tail of signal/noise "
+    "(KH16's P_error ~ sqrt((2n-3)!!/(2 pi) K/N^(n-1)) exp(-N^(n-1)/(2K(2n-3)!!)) is its leading order).",
+    expected="p_error of the derived capacity law", tolerance="relative 30%", tolerance_reason="the catalogue's tolerance: Gaussian-tail approximation at finite N",
     quick={"configs": [[100, 3, 600], [60, 4, 2000]], "trials": 150}, paper_scale={"configs": [[100, 3, 600], [200, 3, 1500], [60, 4, 2000]], "trials": 400},
+    expected_source="derived from the model: theory.capacity_law(builtin('dam_power'), params={'n': n}).p_error",
 )
 def kh16_3(p, seed):
     out = {}
@@ -67,8 +71,10 @@ def kh16_3(p, seed):
             X = patterns.binary(K, N, seed=seed * 100003 + t)
             errs += int((_dam(X, n).delta_energy(X[:1]) < 0).sum())
         sim = errs / (p["trials"] * N)
-        pred = capacity.theory_value(th.kh16_p_error(n), N=N, K=K)
-        out[f"N={N},n={n},K={K}"] = {"simulated": sim, "formula": pred}
+        law = _law(n)
+        pred = capacity.theory_value(law.p_error, N=N, K=K)
+        lead = capacity.theory_value(law.p_error_asymptotic, N=N, K=K)
+        out[f"N={N},n={n},K={K}"] = {"simulated": sim, "derived": pred, "leading order (KH16 formula)": lead}
         ok = ok and abs(sim - pred) <= 0.3 * pred
     return Result(out, ok)
 
@@ -77,32 +83,30 @@ def kh16_3(p, seed):
     id="KH16-4", paper=PAPER, source="Sec. 2, capacity", kind="simulation",
     statement="Perfect-recall capacity (P_error < 1/N, i.e. at most one unstable bit per pattern on average) follows "
     "K_max ~ N^(n-1) / (2 (2n-3)!! ln N): its log-log slope and its size.",
-    expected="slope of the formula over the same N (-> n-1 = 2 as N grows)",
-    tolerance="slope within +-0.3 of the formula's; every K_max within a factor 2 of the formula",
+    expected="k_max of the derived capacity law over the same N (its leading order N^(n-1)/(2(2n-3)!! ln N))",
+    tolerance="slope within +-0.3 of the law's; every median K_max within a factor 2 of the law's k_max",
     tolerance_reason="the catalogue's +-0.3 slope band; O(1) prefactor agreement expected at these N",
     quick={"n": 3, "N": [24, 48, 96], "seeds": [0, 1, 2]}, paper_scale={"N": [32, 64, 128, 256], "seeds": list(range(8))},
+    expected_source="derived from the model: theory.capacity_law(builtin('dam_power'), params={'n': n}).k_max",
 )
 def kh16_4(p, seed):
     n = p["n"]
-    caps, cis = [], []
-    for N in p["N"]:
-        def crit(K, s, N=N):
-            X = patterns.binary(K, N, seed=10_000 * s + K)
-            # P_error < 1/N: mean number of unstable bits per stored pattern <= 1 (first 64 patterns)
-            return float((_dam(X, n).delta_energy(X[: min(K, 64)]) < 0).sum(-1).mean()) <= 1.0
-
-        hi = int(3 * capacity.theory_value(th.kh16_kmax_no_errors(n), N=N)) + 10
-        r = capacity.capacity(crit, p["seeds"], 1, hi)
-        caps.append(r.mean)
-        cis.append(r.ci_high - r.mean)
+    law = _law(n)
+    chk = capacity.check(law, p["N"], seeds=[10_000 * seed + s for s in p["seeds"]], probes=64, progress=False)
+    caps = [pt.K_sim for pt in chk.points]
+    pred = [pt.K_pred for pt in chk.points]
+    lead = [capacity.theory_value(law.k_max_asymptotic, N=N) for N in p["N"]]
     fit = capacity.fit_power_law(p["N"], caps)
-    pred = [capacity.theory_value(th.kh16_kmax_no_errors(n), N=N) for N in p["N"]]
     fit_pred = capacity.fit_power_law(p["N"], pred)
     ratios = [c / q for c, q in zip(caps, pred)]
-    ok = abs(fit["slope"] - fit_pred["slope"]) <= 0.3 and all(0.5 <= r <= 2 for r in ratios)
-    fig = capacity_curve(p["N"], {"P_error < 1/N": caps}, {"N^(n-1)/(2(2n-3)!! ln N)": pred}, errors={"P_error < 1/N": cis})
-    detail = f"measured slope {fit['slope']:.3f} (pure power n-1 = {n - 1}); formula slope over these N {fit_pred['slope']:.3f}; K/formula = {[round(r, 3) for r in ratios]}"
-    return Result({"K_max": dict(zip(map(str, p["N"]), caps)), "slope": fit["slope"], "formula_slope": fit_pred["slope"], "formula": dict(zip(map(str, p["N"]), pred))}, ok, detail, fig)
+    ok = abs(fit["slope"] - fit_pred["slope"]) <= 0.3 and chk.within(2.0)
+    fig = chk.figure()
+    fig.axes[0].plot(p["N"], lead, "--", label=f"leading order {law.k_max_asymptotic}")
+    fig.axes[0].legend(fontsize=7)
+    detail = (f"measured slope {fit['slope']:.3f} (asymptotic exponent {law.scaling.exponent}); law's slope over these N {fit_pred['slope']:.3f}; "
+              f"K/law = {[round(r, 3) for r in ratios]}")
+    return Result({"K_max": dict(zip(map(str, p["N"]), caps)), "slope": fit["slope"], "law_slope": fit_pred["slope"], "law": dict(zip(map(str, p["N"]), pred)),
+                   "leading_order": dict(zip(map(str, p["N"]), lead))}, ok, detail, fig)
 
 
 @claim(
@@ -152,3 +156,59 @@ def kh16_1(p, seed):
     ind = np.sign(hop.field(S))
     disagree = int(((ind != ed) & (ind != 0) & (ed != 0)).sum())
     return Result({"n2_matches_zero_diagonal": match, "disagreements": disagree, "decisions": int(S.size)}, match and disagree > 0)
+
+
+def _user_model(expr: str, name: str):
+    """A user's two-layer spec: sign neurons, a memory layer with Lagrangian ``sum F(h)`` given as a string."""
+    return theory.from_dict({
+        "name": name,
+        "layers": [{"name": "v", "size": "N_v", "lagrangian": "absolute", "activation": "sigma"},
+                   {"name": "h", "size": "N_h", "lagrangian": {"expr": expr}, "activation": "f"}],
+        "synapses": [{"kind": "dense", "post": "h", "pre": "v", "weight": "xi"}],
+    })
+
+
+def _law_check(p, seed, name):
+    law = theory.capacity_law(_user_model(p["F"], name))
+    chk = capacity.check(law, p["N"], seeds=[1000 * seed + s for s in range(p["seeds"])], probes=p["probes"], progress=False)
+    fit = capacity.fit_power_law(p["N"], [pt.K_sim for pt in chk.points])
+    fit_pred = capacity.fit_power_law(p["N"], [pt.K_pred for pt in chk.points])
+    measured = {
+        "points": [{k: v for k, v in pt.to_dict().items() if k != "per_seed"} for pt in chk.points],
+        "ratio_sim_over_pred": [round(pt.ratio, 3) for pt in chk.points],
+        "slope": fit["slope"], "law_slope": fit_pred["slope"],
+        "scaling": law.scaling.to_dict(), "k_max_asymptotic": str(law.k_max_asymptotic),
+    }
+    detail = (f"F(x) = {law.F}; signal {law.signal}; crosstalk variance {law.noise_variance}\n"
+              f"approximation: {law.approximation}\nK_sim/K_pred = {measured['ratio_sim_over_pred']}; measured slope {fit['slope']:.3f}, law's {fit_pred['slope']:.3f}")
+    return law, chk, fit, fit_pred, measured, detail
+
+
+@claim(
+    id="KH16-6", paper=PAPER, source="Sec. 2 (signal-to-noise capacity), applied to a new F", kind="simulation",
+    statement="The signal-to-noise capacity law that the workbench derives for a user's F(x) = x^3/3 + x^5/50 (a spec string) "
+    "predicts the measured K_max (<= 1 unstable bit per stored pattern) at each N, and its growth ~ N^4 / ln N.",
+    expected="k_max of the derived capacity law at each N", tolerance="median K_max within a factor 2 of the law at every N; log-log slope within +-0.3 of the law's",
+    tolerance_reason="the issue's factor-2 acceptance for a Gaussian-tail law at finite N; the slope band of KH16-4",
+    quick={"F": "x**3/3 + x**5/50", "N": [32, 64, 128], "seeds": 5, "probes": 32},
+    expected_source="derived from the model: theory.capacity_law(user spec).k_max",
+)
+def kh16_6(p, seed):
+    law, chk, fit, fit_pred, measured, detail = _law_check(p, seed, "user_polynomial")
+    ok = chk.within(2.0) and abs(fit["slope"] - fit_pred["slope"]) <= 0.3
+    return Result(measured, ok, detail, chk.figure())
+
+
+@claim(
+    id="KH16-7", paper=PAPER, source="Sec. 2 (signal-to-noise capacity), applied to F = log cosh", kind="simulation",
+    statement="For F = log cosh (asymptotically |x|: a bounded activation) the derived law predicts a capacity that does not grow "
+    "with N (exponent 0), and the measured K_max at each N is within a factor 2 of it.",
+    expected="k_max of the derived capacity law at each N; scaling exponent 0", tolerance="median K_max within a factor 2 of the law at every N; derived exponent 0",
+    tolerance_reason="the issue's factor-2 acceptance; K_max is O(1) here, so integer granularity alone is up to a factor 2",
+    quick={"F": "log(cosh(x))", "N": [32, 64, 128], "seeds": 5, "probes": 32},
+    expected_source="derived from the model: theory.capacity_law(user spec).k_max and .scaling",
+)
+def kh16_7(p, seed):
+    law, chk, fit, fit_pred, measured, detail = _law_check(p, seed, "user_logcosh")
+    ok = chk.within(2.0) and law.scaling.kind == "power" and law.scaling.exponent == 0
+    return Result(measured, ok, detail, chk.figure())

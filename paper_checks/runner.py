@@ -40,6 +40,7 @@ def run_one(c: Claim, scale: str, out: Path | None) -> dict:
         "statement": c.statement,
         "kind": c.kind,
         "expected": _jsonable(c.expected),
+        "expected_source": c.expected_source,
         "tolerance": c.tolerance,
         "tolerance_reason": c.tolerance_reason,
         "params": _jsonable(c.params(scale)),
@@ -186,16 +187,20 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
     def cell(x: Any) -> str:
         return str(x).replace("|", "\\|").replace("\n", " ")
 
+    def derived(r: dict) -> str:
+        return "" if r.get("expected_source", "paper") == "paper" else "*derived from the model:* "
+
     for r in doc["claims"]:
         verdict = r["verdict"] + (" (known discrepancy)" if r["verdict"] == "FAIL" and r["known_discrepancy"] else "")
         md.append(
-            f"| [{r['id']}](#{r['id'].lower()}) | {cell(r['paper'])} | {cell(r['statement'])} | {cell(_short(r['expected'], 60))} | "
+            f"| [{r['id']}](#{r['id'].lower()}) | {cell(r['paper'])} | {cell(r['statement'])} | {derived(r)}{cell(_short(r['expected'], 60))} | "
             f"{cell(_short(r['measured'], 60))} | {cell(r['tolerance'])} | **{verdict}** | {r['seconds']:.1f} |"
         )
     md.append("")
     for r in doc["claims"]:
         md += [f"## {r['id']}", "", f"*{r['paper']}, {r['source']}* ({r['kind']})", "", r["statement"], ""]
-        md.append(f"- expected: `{json.dumps(r['expected'])}`")
+        src = r.get("expected_source", "paper")
+        md.append(f"- expected: `{json.dumps(r['expected'])}`" + ("" if src == "paper" else f" ({src})"))
         md.append(f"- measured: `{json.dumps(r['measured'])}`")
         md.append(f"- tolerance: {r['tolerance']} ({r['tolerance_reason']})")
         mem = f", process peak memory so far {r['peak_rss_mb']:.0f} MiB" if r.get("peak_rss_mb") else ""

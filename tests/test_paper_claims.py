@@ -138,3 +138,16 @@ def test_each_claim_saved_as_it_finishes(tmp_path):
     for rec in doc["claims"]:
         saved = json.loads((tmp_path / "claims" / f"{rec['id']}.json").read_text())
         assert saved["verdict"] == rec["verdict"]
+
+
+def test_capacity_claims_take_their_expected_values_from_the_derived_law(tmp_path):
+    derived = {c.id for c in CLAIMS if c.expected_source.startswith("derived from the model")}
+    assert {"KH16-2", "KH16-3", "KH16-4", "KH16-6", "KH16-7", "CHN-2", "DEM-1", "DEM-2"} <= derived
+    c = Claim("T-7", "Test 2026", "Eq. 1", "a statement", "numeric", 1.0, "|x-1|<0.1", "because", lambda p, s: Result(1.0, True),
+              expected_source="derived from the model: theory.capacity_law(...)")
+    doc = run_claims([c], "quick", tmp_path, progress=False)
+    write_report(doc, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "*derived from the model:*" in text and "(derived from the model: theory.capacity_law(...))" in text
+    with pytest.raises(ValueError, match="expected_source"):
+        Claim("T-8", "Test", "Eq. 1", "s", "numeric", 1.0, "t", "r", lambda p, s: Result(1.0, True), expected_source="a blog")
