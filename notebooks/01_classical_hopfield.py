@@ -77,7 +77,7 @@ print(f"alpha_c = {alpha_c:.4f}, m_c = {m_c:.4f}; retrieval collapses between al
 # **2.** A binary search over K, for example:
 
 # %% answer
-from theory import capacity as th
+law = theory.capacity_law(model)  # derived from the model: N/(4 ln N) is its all-patterns leading order
 
 
 def all_stable(K, seed):
@@ -85,4 +85,4 @@ def all_stable(K, seed):
     return BinaryMemory(model, X).all_fixed(X)
 
 res = capacity.capacity(all_stable, seeds=[0, 1, 2], k_lo=1, k_hi=80)
-print(res.mean, "vs", capacity.theory_value(th.mceliece_all(), N=200))
+print(res.mean, "vs", law.k_max_all_asymptotic, "=", capacity.theory_value(law.k_max_all_asymptotic, N=200))

@@ -15,7 +15,6 @@ from IPython.display import Math, display
 import theory
 from numerics import capacity, patterns
 from numerics.discrete import BinaryMemory
-from theory import capacity as th
 
 SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")
 Ns = [16, 24, 32] if SCALE == "quick" else [32, 64, 128]
@@ -42,7 +41,8 @@ def ok(K, seed, N):
     return float((bm.delta_energy(X[: min(K, 32)]) < 0).sum(-1).mean()) <= 1.0
 
 caps = [capacity.capacity(lambda K, s, N=N: ok(K, s, N), [0, 1], 1, int(4 * N**2 / np.log(N))).mean for N in Ns]
-pred = [capacity.theory_value(th.kh16_kmax_no_errors(n), N=N) for N in Ns]
+law = theory.capacity_law(theory.builtin("dam_power"), params={"n": n})  # derived, not typed in
+pred = [capacity.theory_value(law.k_max_asymptotic, N=N) for N in Ns]
 fit = capacity.fit_power_law(Ns, caps)
 fig, ax = plt.subplots(figsize=(5, 3.2))
 ax.loglog(Ns, caps, "o", label=f"measured (slope {fit['slope']:.2f})")
@@ -66,7 +66,8 @@ print("measured", caps, "formula", [round(p, 1) for p in pred])
 # 2. Why is F = x^3 fine for the effective model even though the certificate refutes convexity of the memory Lagrangian?
 
 # %% [markdown] answer
-# **1.** `capacity.theory_value(th.kh16_p_error(3), N=100, K=600)` gives about 0.0105. Counting the bits with
+# **1.** `capacity.theory_value(law.p_error_asymptotic, N=100, K=600)` (KH16's formula, derived) gives about 0.0105;
+# the exact-moment Gaussian tail `law.p_error` gives about 0.0096. Counting the bits with
 # `delta_energy < 0` at stored patterns gives about 0.011 (see paper check KH16-3).
 #
 # **2.** Convexity is needed for dE/dt ≤ 0 while the memory layer has dynamics ($\tau_h > 0$). In the effective model,

@@ -33,3 +33,10 @@ def test_budget_benchmark_runs_small():
                          capture_output=True, text=True, timeout=600, check=True)
     (rec,) = json.loads(out.stdout)
     assert rec["name"] == "expensive_string_max_s" and rec["value"] > 0
+
+
+def test_capacity_benchmark_runs_small():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "capacity.py"), "--json", "--repeat", "1"],
+                         capture_output=True, text=True, timeout=600, check=True)
+    names = [r["name"] for r in json.loads(out.stdout)]
+    assert names == ["capacity_law_cost_vs_N", "capacity_cli_derive_s", "poly_kernel_products_vs_power"]

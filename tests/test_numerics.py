@@ -194,17 +194,25 @@ def test_largest_k_binary_search_and_ci():
     assert res.mean == 21.5 and res.ci_low < 21.5 < res.ci_high
 
 
-def test_theory_curves_against_direct_evaluation():
-    from theory import capacity as th
+def test_theory_value_of_derived_laws_against_direct_evaluation():
+    import theory
 
-    assert abs(capacity.theory_value(th.mceliece_typical(), N=1000) - 1000 / (2 * math.log(1000))) < 1e-12
-    assert abs(capacity.theory_value(th.mceliece_all(), N=1000) - 1000 / (4 * math.log(1000))) < 1e-12
-    assert abs(capacity.theory_value(th.kh16_kmax_no_errors(3), N=100) - 100**2 / (2 * 3 * math.log(100))) < 1e-9
-    assert abs(capacity.theory_value(th.demircigil_alpha_max(0), rho=0) - math.log(2) / 2) < 1e-15
-    I = lambda x: ((1 + x) * math.log(1 + x) + (1 - x) * math.log(1 - x)) / 2  # noqa: E731
-    assert abs(capacity.theory_value(th.demircigil_alpha_max(), rho=0.1) - I(0.8) / 2) < 1e-14
-    p = capacity.theory_value(th.kh16_p_error(3), N=100, K=600)
+    hop = theory.capacity_law(theory.builtin("classical_hopfield"))
+    assert abs(capacity.theory_value(hop.k_max_asymptotic, N=1000) - 1000 / (2 * math.log(1000))) < 1e-12
+    assert abs(capacity.theory_value(hop.k_max_all_asymptotic, N=1000) - 1000 / (4 * math.log(1000))) < 1e-12
+    dam = theory.capacity_law(theory.builtin("dam_power"), params={"n": 3})
+    assert abs(capacity.theory_value(dam.k_max_asymptotic, N=100) - 100**2 / (2 * 3 * math.log(100))) < 1e-9
+    p = capacity.theory_value(dam.p_error_asymptotic, N=100, K=600)
     assert abs(p - math.sqrt(3 / (2 * math.pi) * 600 / 100**2) * math.exp(-(100**2) / (2 * 600 * 3))) < 1e-15
+    # an exact binomial sum is added up term by term: log cosh's crosstalk variance at N = 6, by hand
+    lc = theory.capacity_law(theory.from_dict({
+        "name": "lc", "layers": [{"name": "v", "size": "N_v", "lagrangian": "absolute", "activation": "sigma"},
+                                 {"name": "h", "size": "N_h", "lagrangian": {"expr": "log(cosh(x))"}, "activation": "f"}],
+        "synapses": [{"kind": "dense", "post": "h", "pre": "v", "weight": "xi"}]}))
+    ref = sum(math.comb(5, j) * (math.log(math.cosh(2 * j - 4)) - math.log(math.cosh(2 * j - 6))) ** 2 for j in range(6)) / 2**5
+    assert abs(capacity.theory_value(lc.pattern_variance, N=6) - ref) < 1e-12 * ref
+    with pytest.raises(ValueError, match="missing"):
+        capacity.theory_value(dam.p_error, N=100)
 
 
 def test_ags_critical_load_matches_literature():
