@@ -12,7 +12,7 @@ import sympy as sp
 
 from theory import capacity as th
 
-from ._checks import as_array, as_count, require
+from ._checks import as_array, as_count, as_scalar, require
 from .patterns import rng_from
 
 __all__ = ["CapacityResult", "largest_k", "capacity", "fit_power_law", "fit_exponential", "theory_value", "ags_critical_load"]
@@ -226,7 +226,7 @@ def _grid(k_cap: int, ratio: float = 1.02) -> np.ndarray:
     return np.array(ks)
 
 
-def bit_errors(law, N: int, seed: int, probes: int = 32, k_cap: int = 1 << 21, params: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+def bit_errors(law, N: int, seed: int, probes: int = 32, k_cap: int = 1 << 21, params: dict | None = None, stop: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     r"""Mean number of unstable bits per stored pattern at every ``K`` of a grid, in one pass over the patterns.
 
     The first ``probes`` stored patterns are the probes.  For each, the flip gap of every bit is
@@ -240,11 +240,12 @@ def bit_errors(law, N: int, seed: int, probes: int = 32, k_cap: int = 1 << 21, p
     -------
     ks, errors : ndarray
         The grid of ``K`` and the mean error count per probe pattern (over the probes stored at that ``K``);
-        the scan stops after the first ``K`` with more than one error per pattern.
+        the scan stops after the first ``K`` with more than ``stop`` errors per pattern (``N P_error > stop``).
     """
     from .discrete import BinaryMemory
 
     N, probes = as_count("N", N, minimum=3), as_count("probes", probes)
+    stop = as_scalar("stop", stop, positive=True)
     vals = _law_values(law, params)
     declared = {p.name for p in law.model.parameters}
     inputs = {v.name: np.zeros(N) for syn in law.model.synapses for v in syn.inputs if v.name not in (law.fast, law.slow)}
@@ -276,7 +277,7 @@ def bit_errors(law, N: int, seed: int, probes: int = 32, k_cap: int = 1 << 21, p
         ks.append(int(k1))
         errs.append(e)
         k0 = int(k1)
-        if e > 1.0:
+        if e > stop:
             break
     return np.array(ks), np.array(errs)
 

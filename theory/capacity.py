@@ -16,7 +16,7 @@ Flip bit ``i`` of the stored pattern :math:`\sigma = \xi_1`.  Pattern 1 contribu
 ``N`` from the moments of ``S`` (:func:`theory.moments.rademacher_expectation`) when ``F`` is a polynomial or an
 exponential, else the exact binomial sum.  The crosstalk of the ``K - 1`` others has variance :math:`(K-1) v_1`.
 The Gaussian tail gives :math:`P_{error} = Q(\mathrm{signal}/\sqrt{(K-1)v_1})`; :math:`N P_{error} = 1` gives
-:math:`K_{max} = 1 + \mathrm{signal}^2/(2 v_1\,\mathrm{erfc}^{-1}(2/N)^2)`, whose leading order is the
+:math:`K_{max} = 1 + \mathrm{signal}^2/(2 v_1\,\mathrm{erf}^{-1}(1 - 2/N)^2)`, whose leading order is the
 asymptotic law.  For exponential ``F`` the Gaussian tail is wrong (one rare pattern close to the stored one
 dominates); the large-deviation exponent comes from Cramér's rate function of ``S/N``, the Legendre transform
 of :math:`\log\cosh` (:func:`theory.moments.rademacher_rate`).
@@ -313,12 +313,13 @@ class CapacityLaw:
 
     @property
     def k_max(self) -> sp.Expr:
-        """The ``K`` solving ``N P_error = 1``: ``1 + signal^2 / (2 v_1 erfcinv(2/N)^2)``."""
+        """The ``K`` solving ``N P_error = 1``: ``1 + signal^2 / (2 v_1 erfinv(1 - 2/N)^2)``."""
         return self.k_fixed_error(1 / N)
 
     def k_fixed_error(self, p: sp.Expr = p_err) -> sp.Expr:
-        """The ``K`` at which ``P_error = p``: ``1 + signal^2 / (2 v_1 erfcinv(2p)^2)``."""
-        return 1 + self.signal**2 / (2 * self.pattern_variance * sp.erfcinv(2 * sp.sympify(p)) ** 2)
+        """The ``K`` at which ``P_error = p``: ``1 + signal^2 / (2 v_1 erfinv(1 - 2p)^2)`` (``erfinv``, which
+        SymPy evaluates numerically, rather than the equal ``erfcinv(2p)``, which it does not)."""
+        return 1 + self.signal**2 / (2 * self.pattern_variance * sp.erfinv(1 - 2 * sp.sympify(p)) ** 2)
 
     # ------------------------------------------------------------ asymptotics
     @cached_property
@@ -364,7 +365,7 @@ class CapacityLaw:
 
     @property
     def k_max_asymptotic(self) -> sp.Expr | None:
-        """Leading order of :attr:`k_max`: ``signal^2 / (2 v_1 ln N)`` (``erfcinv(2/N)^2 ~ ln N``)."""
+        """Leading order of :attr:`k_max`: ``signal^2 / (2 v_1 ln N)`` (``erfinv(1 - 2/N)^2 ~ ln N``)."""
         lead = self._leading
         if lead is None:
             return None
