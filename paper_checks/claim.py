@@ -7,9 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS"]
+__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS", "ROLES"]
 
 KINDS = ("symbolic", "numeric", "simulation")
+#: what a verdict means: a paper's number reproduced, an identity the derivation guarantees, or a bound checked
+ROLES = ("reproduction", "identity", "bound")
 _ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]+[a-z]?$")
 
 #: Every claim defined by an imported paper module, in definition order.
@@ -28,6 +30,7 @@ class Result:
     ok: bool
     detail: str = ""
     figure: Any = None  # a matplotlib Figure, or a dict {name: Figure} for several
+    margin: float | None = None  # how far from flipping: 1 - |deviation| / allowed (1 at the centre, 0 at the edge, < 0 failing)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ class Claim:
     seed : int
     known_discrepancy : str or None
         Evidence-backed reason why the claim is expected to FAIL here.
+    role : {"reproduction", "identity", "bound"}
+        ``"identity"`` where the workbench's derivation makes the statement true by construction (it tests the
+        code, not the paper), ``"bound"`` for an inequality checked with slack, else ``"reproduction"``.
     expected_source : str
         Where the expected value comes from: ``"paper"`` (its text) or ``"derived from the model"`` (computed by
         theory/ from the built-in model, e.g. :func:`theory.capacity_law`), with the call that derives it.
@@ -77,6 +83,7 @@ class Claim:
     seed: int = 0
     known_discrepancy: str | None = None
     expected_source: str = "paper"
+    role: str = "reproduction"
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -86,6 +93,8 @@ class Claim:
         for name in ("paper", "source", "statement", "tolerance", "tolerance_reason"):
             if not str(getattr(self, name)).strip():
                 raise ValueError(f"Claim {self.id}: `{name}` must not be empty.")
+        if self.role not in ROLES:
+            raise ValueError(f"Claim {self.id}: role must be one of {ROLES}; got {self.role!r}.")
         if not (self.expected_source == "paper" or self.expected_source.startswith("derived from the model")):
             raise ValueError(f"Claim {self.id}: `expected_source` must be 'paper' or start with 'derived from the model'; got {self.expected_source!r}.")
         if not callable(self.compute):
@@ -109,3 +118,18 @@ def claim(**meta: Any) -> Callable[[Callable[[dict, int], Result]], Callable[[di
         return fn
 
     return wrap
+
+
+def margin(deviation: float, allowed: float) -> float:
+    """``1 - |deviation| / allowed``: 1 at the centre of the tolerance, 0 at its edge, negative when failing."""
+    return 1.0 - abs(float(deviation)) / float(allowed)
+
+
+def margin_factor(ratio: float, factor: float) -> float:
+    """:func:`margin` of ``log(ratio)`` within ``log(factor)`` (for "within a factor f" tolerances)."""
+    import math
+
+    return margin(math.log(ratio), math.log(factor)) if ratio > 0 else -math.inf
+
+
+__all__ += ["margin", "margin_factor"]

@@ -12,7 +12,7 @@ from numerics.discrete import BinaryMemory
 from numerics.plots import capacity_curve, phase_diagram
 from theory import capacity as th
 
-from .claim import Result, claim
+from .claim import Result, claim, margin
 
 
 def _mem(X):
@@ -20,7 +20,7 @@ def _mem(X):
 
 
 @claim(
-    id="CHN-0", paper="Amit, Gutfreund, Sompolinsky 1985", source="zero-temperature retrieval equation", kind="numeric",
+    id="CHN-0", role="identity", paper="Amit, Gutfreund, Sompolinsky 1985", source="zero-temperature retrieval equation", kind="numeric",
     statement="The maximum of the AGS load curve alpha(y) = (erf(y)/y - 2 exp(-y^2)/sqrt(pi))^2/2 is alpha_c = 0.138, with retrieval overlap m = 0.967 there.",
     expected={"alpha_c": 0.138, "m": 0.967}, tolerance="|alpha_c - 0.138| < 5e-4, |m - 0.967| < 5e-4", tolerance_reason="the quoted values have 3 digits",
 )
@@ -83,4 +83,5 @@ def chn_2(p, seed):
     pred_curve = [float(g(N, K)) for K in p["Ks"]]
     fig = capacity_curve(p["Ks"], {"fraction stable": frac}, {"(1 - P_error)^N, derived": pred_curve}, xlabel="stored patterns K", ylabel="fraction of patterns exactly stable", log=False)
     ok = Kmeas is not None and abs(Kmeas - Kpred) <= 0.2 * Kpred
-    return Result({"K_half_measured": Kmeas, "K_half_gaussian": Kpred, "N/(2 ln N)": mc}, ok, figure=fig)
+    m = None if Kmeas is None else margin(Kmeas - Kpred, 0.2 * Kpred)
+    return Result({"K_half_measured": Kmeas, "K_half_gaussian": Kpred, "N/(2 ln N)": mc}, ok, figure=fig, margin=m)

@@ -9,7 +9,7 @@ from numerics import patterns, retrieval
 from numerics.discrete import BinaryMemory
 from numerics.plots import phase_diagram
 
-from .claim import Result, claim
+from .claim import Result, claim, margin
 
 PAPER = "Demircigil et al. 2017"
 
@@ -22,7 +22,7 @@ def _law():
 @claim(
     id="DEM-1", paper=PAPER, source="Thm. (exponential capacity); Ramsauer blog Eq. 15", kind="simulation",
     statement="With F = exp, M = exp(alpha N) random patterns are all fixed points w.h.p. for alpha < ln2/2 = 0.347; the measured 50% transition lies near it.",
-    expected="I(1)/2 = ln 2 / 2 ~ 0.347, from the derived law", tolerance="transition alpha in [0.2, 0.45]", tolerance_reason="the catalogue's finite-size band at N ~ 20",
+    expected="I(1)/2 = ln 2 / 2 ~ 0.347, from the derived law", tolerance="transition alpha within [-0.15, +0.10] of the derived I(1)/2", tolerance_reason="the catalogue's finite-size band [0.2, 0.45] at N ~ 20, centred on the derived value",
     quick={"N": 18, "alphas": [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5], "trials": 6},
     paper_scale={"N": 22, "trials": 20},
     expected_source="derived from the model: theory.capacity_law(builtin('dam_exp')).large_deviation.value('all') (I(1)/2 from the Legendre transform of log cosh)",
@@ -45,13 +45,15 @@ def dem_1(p, seed):
             break
     pred = float(_law().large_deviation.value("all", 0))
     fig = phase_diagram(p["alphas"], {f"N={N}": frac}, "alpha = ln(M)/N", "fraction of trials with all patterns fixed", logx=False)
-    fig.axes[0].axvline(pred, color="k", ls="--", label="ln2/2")
+    fig.axes[0].axvline(pred, color="k", ls="--", label="derived I(1)/2 = ln2/2")
     fig.axes[0].legend(fontsize=8)
-    return Result({"transition_alpha": trans, "fractions": dict(zip(map(str, p["alphas"]), frac)), "ln2/2": pred}, trans is not None and 0.2 <= trans <= 0.45, figure=fig)
+    ok = trans is not None and pred - 0.15 <= trans <= pred + 0.10
+    m = None if trans is None else margin(trans - (pred - 0.025), 0.125)  # the band [pred - 0.15, pred + 0.10]
+    return Result({"transition_alpha": trans, "fractions": dict(zip(map(str, p["alphas"]), frac)), "derived I(1)/2": pred}, ok, figure=fig, margin=m)
 
 
 @claim(
-    id="DEM-2", paper=PAPER, source="Thm. (noisy retrieval), alpha < I(1-2rho)/2", kind="simulation",
+    id="DEM-2", role="bound", paper=PAPER, source="Thm. (noisy retrieval), alpha < I(1-2rho)/2", kind="simulation",
     statement="With a fraction rho = 0.1 of flipped bits, one asynchronous sweep recovers the pattern w.h.p. for alpha = 0.15 < I(1-2rho)/2 = 0.184 (a sufficient condition).",
     expected={"below": ">= 0.9"}, tolerance="success rate >= 0.9 below the bound",
     tolerance_reason="w.h.p. at moderate N; the theorem says nothing above the bound, where the rate is reported only",

@@ -77,7 +77,7 @@ def dr_3(p, seed):
 
 
 @claim(
-    id="DR-5", paper=PAPER, source="Thm. 2, Corollary 1", kind="simulation",
+    id="DR-5", role="bound", paper=PAPER, source="Thm. 2, Corollary 1", kind="simulation",
     statement="With step eta = C2/(L(1 + 2 K beta e^(beta/2))), L descent steps on the random-feature energy stay within "
     "C1 C2 e^(beta(E(x) - 1/2)) sqrt(D/Y) / (beta (1 - C2)) of the steps on the exact energy (C1 fitted from assumption A2).",
     expected={"violations": 0}, tolerance="0 violations", tolerance_reason="a rigorous bound given the fitted C1 (the catalogue expects it loose by orders of magnitude)",

@@ -33,7 +33,7 @@ def _memories(M, d, seed):
 
 
 @claim(
-    id="EPA-1", paper=PAPER, source="Eq. 3", kind="numeric",
+    id="EPA-1", role="identity", paper=PAPER, source="Eq. 3", kind="numeric",
     statement="With eps = 0 the log-sum-ReLU energy is finite exactly on the union of the supports ||x - xi_mu|| < sqrt(2/beta) and +infinity outside.",
     expected={"mismatches": 0}, tolerance="0 mismatches over random points", tolerance_reason="an exact set identity",
     quick={"M": 12, "d": 2, "beta": 200.0, "points": 5000},
@@ -50,7 +50,7 @@ def epa_1(p, seed):
 
 
 @claim(
-    id="EPA-2", paper=PAPER, source="App. E, Eq. 7-8", kind="symbolic",
+    id="EPA-2", role="identity", paper=PAPER, source="App. E, Eq. 7-8", kind="symbolic",
     statement="The gradient derived from the energy equals the paper's sum over the active set B(x) of (x - xi_mu) / (eps + sum_B (1 - beta/2 ||x - xi_nu||^2)).",
     expected=0.0, tolerance="max |difference| <= 1e-25 at rational points (K = 3, D = 2)", tolerance_reason="exact symbolic expressions evaluated at 40 digits",
 )

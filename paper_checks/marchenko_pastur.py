@@ -57,7 +57,7 @@ def mp_2(p, seed):
 
 
 @claim(
-    id="MP-3", paper=PAPER, source="MP density", kind="numeric",
+    id="MP-3", role="identity", paper=PAPER, source="MP density", kind="numeric",
     statement="The MP density integrates to 1 with mean 1 and variance lambda (mpmath quadrature of the symbolic density in the angle variable).",
     expected={"mass": 1, "mean": 1, "variance": "lambda"}, tolerance="1e-20", tolerance_reason="30-digit quadrature of a smooth integrand",
 )

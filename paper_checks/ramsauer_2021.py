@@ -45,7 +45,7 @@ def _separated_setup(p, rng):
 
 
 @claim(
-    id="RAM-1", paper=PAPER, source="Eq. 2, Lemma A1", kind="numeric",
+    id="RAM-1", role="identity", paper=PAPER, source="Eq. 2, Lemma A1", kind="numeric",
     statement="The energy E = -lse(beta, X^T x) + x^T x/2 + beta^-1 log N + M^2/2 satisfies 0 <= E <= 2 M^2 on the patterns' convex hull and along update trajectories.",
     expected=[0.0, "2 M^2"], tolerance="no violation beyond 1e-12 M^2", tolerance_reason="a rigorous bound; only rounding slack",
     quick={"d": 64, "N": 500, "queries": 1000, "betas": [0.5, 1.0, 4.0]},
@@ -114,7 +114,7 @@ def ram_5(p, seed):
 
 
 @claim(
-    id="RAM-7", paper=PAPER, source="Thm. 5, Eq. 8", kind="simulation",
+    id="RAM-7", role="bound", paper=PAPER, source="Thm. 5, Eq. 8", kind="simulation",
     statement="One update retrieves a well-separated pattern: ||f(x) - x_i|| <= 2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) M.",
     expected=0, tolerance="0 violations (1e-12 slack)", tolerance_reason="a rigorous bound",
     quick={"d": 64, "N": 200, "betas": [1.0, 4.0, 16.0], "noise": 0.05},
@@ -162,7 +162,7 @@ def ram_9(p, seed):
 
 
 @claim(
-    id="RAM-6", paper=PAPER, source="Thm. 4, Eq. 6-7", kind="simulation",
+    id="RAM-6", role="bound", paper=PAPER, source="Thm. 4, Eq. 6-7", kind="simulation",
     statement="Near a well-separated pattern one update contracts towards its fixed point: ||f(x) - x_i*|| <= 2 beta N M^2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) ||x - x_i*||.",
     expected=0, tolerance="0 violations (1e-12 slack)", tolerance_reason="a rigorous bound",
     quick={"d": 64, "N": 200, "betas": [1.0, 4.0, 16.0], "noise": 0.05},

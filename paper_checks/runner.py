@@ -41,6 +41,8 @@ def run_one(c: Claim, scale: str, out: Path | None) -> dict:
         "kind": c.kind,
         "expected": _jsonable(c.expected),
         "expected_source": c.expected_source,
+        "role": c.role,
+        "margin": None,
         "tolerance": c.tolerance,
         "tolerance_reason": c.tolerance_reason,
         "params": _jsonable(c.params(scale)),
@@ -55,6 +57,7 @@ def run_one(c: Claim, scale: str, out: Path | None) -> dict:
         r = c.compute(c.params(scale), c.seed)
         rec["measured"] = _jsonable(r.measured)
         rec["detail"] = r.detail
+        rec["margin"] = None if r.margin is None else float(r.margin)
         rec["verdict"] = "PASS" if r.ok else "FAIL"
         figs = r.figure if isinstance(r.figure, dict) else ({"": r.figure} if r.figure is not None else {})
         for name, fig in figs.items():
@@ -182,10 +185,14 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
     tmp.write_text(json.dumps(doc, indent=2))
     os.replace(tmp, jp)
     md = [f"# Paper checks ({doc['scale']} scale)", "", f"Total time: {doc['total_seconds']:.1f} s on this machine.", ""]
-    md.append("| id | paper | statement | expected | measured | tolerance | verdict | s |")
-    md.append("|---|---|---|---|---|---|---|---|")
+    md.append("| id | role | paper | statement | expected | measured | tolerance | verdict | margin | s |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|")
     def cell(x: Any) -> str:
         return str(x).replace("|", "\\|").replace("\n", " ")
+
+    def margin(r: dict) -> str:
+        m = r.get("margin")
+        return "" if m is None else f"{m:+.2f}"
 
     def derived(r: dict) -> str:
         return "" if r.get("expected_source", "paper") == "paper" else "*derived from the model:* "
@@ -193,16 +200,18 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
     for r in doc["claims"]:
         verdict = r["verdict"] + (" (known discrepancy)" if r["verdict"] == "FAIL" and r["known_discrepancy"] else "")
         md.append(
-            f"| [{r['id']}](#{r['id'].lower()}) | {cell(r['paper'])} | {cell(r['statement'])} | {derived(r)}{cell(_short(r['expected'], 60))} | "
-            f"{cell(_short(r['measured'], 60))} | {cell(r['tolerance'])} | **{verdict}** | {r['seconds']:.1f} |"
+            f"| [{r['id']}](#{r['id'].lower()}) | {r.get('role', 'reproduction')} | {cell(r['paper'])} | {cell(r['statement'])} | {derived(r)}{cell(_short(r['expected'], 60))} | "
+            f"{cell(_short(r['measured'], 60))} | {cell(r['tolerance'])} | **{verdict}** | {margin(r)} | {r['seconds']:.1f} |"
         )
     md.append("")
     for r in doc["claims"]:
-        md += [f"## {r['id']}", "", f"*{r['paper']}, {r['source']}* ({r['kind']})", "", r["statement"], ""]
+        md += [f"## {r['id']}", "", f"*{r['paper']}, {r['source']}* ({r['kind']}, {r.get('role', 'reproduction')})", "", r["statement"], ""]
         src = r.get("expected_source", "paper")
         md.append(f"- expected: `{json.dumps(r['expected'])}`" + ("" if src == "paper" else f" ({src})"))
         md.append(f"- measured: `{json.dumps(r['measured'])}`")
         md.append(f"- tolerance: {r['tolerance']} ({r['tolerance_reason']})")
+        if r.get("margin") is not None:
+            md.append(f"- margin: {r['margin']:+.3f} (1 - deviation / allowed deviation: 0 at the edge of the tolerance, negative when failing)")
         mem = f", process peak memory so far {r['peak_rss_mb']:.0f} MiB" if r.get("peak_rss_mb") else ""
         md.append(f"- verdict: **{r['verdict']}** in {r['seconds']:.2f} s{mem}, seed {r['seed']}, parameters `{json.dumps(r['params'])}`")
         if r["known_discrepancy"]:

@@ -29,7 +29,7 @@ TAMMES_DEG = dict(zip(_M, _ANGLES, strict=True))
 
 
 @claim(
-    id="HU-2", paper=PAPER, source="Prop. 3.1 (official code bound_simulation.py)", kind="numeric",
+    id="HU-2", role="identity", paper=PAPER, source="Prop. 3.1 (official code bound_simulation.py)", kind="numeric",
     statement="The lower and upper bounds on the minimal separation of an optimal spherical code bracket the 63 best known Tammes codes in d = 3 (M = 4..130).",
     expected={"violations": 0}, tolerance="0 violations", tolerance_reason="rigorous bounds; inputs are exact optima",
 )

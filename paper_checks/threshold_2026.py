@@ -21,7 +21,7 @@ PAPER = "Shafiei Kafraj et al. 2026"
 
 
 @claim(
-    id="BPD-1", paper=PAPER, source="Eq. 1a-1b", kind="symbolic",
+    id="BPD-1", role="identity", paper=PAPER, source="Eq. 1a-1b", kind="symbolic",
     statement="The published dynamics scale the two directions differently (N_h^-1/2 and sqrt(N_h)/N_v); rescaling v by sqrt(N_v/N_h) makes them an energy model with symmetric factor N_v^-1/2.",
     expected={"lambda_v": "sqrt(N_v)/sqrt(N_h)", "coupling": "1/sqrt(N_v)"}, tolerance="exact symbolic", tolerance_reason="derived by theory.rescaling",
 )
@@ -35,7 +35,7 @@ def bpd_1(p, seed):
 
 
 @claim(
-    id="BPD-2", paper=PAPER, source="Eq. 4-6", kind="symbolic",
+    id="BPD-2", role="identity", paper=PAPER, source="Eq. 4-6", kind="symbolic",
     statement="Integrating out the visible layer gives the hidden fixed-point map h = J s with J = xi xi^T / N_v.",
     expected="tau_h dh/dt = xi xi^T s / N_v - h", tolerance="exact symbolic", tolerance_reason="derived by theory.integrate_out",
 )
@@ -63,7 +63,7 @@ def bpd_3(p, seed):
 
 
 @claim(
-    id="BPD-5", paper=PAPER, source="Eq. 9-10", kind="simulation",
+    id="BPD-5", role="bound", paper=PAPER, source="Eq. 9-10", kind="simulation",
     statement="For a given binary state, P(no bit flips) >= 1 - N_h sqrt((N_h+1)/N_v) exp(-N_v/(8(N_h+1))) / sqrt(pi/2) (a per-state union bound).",
     expected="MC probability >= bound", tolerance="MC estimate >= bound - 3 SE for the all-ones and a random state", tolerance_reason="binomial Monte Carlo error",
     quick={"configs": [[10, 200], [20, 2000], [50, 5000], [50, 784]], "draws": 60}, paper_scale={"draws": 200},
@@ -141,7 +141,7 @@ def bpd_6b(p, seed):
 
 
 @claim(
-    id="BPD-7", paper=PAPER, source="Fig. 1a", kind="simulation",
+    id="BPD-7", role="identity", paper=PAPER, source="Fig. 1a", kind="simulation",
     statement="The threshold theta = 1/2 maximises the fraction of random states that are fixed points.",
     expected=0.5, tolerance="argmax (centre of the maximal plateau) within 0.5 +- 0.05", tolerance_reason="the catalogue's band; theta grid step 0.05",
     quick={"configs": [[20, 200], [50, 1000]], "thetas": [round(0.2 + 0.05 * i, 2) for i in range(13)], "draws": 20, "samples": 500},
@@ -164,7 +164,7 @@ def bpd_7(p, seed):
 
 
 @claim(
-    id="BPD-8", paper=PAPER, source="App. A.2", kind="numeric",
+    id="BPD-8", role="identity", paper=PAPER, source="App. A.2", kind="numeric",
     statement="The Jacobian at a fixed point with h != theta is block triangular with eigenvalues -1/tau_v and -1/tau_h, so every such fixed point is linearly stable.",
     expected={"eigenvalues": ["-1/tau_v", "-1/tau_h"]}, tolerance="finite-difference eigenvalues within 1e-6 of -1/tau", tolerance_reason="central differences, step 1e-6, exact away from the threshold",
     quick={"N_h": 8, "N_v": 200, "tau_v": 1.0, "tau_h": 0.25},

@@ -37,7 +37,7 @@ def tut_2(p, seed):
 
 
 @claim(
-    id="TUT-4", paper=PAPER, source="Ch. 4, diffusion as memory (circle example)", kind="numeric",
+    id="TUT-4", role="identity", paper=PAPER, source="Ch. 4, diffusion as memory (circle example)", kind="numeric",
     statement="For memories uniform on the unit circle, E(R) = R^2 + 1 - log I0(2 beta R)/beta equals the angular log-sum-exp integral and tends to (R - 1)^2 as beta grows.",
     expected={"quadrature_vs_closed": "< 1e-12", "limit": "E - (R-1)^2 = O(log beta / beta)"},
     tolerance="relative 1e-12; |E - (R-1)^2| <= 2 log(beta)/beta at R in [0.5, 1.5]", tolerance_reason="30-digit quadrature; the Laplace-method correction is (1/2) log(4 pi beta R)/beta",
@@ -65,7 +65,7 @@ def tut_4(p, seed):
 
 
 @claim(
-    id="TUT-3", paper=PAPER + "; Hoover et al. 2023 (Energy Transformer)", source="Ch. 3, Energy Transformer energy", kind="numeric",
+    id="TUT-3", role="identity", paper=PAPER + "; Hoover et al. 2023 (Energy Transformer)", source="Ch. 3, Energy Transformer energy", kind="numeric",
     statement="The Energy Transformer energy E = E_ATT + E_HN has the gradient derived by the workbench (checked by finite differences), "
     "-dE_HN/dg_B = xi^T ReLU(xi g_B) is the tied-weight MLP, and gradient descent on the tokens lowers E monotonically.",
     expected={"fd_rel_error": "< 1e-6", "mlp_identity": True, "monotone": True}, tolerance="relative FD error < 1e-6; exact identity; no energy increase",

@@ -151,3 +151,22 @@ def test_capacity_claims_take_their_expected_values_from_the_derived_law(tmp_pat
     assert "*derived from the model:*" in text and "(derived from the model: theory.capacity_law(...))" in text
     with pytest.raises(ValueError, match="expected_source"):
         Claim("T-8", "Test", "Eq. 1", "s", "numeric", 1.0, "t", "r", lambda p, s: Result(1.0, True), expected_source="a blog")
+
+
+def test_roles_and_margins_in_the_report(tmp_path):
+    from paper_checks.claim import ROLES, margin, margin_factor
+
+    assert {c.role for c in CLAIMS} <= set(ROLES)
+    ids = {c.id: c.role for c in CLAIMS}
+    for cid in ("RAM-1", "BPD-7", "BPD-8", "MP-3", "HU-2", "EPA-1", "KH16-1", "KH16-2"):  # the trivial-but-true ones
+        assert ids[cid] == "identity", cid
+    assert margin(0.0, 1.0) == 1.0 and margin(1.0, 1.0) == 0.0 and margin(-2.0, 1.0) == -1.0
+    assert abs(margin_factor(2.0, 2.0)) < 1e-15 and margin_factor(1.0, 2.0) == 1.0
+    c = Claim("T-9", "Test 2026", "Eq. 1", "s", "numeric", 1.0, "|x-1|<0.1", "r", lambda p, s: Result(1.02, True, margin=0.8), role="identity")
+    doc = run_claims([c], "quick", tmp_path, progress=False)
+    assert doc["claims"][0]["margin"] == 0.8 and doc["claims"][0]["role"] == "identity"
+    write_report(doc, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "| identity |" in text and "+0.80" in text
+    with pytest.raises(ValueError, match="role"):
+        Claim("T-10", "Test", "Eq. 1", "s", "numeric", 1.0, "t", "r", lambda p, s: Result(1.0, True), role="guess")

@@ -1,0 +1,47 @@
+"""A check must be able to fail: for each claim named here, a plausible bug injected into the code it relies on
+(a wrong factor, a missing 1/2) turns its verdict from PASS to FAIL.  Each test first shows the verdict is PASS."""
+
+from __future__ import annotations
+
+import pytest
+
+import paper_checks
+import theory
+from paper_checks.runner import run_claims
+from theory.capacity import CapacityLaw, LargeDeviation
+
+CLAIMS = {c.id: c for c in paper_checks.all_claims()}
+
+
+def _verdict(cid: str) -> str:
+    return run_claims([CLAIMS[cid]], "quick", out=None, progress=False)["claims"][0]["verdict"]
+
+
+def test_kh21_4_fails_with_a_wrong_memory_lagrangian(monkeypatch):
+    assert _verdict("KH21-4") == "PASS"
+    from paper_checks import krotov_hopfield_2021 as mod
+
+    real = theory.builtin
+
+    def buggy(name):  # relu^3/2 instead of relu^3/3: the full model no longer is the paper's Dense AM
+        if name == "model_a":
+            return theory.from_dict(theory.variant_spec("model_a", "model_a_bug", lagrangians={"h": {"expr": "relu(x)**3/2"}}))
+        return real(name)
+
+    monkeypatch.setattr(mod.theory, "builtin", buggy)
+    assert _verdict("KH21-4") == "FAIL"
+
+
+@pytest.mark.parametrize("cid", ["KH16-3", "KH16-4", "KH16-6"])
+def test_capacity_claims_fail_with_a_wrong_crosstalk_variance(cid, monkeypatch):
+    assert _verdict(cid) == "PASS"
+    monkeypatch.setattr(CapacityLaw, "pattern_variance", property(lambda self: 4 * self._v1[0]))  # a factor 2 in the noise amplitude
+    assert _verdict(cid) == "FAIL"
+
+
+def test_dem_1_fails_with_the_one_pattern_exponent(monkeypatch):
+    assert _verdict("DEM-1") == "PASS"
+    # forgetting the union over all K patterns: the one-pattern exponent I where I/2 belongs
+    real_value = LargeDeviation.value
+    monkeypatch.setattr(LargeDeviation, "value", lambda self, which="all", r=0: real_value(self, "one", r))
+    assert _verdict("DEM-1") == "FAIL"
