@@ -39,9 +39,10 @@ def test_capacity_claims_fail_with_a_wrong_crosstalk_variance(cid, monkeypatch):
     assert _verdict(cid) == "FAIL"
 
 
-def test_dem_1_fails_with_the_one_pattern_exponent(monkeypatch):
-    assert _verdict("DEM-1") == "PASS"
+@pytest.mark.parametrize("cid", ["DEM-1", "DEM-2"])
+def test_demircigil_claims_fail_with_the_one_pattern_exponent(cid, monkeypatch):
+    assert _verdict(cid) == "PASS"
     # forgetting the union over all K patterns: the one-pattern exponent I where I/2 belongs
     real_value = LargeDeviation.value
     monkeypatch.setattr(LargeDeviation, "value", lambda self, which="all", r=0: real_value(self, "one", r))
-    assert _verdict("DEM-1") == "FAIL"
+    assert _verdict(cid) == "FAIL"
