@@ -124,8 +124,12 @@ def theory_value(expr: sp.Expr, **values: float) -> float:
     subs = {s: values[s.name] for s in expr.free_symbols if s.name in values}
     missing = sorted(s.name for s in expr.free_symbols if s.name not in values)
     require(not missing, f"values missing for {missing}")
-    e = expr.xreplace({k: _number(v) for k, v in subs.items()})
-    e = e.replace(lambda a: isinstance(a, sp.Sum), _sum_value)
+    numbers = {k: _number(v) for k, v in subs.items()}
+    # finite sums are valued first and stand in as placeholders meanwhile: substituting numbers around an
+    # unevaluated Sum makes SymPy's assumption queries evaluate it by Euler-Maclaurin (minutes, or a hang)
+    sums = {t: sp.Dummy("sum") for t in expr.atoms(sp.Sum)}
+    values = {d: _sum_value(t.xreplace(numbers)) for t, d in sums.items()}
+    e = expr.xreplace(sums).xreplace(numbers).xreplace(values)
     out = complex(sp.N(e, 20))
     require(abs(out.imag) <= 1e-12 * max(1.0, abs(out.real)), f"the expression evaluates to the complex number {out} at {values}")
     return out.real

@@ -349,3 +349,14 @@ def test_cli_simulates_and_plots(capsys, tmp_path):
 def test_cli_errors(argv, msg, capsys):
     assert amwb(argv) == 2
     assert msg in capsys.readouterr().err
+
+
+def test_theory_value_of_a_sum_inside_a_power():
+    """Regression: substituting N around an unevaluated binomial Sum made SymPy evaluate the Sum by
+    Euler-Maclaurin inside an assumption query (it never finished at N = 32); sums are now valued first."""
+    law = capacity_law(theory.builtin("model_a"))
+    val = cap.theory_value((1 - law.p_error) ** N, N=32, K=50)
+    v1 = sum(math.comb(31, j) * (max(0, 2 * j - 30) ** 3 / 3 - max(0, 2 * j - 32) ** 3 / 3) ** 2 for j in range(32)) / 2**31
+    s = 32**3 / 3 - 30**3 / 3
+    ref = (1 - math.erfc(s / math.sqrt(2 * 49 * v1)) / 2) ** 32
+    assert abs(val - ref) < LAW_RTOL

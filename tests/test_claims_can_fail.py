@@ -32,7 +32,7 @@ def test_kh21_4_fails_with_a_wrong_memory_lagrangian(monkeypatch):
     assert _verdict("KH21-4") == "FAIL"
 
 
-@pytest.mark.parametrize("cid", ["KH16-3", "KH16-4", "KH16-6"])
+@pytest.mark.parametrize("cid", ["KH16-3", "KH16-4", "KH16-6", "KH21-9"])
 def test_capacity_claims_fail_with_a_wrong_crosstalk_variance(cid, monkeypatch):
     assert _verdict(cid) == "PASS"
     monkeypatch.setattr(CapacityLaw, "pattern_variance", property(lambda self: 4 * self._v1[0]))  # a factor 2 in the noise amplitude
