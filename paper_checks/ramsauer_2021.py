@@ -24,26 +24,6 @@ def _offset(beta, n, M):
     return float(sp.N(th.ramsauer_energy_offset(sp.Float(beta, 20), n, sp.Float(M, 20))))
 
 
-def _separated_setup(p, rng):
-    """Sphere patterns, their radius M and separations Delta_i, and a sampler of (beta -> fixed points, noisy queries, updates)."""
-    k = _kernel()
-    X = patterns.sphere(p["N"], p["d"], rng, radius=np.sqrt(p["d"]))
-    M = float(np.linalg.norm(X, axis=1).max())
-    G = X @ X.T
-    Delta = np.diag(G) - np.where(np.eye(p["N"], dtype=bool), -np.inf, G).max(1)
-
-    def at(beta):
-        xs = X.copy()
-        for _ in range(200):  # fixed points x_i* reached from each pattern
-            xs = k.update(v=xs, xi=X, beta=beta)["v"]
-        q = X + p["noise"] * rng.standard_normal(X.shape)
-        fq = k.update(v=q, xi=X, beta=beta)["v"]
-        dmax = np.maximum(np.linalg.norm(q - X, axis=1), np.linalg.norm(xs - X, axis=1))
-        return xs, q, fq, dmax
-
-    return X, M, Delta, at
-
-
 @claim(
     id="RAM-1", role="identity", paper=PAPER, source="Eq. 2, Lemma A1", kind="numeric",
     statement="The energy E = -lse(beta, X^T x) + x^T x/2 + beta^-1 log N + M^2/2 satisfies 0 <= E <= 2 M^2 on the patterns' convex hull and along update trajectories.",
@@ -113,25 +93,65 @@ def ram_5(p, seed):
     return Result(out, ok)
 
 
+def _theorem_setup(p, rng, beta):
+    """Theorems 4-5 as stated: sphere patterns, the separation condition per pattern, queries drawn uniformly in
+    the sphere ||x - x_i|| <= 1/(beta N M) the theorems assume, the fixed points x_i*, and one update of each query."""
+    k = _kernel()
+    X = patterns.sphere(p["N"], p["d"], rng, radius=np.sqrt(p["d"]))
+    M = float(np.linalg.norm(X, axis=1).max())
+    G = X @ X.T
+    Delta = np.diag(G) - np.where(np.eye(p["N"], dtype=bool), -np.inf, G).max(1)
+    cond = float(sp.N(th.ramsauer_separation_condition().xreplace(dict(zip(sp.symbols("N_p beta M", positive=True), (p["N"], beta, M))))))
+    r = 1 / (beta * p["N"] * M)
+    u = rng.standard_normal(X.shape)
+    u *= r * rng.uniform(0, 1, (p["N"], 1)) ** (1 / p["d"]) / np.linalg.norm(u, axis=1, keepdims=True)
+    q = X + u
+    xs = X.copy()
+    for _ in range(300):
+        xs = k.update(v=xs, xi=X, beta=beta)["v"]
+    fq = k.update(v=q, xi=X, beta=beta)["v"]
+    dmax = np.maximum(np.linalg.norm(q - X, axis=1), np.linalg.norm(xs - X, axis=1))
+    return X, M, Delta, Delta >= cond, q, xs, fq, dmax
+
+
+def _bound_check(p, seed, which):
+    rng = np.random.default_rng(seed)
+    names = sp.symbols("N_p beta Delta d_max M r", positive=True)
+    expr = th.ramsauer_retrieval_error_bound() if which == "retrieval" else th.ramsauer_one_step_bound()
+    bound = sp.lambdify(names[: 5 if which == "retrieval" else 6], expr, "numpy")
+    violations, judged, skipped, ratios, zero = 0, 0, 0, [], 0
+    for beta in p["betas"]:
+        for _ in range(p["trials"]):
+            X, M, Delta, ok, q, xs, fq, dmax = _theorem_setup(p, rng, beta)
+            if which == "retrieval":
+                lhs, b = np.linalg.norm(fq - X, axis=1), bound(p["N"], beta, Delta, dmax, M)
+            else:
+                lhs, b = np.linalg.norm(fq - xs, axis=1), bound(p["N"], beta, Delta, dmax, M, np.linalg.norm(q - xs, axis=1))
+            lhs, b = lhs[ok], b[ok]
+            skipped += int((~ok).sum())
+            violations += int((lhs > b * (1 + 1e-12)).sum())
+            judged += len(lhs)
+            zero += int((lhs == 0).sum())
+            ratios += (lhs / b).tolist()
+    tight = float(np.max(ratios)) if ratios else 0.0
+    return {"violations": violations, "judged": judged, "not_separated": skipped, "zero_errors": zero,
+            "max_lhs_over_bound": tight, "median_lhs_over_bound": float(np.median(ratios)) if ratios else None}
+
+
 @claim(
     id="RAM-7", role="bound", paper=PAPER, source="Thm. 5, Eq. 8", kind="simulation",
-    statement="One update retrieves a well-separated pattern: ||f(x) - x_i|| <= 2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) M.",
-    expected=0, tolerance="0 violations (1e-12 slack)", tolerance_reason="a rigorous bound",
-    quick={"d": 64, "N": 200, "betas": [1.0, 4.0, 16.0], "noise": 0.05},
+    statement="One update retrieves a well-separated pattern: ||f(x) - x_i|| <= 2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) M "
+    "for x in the theorem's sphere around x_i; at parameters where the error is nonzero and the bound within an order of magnitude.",
+    expected={"violations": 0, "max error / bound": ">= 0.1"},
+    tolerance="0 violations (relative 1e-12 slack) among separated patterns; every error nonzero; max error/bound >= 0.1",
+    tolerance_reason="a rigorous bound; the last two make the check informative (a loose bound or a zero error cannot catch a bug)",
+    quick={"d": 64, "N": 5, "betas": [0.2, 0.3, 0.5], "trials": 20},
 )
 def ram_7(p, seed):
-    rng = np.random.default_rng(seed)
-    X, M, Delta, at = _separated_setup(p, rng)
-    bound = sp.lambdify(sp.symbols("N_p beta Delta d_max M", positive=True), th.ramsauer_retrieval_error_bound(), "numpy")
-    violations, checked, tightest = 0, 0, 0.0
-    for beta in p["betas"]:
-        xs, q, fq, dmax = at(beta)
-        err = np.linalg.norm(fq - X, axis=1)
-        b = bound(p["N"], beta, Delta, dmax, M)
-        violations += int((err > b + 1e-12).sum())
-        checked += len(err)
-        tightest = max(tightest, float(np.max(err / np.maximum(b, 1e-300))))
-    return Result({"violations": violations, "checked": checked, "max_err_over_bound": tightest}, violations == 0)
+    out = _bound_check(p, seed, "retrieval")
+    ok = out["violations"] == 0 and out["judged"] > 0 and out["zero_errors"] == 0 and out["max_lhs_over_bound"] >= 0.1
+    return Result(out, ok, f"the bound is within a factor {1 / out['max_lhs_over_bound']:.1f} of the largest error (median factor {1 / out['median_lhs_over_bound']:.1f})",
+                  margin=1 - out["max_lhs_over_bound"])
 
 
 @claim(
@@ -163,19 +183,14 @@ def ram_9(p, seed):
 
 @claim(
     id="RAM-6", role="bound", paper=PAPER, source="Thm. 4, Eq. 6-7", kind="simulation",
-    statement="Near a well-separated pattern one update contracts towards its fixed point: ||f(x) - x_i*|| <= 2 beta N M^2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) ||x - x_i*||.",
-    expected=0, tolerance="0 violations (1e-12 slack)", tolerance_reason="a rigorous bound",
-    quick={"d": 64, "N": 200, "betas": [1.0, 4.0, 16.0], "noise": 0.05},
+    statement="Near a well-separated pattern one update contracts towards its fixed point: ||f(x) - x_i*|| <= 2 beta N M^2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) ||x - x_i*|| "
+    "for x in the theorem's sphere, at parameters where the left side is nonzero.",
+    expected={"violations": 0}, tolerance="0 violations (relative 1e-12 slack) among separated patterns; every left side nonzero",
+    tolerance_reason="a rigorous bound; how loose it is (its beta N M^2 prefactor bounds the Jacobian's norm) is reported, not judged",
+    quick={"d": 64, "N": 5, "betas": [0.2, 0.3, 0.5], "trials": 20},
 )
 def ram_6(p, seed):
-    rng = np.random.default_rng(seed)
-    X, M, Delta, at = _separated_setup(p, rng)
-    bound = sp.lambdify(sp.symbols("N_p beta Delta d_max M r", positive=True), th.ramsauer_one_step_bound(), "numpy")
-    violations, checked = 0, 0
-    for beta in p["betas"]:
-        xs, q, fq, dmax = at(beta)
-        lhs = np.linalg.norm(fq - xs, axis=1)
-        b = bound(p["N"], beta, Delta, dmax, M, np.linalg.norm(q - xs, axis=1))
-        violations += int((lhs > b + 1e-12).sum())
-        checked += len(lhs)
-    return Result({"violations": violations, "checked": checked}, violations == 0)
+    out = _bound_check(p, seed, "contraction")
+    ok = out["violations"] == 0 and out["judged"] > 0 and out["zero_errors"] == 0
+    return Result(out, ok, f"the bound is within a factor {1 / out['max_lhs_over_bound']:.0f} of the largest contraction (median {1 / out['median_lhs_over_bound']:.0f})",
+                  margin=1 - out["max_lhs_over_bound"])

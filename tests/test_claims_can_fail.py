@@ -46,3 +46,18 @@ def test_demircigil_claims_fail_with_the_one_pattern_exponent(cid, monkeypatch):
     real_value = LargeDeviation.value
     monkeypatch.setattr(LargeDeviation, "value", lambda self, which="all", r=0: real_value(self, "one", r))
     assert _verdict(cid) == "FAIL"
+
+
+@pytest.mark.parametrize("cid", ["RAM-6", "RAM-7"])
+def test_ramsauer_bounds_fail_with_beta_misplaced(cid, monkeypatch):
+    assert _verdict(cid) == "PASS"
+    from paper_checks import ramsauer_2021 as mod
+
+    real = mod._kernel()
+
+    class HalfBeta:  # softmax(beta/2 X^T x): a misplaced factor in the update
+        def update(self, **kw):
+            return real.update(**{**kw, "beta": kw["beta"] / 2})
+
+    monkeypatch.setattr(mod, "_kernel", lambda: HalfBeta())
+    assert _verdict(cid) == "FAIL"

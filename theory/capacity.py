@@ -118,6 +118,16 @@ def ramsauer_one_step_bound() -> sp.Expr:
 __all__ += ["ramsauer_one_step_bound"]
 
 
+def ramsauer_separation_condition() -> sp.Expr:
+    """Theorems 4-5 assume pattern ``i`` well separated: ``Delta_i >= 2/(beta N) + log(2 (N-1) N beta M^2)/beta``
+    (the right-hand side, symbols N_p, beta, M); the query lies in the sphere ``||x - x_i|| <= 1/(beta N M)``."""
+    Np, beta, M = sp.symbols("N_p beta M", positive=True)
+    return 2 / (beta * Np) + sp.log(2 * (Np - 1) * Np * beta * M**2) / beta
+
+
+__all__ += ["ramsauer_separation_condition"]
+
+
 # ===================================================================== derived capacity laws
 
 x = sp.Symbol("x", real=True)
