@@ -61,3 +61,12 @@ def test_ramsauer_bounds_fail_with_beta_misplaced(cid, monkeypatch):
 
     monkeypatch.setattr(mod, "_kernel", lambda: HalfBeta())
     assert _verdict(cid) == "FAIL"
+
+
+def test_bpd_3_fails_with_a_wrong_normalisation(monkeypatch):
+    assert _verdict("BPD-3") == "PASS"
+    from paper_checks import threshold_2026 as mod
+
+    # normalising by N_h instead of N_v (the two sizes are easy to swap)
+    monkeypatch.setattr(mod.spectra, "coupling", lambda xi: xi @ xi.T / xi.shape[0])
+    assert _verdict("BPD-3") == "FAIL"
