@@ -70,3 +70,22 @@ def test_bpd_3_fails_with_a_wrong_normalisation(monkeypatch):
     # normalising by N_h instead of N_v (the two sizes are easy to swap)
     monkeypatch.setattr(mod.spectra, "coupling", lambda xi: xi @ xi.T / xi.shape[0])
     assert _verdict("BPD-3") == "FAIL"
+
+
+def test_bpd_1_fails_with_an_inverted_rescaling(monkeypatch):
+    assert _verdict("BPD-1") == "PASS"
+    from paper_checks import threshold_2026 as mod
+
+    builtin = theory.builtin
+    real = builtin("threshold")
+
+    class Inverted:  # the rescaling factor the wrong way round: sqrt(N_h/N_v)
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        @property
+        def rescaling(self):
+            return {**real.rescaling, "v": 1 / real.rescaling["v"]}
+
+    monkeypatch.setattr(mod.theory, "builtin", lambda name: Inverted() if name == "threshold" else builtin(name))
+    assert _verdict("BPD-1") == "FAIL"
