@@ -385,3 +385,16 @@ def test_coupling_is_the_derived_reduction():
     xi = rng.standard_normal((9, 150))
     s = (rng.random((6, 9)) < 0.5).astype(float)
     np.testing.assert_allclose(s @ spectra.coupling(xi).T - 0.5, nm.ThresholdMemory(xi, 0.5).margin(s), atol=1e-12)
+
+
+def test_hidden_rise_peak_against_the_ode():
+    """theory.threshold.hidden_rise_peak (dsolve + stationary point) against scipy's integration of the same ODE."""
+    from scipy.integrate import solve_ivp
+
+    from theory.threshold import hidden_rise_peak, ratio
+
+    peak = hidden_rise_peak()
+    for r in (2.0, 4.0, 20.0):
+        sol = solve_ivp(lambda t, h: -h + np.exp(-t / r), (0, 30 * r), [0.0], rtol=1e-11, atol=1e-13, dense_output=True)
+        t = np.linspace(0, 10 * r, 200_001)
+        assert abs(sol.sol(t)[0].max() - float(peak.subs(ratio, r))) < 1e-8
