@@ -98,6 +98,7 @@ def run_claims(claims: Sequence[Claim], scale: str = "quick", out: str | Path | 
     if out is not None:
         (out / "figures").mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
+    load0 = _load()
     from tqdm.auto import tqdm
 
     if jobs > 1:
@@ -108,7 +109,35 @@ def run_claims(claims: Sequence[Claim], scale: str = "quick", out: str | Path | 
             recs = [save_record(f.result(), out) for f in tqdm(futs, disable=not progress, desc="claims")]
     else:
         recs = [save_record(run_one(c, scale, out), out) for c in tqdm(claims, disable=not progress, desc="claims")]
-    return {"scale": scale, "total_seconds": round(time.perf_counter() - t, 2), "claims": recs}
+    return {"scale": scale, "total_seconds": round(time.perf_counter() - t, 2), "machine": _machine(),
+            "load": {"start": load0, "end": _load()}, "claims": recs}
+
+
+def _machine() -> dict:
+    """Where the run happened: enough to compare timings between reports."""
+    import platform
+
+    return {"platform": platform.platform(terse=True), "python": platform.python_version(), "cpus": os.cpu_count()}
+
+
+def _load() -> list | None:
+    """The 1, 5 and 15 minute load averages (None where the OS has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):  # pragma: no cover - Windows
+        return None
+
+
+def summary_line(doc: dict) -> str:
+    """One line first in the report: verdict counts, scale, machine, time and load."""
+    counts = {k: sum(r["verdict"] == k for r in doc["claims"]) for k in ("PASS", "FAIL", "SKIP", "ERROR")}
+    known = sum(r["verdict"] == "FAIL" and bool(r["known_discrepancy"]) for r in doc["claims"])
+    m = doc.get("machine") or {}
+    load = (doc.get("load") or {})
+    where = f"{m.get('cpus', '?')} CPUs, {m.get('platform', '?')}, Python {m.get('python', '?')}" if m else "machine not recorded"
+    lo = f"; load average {load['start'][0]} -> {load['end'][0]}" if load.get("start") and load.get("end") else ""
+    return (f"**{counts['PASS']} PASS · {counts['FAIL']} FAIL ({known} with a known discrepancy) · {counts['SKIP']} SKIP · "
+            f"{counts['ERROR']} ERROR** -- {doc['scale']} scale, {doc['total_seconds']:.0f} s on {where}{lo}")
 
 
 def save_record(rec: dict, out: Path | None) -> dict:
@@ -184,7 +213,7 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
     tmp = jp.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, indent=2))
     os.replace(tmp, jp)
-    md = [f"# Paper checks ({doc['scale']} scale)", "", f"Total time: {doc['total_seconds']:.1f} s on this machine.", ""]
+    md = [f"# Paper checks ({doc['scale']} scale)", "", summary_line(doc), ""]
     md.append("| id | role | paper | statement | expected | measured | tolerance | verdict | margin | s |")
     md.append("|---|---|---|---|---|---|---|---|---|---|")
     def cell(x: Any) -> str:

@@ -74,7 +74,9 @@ def test_runner_verdicts_and_exit_status(tmp_path):
     write_report(doc, tmp_path)
     assert "figures/T-6-b.png" in (tmp_path / "report.md").read_text()
     res = json.loads((tmp_path / "results.json").read_text())
-    assert set(res) == {"scale", "total_seconds", "claims"}
+    assert set(res) == {"scale", "total_seconds", "machine", "load", "claims"}
+    first = (tmp_path / "report.md").read_text().splitlines()[2]
+    assert first.startswith("**") and "PASS" in first and "ERROR" in first and "CPUs" in first and "quick scale" in first
     for r in res["claims"]:
         assert {"id", "paper", "statement", "expected", "measured", "tolerance", "verdict", "known_discrepancy", "seconds"} <= set(r)
     assert "## T-1" in (tmp_path / "report.md").read_text()
