@@ -3,6 +3,7 @@
 Records (``--json`` prints a JSON list of {"name", "ratio", "detail"}):
 
 * ``derive_cost_vs_N``: derive + certify + compile Model B with sizes 10**6 over sizes 10 (target <= 1.2);
+  every record is a ratio of medians over interleaved repetitions in this one process;
 * ``model_b_step_vs_gemm``: Model B effective update (K=60000, N=784, batch 256, float32) over the two bare
   ``np.matmul`` calls of the same shapes (target <= 1.25);
 * ``model_b_step_vs_numpy``: the same over a hand-written NumPy implementation (target <= 1.05);
@@ -24,15 +25,6 @@ import numpy as np
 # benchmarks/numerics.py would shadow the numerics package: keep this folder off the path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-
-def _best(f, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def _median_ratio(fa, fb, repeat: int) -> tuple[float, float, float]:
@@ -109,13 +101,12 @@ def main() -> None:
     records = []
 
     derive_compile(10)  # warm imports
-    t_small = _best(lambda: derive_compile(10), 3)
-    t_big = _best(lambda: derive_compile(10**6), 3)
+    r, t_big, t_small = _median_ratio(lambda: derive_compile(10**6), lambda: derive_compile(10), max(3, a.repeat))
     records.append(
         {
             "name": "derive_cost_vs_N",
-            "ratio": t_big / t_small,
-            "detail": f"derive+certify+compile Model B: N=10**6 {t_big:.3f}s, N=10 {t_small:.3f}s; target <= 1.2",
+            "ratio": r,
+            "detail": f"derive+certify+compile Model B: N=10**6 {t_big:.3f}s, N=10 {t_small:.3f}s (medians, interleaved); target <= 1.2",
         }
     )
 
@@ -146,13 +137,14 @@ def main() -> None:
     out = kern()
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, hand(), rtol=1e-3, atol=1e-4)
-    # interleave to share machine noise
+    # interleaved repetitions share machine noise; medians, never best-of single shots
     tg, th, tk = [], [], []
     for _ in range(a.repeat):
-        tg.append(_best(gemm, 1))
-        th.append(_best(hand, 1))
-        tk.append(_best(kern, 1))
-    tg, th, tk = min(tg), min(th), min(tk)
+        for f, acc in ((gemm, tg), (hand, th), (kern, tk)):
+            t0 = time.perf_counter()
+            f()
+            acc.append(time.perf_counter() - t0)
+    tg, th, tk = float(np.median(tg)), float(np.median(th)), float(np.median(tk))
     shape = f"K={a.K}, N={a.N}, batch={a.batch}, float32"
     records.append({"name": "model_b_step_vs_gemm", "ratio": tk / tg, "detail": f"{shape}: kernel {tk:.4f}s, 2 GEMMs {tg:.4f}s; target <= 1.25"})
     records.append({"name": "model_b_step_vs_numpy", "ratio": tk / th, "detail": f"{shape}: kernel {tk:.4f}s, hand NumPy {th:.4f}s; target <= 1.05"})
