@@ -7,6 +7,8 @@ Records (``--json`` prints a JSON list of {"name", "ratio", "detail"}):
 * ``model_b_step_vs_gemm``: Model B effective update (K=60000, N=784, batch 256, float32) over the two bare
   ``np.matmul`` calls of the same shapes (target <= 1.25);
 * ``model_b_step_vs_numpy``: the same over a hand-written NumPy implementation (target <= 1.05);
+* ``model_b_small_{checked,unchecked}_vs_numpy``: call overhead at M = 1000, N = 64, batch 32 (float32) over hand NumPy
+  (shapes are validated once per signature, values on every call; target <= 1.1 with ``check=False``);
 * ``hamux3_{energy,grad,rhs}_stable_vs_plain``: the cost of :mod:`numerics.stable` -- the hamux3 kernels as
   compiled over the same kernels printed without the stable rewrite (median of interleaved repetitions,
   batch 256, N_v = N, N_1 = N_2 = N/2, float64).  Reported, no target: accuracy in saturation is what it buys.
@@ -66,6 +68,33 @@ def stable_rewrite_records(n: int, repeat: int) -> list[dict]:
         r, ma, mb = _median_ratio(lambda w=which: getattr(stable, w)(**arrays, check=False), lambda w=which: getattr(plain, w)(**arrays, check=False), repeat)
         out.append({"name": f"hamux3_{label}_stable_vs_plain", "ratio": r,
                     "detail": f"batch 256, N_v={n}, N_1=N_2={m}: stable {ma * 1e3:.2f} ms, plain {mb * 1e3:.2f} ms (medians of {repeat})"})
+    return out
+
+
+def small_call_records(repeat: int) -> list[dict]:
+    """Call overhead at a small size (M = 1000, N = 64, batch 32, float32): the Model B update over hand NumPy,
+    with the default checks and with ``check=False``."""
+    import theory
+    from numerics import compile as compile_kernel
+
+    k = compile_kernel(theory.builtin("model_b").integrate_out("h"))
+    rng = np.random.default_rng(2)
+    xi = rng.standard_normal((1000, 64), dtype=np.float32) / np.float32(8)
+    v = rng.standard_normal((32, 64), dtype=np.float32)
+    I = np.zeros(64, dtype=np.float32)
+
+    def hand():
+        z = v @ xi.T
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z @ xi
+
+    out = []
+    for label, check in (("checked", True), ("unchecked", False)):
+        r, mk, mh = _median_ratio(lambda c=check: k.update(v=v, I=I, xi=xi, beta=1.0, check=c), hand, repeat)
+        out.append({"name": f"model_b_small_{label}_vs_numpy", "ratio": r,
+                    "detail": f"M=1000, N=64, batch 32, float32: kernel {mk * 1e6:.0f} us, hand NumPy {mh * 1e6:.0f} us (medians of {repeat}); target <= 1.1 unchecked"})
     return out
 
 
@@ -148,6 +177,7 @@ def main() -> None:
     shape = f"K={a.K}, N={a.N}, batch={a.batch}, float32"
     records.append({"name": "model_b_step_vs_gemm", "ratio": tk / tg, "detail": f"{shape}: kernel {tk:.4f}s, 2 GEMMs {tg:.4f}s; target <= 1.25"})
     records.append({"name": "model_b_step_vs_numpy", "ratio": tk / th, "detail": f"{shape}: kernel {tk:.4f}s, hand NumPy {th:.4f}s; target <= 1.05"})
+    records += small_call_records(max(50, 40 * a.repeat))
     records += stable_rewrite_records(a.N, max(3, 3 * a.repeat))
     if a.json:
         print(json.dumps(records, indent=2))

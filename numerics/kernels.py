@@ -168,7 +168,7 @@ class Kernel:
     _exprs: dict = field(repr=False)
     _state: dict = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def arg_names(self) -> tuple[str, ...]:
         """Argument order of every generated function."""
         return tuple(a.name for a in self.args)
@@ -207,9 +207,6 @@ class Kernel:
             values[k] = v
         xp = self.backend
         arrays: dict[str, Any] = {}
-        sizes: dict[str, int] = {}
-        batch_shapes = []
-        floats = []
         for a in self.args:
             if a.kind == "parameter":
                 continue
@@ -218,31 +215,54 @@ class Kernel:
             arr = values[a.name]
             if self.backend.name == "numpy" or not (_is_tensor(arr) or hasattr(arr, "shape")):
                 arr = np.asarray(arr)
-            if check:
-                arr = _check_array(a, arr, sizes, batch_shapes, self._deferred if self.backend.name == "numpy" else None)
             arrays[a.name] = arr
-            floats.append(arr.dtype)
-        dtype = np.result_type(*[_np_dtype(d) if np.issubdtype(_np_dtype(d), np.floating) else np.float64 for d in floats]) if floats else np.float64
-        if not check:
+        # shapes and dtypes are validated once per signature (the same shapes give the same verdict and sizes);
+        # the values -- finiteness, symmetry -- are checked on every call
+        sig = (check, tuple((n, type(x), getattr(x, "shape", None), getattr(x, "dtype", None)) for n, x in arrays.items()))
+        cache = self._state.setdefault("signatures", {})
+        hit = cache.get(sig)
+        if hit is None:
+            sizes: dict[str, int] = {}
+            batch_shapes: list = []
             for a in self.args:
-                if a.kind in ("state", "input", "weight"):
-                    arr = arrays[a.name]
-                    for ax, s in zip(range(-len(a.shape), 0), a.shape, strict=True):
-                        if isinstance(s, sp.Symbol):
-                            sizes.setdefault(s.name, arr.shape[ax])
+                if a.kind == "parameter":
+                    continue
+                arr = arrays[a.name]
+                if check:
+                    _check_shape(a, arr, sizes, batch_shapes)
+                else:
+                    for ax, sz in zip(range(-len(a.shape), 0), a.shape, strict=True):
+                        if isinstance(sz, sp.Symbol):
+                            sizes.setdefault(sz.name, arr.shape[ax])
                     if a.kind != "weight":
                         batch_shapes.append(arr.shape[: arr.ndim - 1])
-        batched = any(len(b) for b in batch_shapes)
+            floats = [arrays[a.name].dtype for a in self.args if a.kind != "parameter"]
+            dtype = np.result_type(*[_np_dtype(d) if np.issubdtype(_np_dtype(d), np.floating) else np.float64 for d in floats]) if floats else np.float64
+            hit = (sizes, any(len(b) for b in batch_shapes), dtype)
+            if len(cache) < 64:
+                cache[sig] = hit
+        sizes, batched, dtype = hit[:3]
+        if check:
+            for a in self.args:
+                if a.kind != "parameter":
+                    _check_values(a, arrays[a.name], self._deferred if self.backend.name == "numpy" else None)
         # torch tensors stay where they are (CPU or GPU); scalars follow them there
         device = next((arrays[n].device for n in arrays if _is_tensor(arrays[n])), None)
+        scalars = self._state.setdefault("scalars", {})
         out = []
         for a in self.args:
             if a.kind == "parameter":
                 val = values.get(a.name, a.default)
                 if val is None:
                     raise TypeError(f"Missing parameter `{a.name}` (no default in the model).")
-                val = a.scalar(val) if check else float(val)
-                out.append(_on_device(xp.asarray(np.asarray(val, dtype=dtype)), device))
+                # a plain number already checked against the parameter's assumptions is reused as it was converted
+                key = (a.name, type(val), val, dtype, check) if device is None and isinstance(val, (int, float)) else None
+                conv = scalars.get(key) if key is not None else None
+                if conv is None:
+                    conv = _on_device(xp.asarray(np.asarray(a.scalar(val) if check else float(val), dtype=dtype)), device)
+                    if key is not None and len(scalars) < 256:
+                        scalars[key] = conv
+                out.append(conv)
             else:
                 arr = arrays[a.name]
                 if _dtype_kind(arr) in "iub":
@@ -250,10 +270,15 @@ class Kernel:
                 if a.kind in ("state", "input") and arr.ndim == 1:
                     arr = arr[None, :]
                 out.append(xp.asarray(arr))
-        for s in self._size_symbols:
-            if s.name not in sizes:
-                raise TypeError(f"size {s} cannot be inferred from the arrays given")
-            out.append(_on_device(xp.asarray(np.asarray(sizes[s.name], dtype=dtype)), device))
+        size_arrays = hit[3] if len(hit) > 3 and device is None else None
+        if size_arrays is None:
+            for s in self._size_symbols:
+                if s.name not in sizes:
+                    raise TypeError(f"size {s} cannot be inferred from the arrays given")
+            size_arrays = [_on_device(xp.asarray(np.asarray(sizes[s.name], dtype=dtype)), device) for s in self._size_symbols]
+            if device is None and sig in cache:
+                cache[sig] = (*hit[:3], size_arrays)
+        out.extend(size_arrays)
         return out, batched, dtype
 
     @cached_property
@@ -412,6 +437,8 @@ def _torch():
 
 def _dtype_kind(arr: Any) -> str:
     """numpy's dtype kind letter, also for torch tensors (``torch.float32`` -> ``f``)."""
+    if isinstance(arr, np.ndarray):
+        return arr.dtype.kind
     if _is_tensor(arr):
         t = _torch()
         if arr.dtype.is_complex:
@@ -424,6 +451,8 @@ def _dtype_kind(arr: Any) -> str:
 
 def _np_dtype(d: Any) -> np.dtype:
     """A numpy dtype for a numpy, JAX or torch dtype (``torch.float32`` -> ``float32``)."""
+    if isinstance(d, np.dtype):
+        return d
     return np.dtype(str(d).replace("torch.", "")) if "torch" in str(d) else np.dtype(d)
 
 
@@ -446,7 +475,8 @@ def _require_finite(name: str, arr: Any) -> None:
             raise KernelInputError(f"Argument `{name}` must be finite; got {A[idx]} at index {idx}.")
 
 
-def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list, deferred: list | None = None) -> Any:
+def _check_shape(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> None:
+    """Type, dtype and shape of one array argument; fills the sizes it fixes and its batch shape."""
     nd = len(a.shape)
     if not hasattr(arr, "shape") or not hasattr(arr, "dtype"):
         raise KernelInputError(f"Argument `{a.name}` must be an array; got {type(arr).__name__}.")
@@ -474,7 +504,11 @@ def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list, deferred
             sizes.setdefault("@" + key, a.name)
     if a.kind != "weight":
         batch_shapes.append(tuple(arr.shape[:-1]))
-    if kind == "f":
+
+
+def _check_values(a: ArgSpec, arr: Any, deferred: list | None = None) -> None:
+    """Finiteness (eager, or through the outputs for large arrays) and the symmetry a weight declares."""
+    if _dtype_kind(arr) == "f":
         if int(np.prod(tuple(arr.shape))) > _EAGER_FINITE_LIMIT and deferred is not None:
             deferred.append((a.name, arr))  # checked through the outputs (NaN/inf propagate), see Kernel._run
         else:
@@ -483,6 +517,12 @@ def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list, deferred
         A = arr.detach().cpu().numpy() if _is_tensor(arr) else np.asarray(arr)
         if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(A).max(initial=0.0)))):
             raise KernelInputError(f"Argument `{a.name}` must be symmetric (the energy needs W = W^T); max |W - W^T| = {np.abs(A - A.T).max():.3g}.")
+
+
+def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list, deferred: list | None = None) -> Any:
+    """Shape and values of one array argument (both checks; used where no signature cache applies)."""
+    _check_shape(a, arr, sizes, batch_shapes)
+    _check_values(a, arr, deferred)
     return arr
 
 

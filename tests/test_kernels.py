@@ -310,3 +310,26 @@ def test_compile_cache_shares_kernels_but_respects_defaults():
     k2 = nm.compile(m.with_defaults(beta=3.0))
     assert k2 is not nm.compile(m)
     assert next(a.default for a in k2.args if a.name == "beta") == 3.0
+
+
+def test_signature_cache_still_checks_every_call():
+    """Shapes are validated once per signature, values on every call: a cached signature must not let a NaN, a
+    size mismatch or a bad parameter through."""
+    import theory
+    from numerics import compile as compile_kernel
+    from numerics.kernels import KernelInputError
+
+    k = compile_kernel(theory.builtin("model_b").integrate_out("h"))
+    rng = np.random.default_rng(3)
+    xi, v, I = rng.standard_normal((30, 8)), rng.standard_normal((4, 8)), np.zeros(8)
+    first = k.update(v=v, I=I, xi=xi, beta=2.0)["v"]
+    np.testing.assert_array_equal(k.update(v=v, I=I, xi=xi, beta=2.0)["v"], first)  # cached path, same numbers
+    bad = xi.copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(KernelInputError, match="xi"):
+        k.update(v=v, I=I, xi=bad, beta=2.0)
+    with pytest.raises(KernelInputError, match="N_v"):
+        k.update(v=rng.standard_normal((4, 9)), I=I, xi=xi, beta=2.0)
+    with pytest.raises(KernelInputError, match="beta"):
+        k.update(v=v, I=I, xi=xi, beta=-1.0)
+    np.testing.assert_allclose(k.update(v=v, I=I, xi=xi, beta=0.5)["v"], k.update(v=v, I=I, xi=xi, beta=0.5, check=False)["v"])
