@@ -42,5 +42,8 @@ def test_notebook_executes(src, tmp_path, monkeypatch):
     latex = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "text/latex" in o.get("data", {})]
     figures = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert figures, "every notebook shows at least one figure"
+    stderr = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    warned = [t for t in stderr if "warning" in t.lower()]
+    assert not warned, f"executing the notebook printed warnings: {warned[:3]}"
     assert latex or "derive" in src.stem or src.stem.startswith(("06", "07")), "derivations are displayed as LaTeX"
     print(f"{src.stem}: {elapsed:.1f} s")
