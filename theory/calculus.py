@@ -347,3 +347,50 @@ def vsimplify(e: sp.Expr) -> sp.Expr:
     back = {d: vsimplify(nd) for nd, d in reps.items()}
     body = bounded_simplify(e.xreplace(reps), "vsimplify")
     return body.xreplace(back)
+
+
+def centre_sums(e: sp.Expr) -> sp.Expr:
+    r"""Rewrite ``c sum(u^2) - c sum(u)^2 / n`` as ``c sum((u - sum(u)/n)^2)`` wherever it occurs.
+
+    The linearity of ``VSum`` expands a centred sum such as :math:`\sum_i x_i (x_i - \bar x)` into
+    :math:`\sum x^2 - (\sum x)^2/n`, the one-pass formula that cancels catastrophically when a mean is large
+    against the spread; the two-pass form is exact algebra and keeps every digit (and lets a Lagrangian built
+    on it, such as layer norm's, cancel against itself symbolically).
+
+    Examples
+    --------
+    >>> from theory.vector import Vector
+    >>> x = Vector("x", sp.Symbol("N", integer=True, positive=True))
+    >>> centre_sums(2 * VSum(x**2, x.size) - 2 * VSum(x, x.size) ** 2 / x.size)
+    2*sum((x - sum(x)/N)**2)
+    """
+    if not isinstance(e, sp.Basic) or not e.args or isinstance(e, (Vector, Weight, Ones)):
+        return e
+    new_args = [centre_sums(a) for a in e.args]
+    if any(a is not b for a, b in zip(new_args, e.args)):
+        e = e.func(*new_args)
+    if not isinstance(e, sp.Add):
+        return e
+
+    def rest_of(t, f):
+        return sp.Mul(*[g for g in sp.Mul.make_args(t) if g is not f])
+
+    terms = list(e.args)
+    squares = {}  # c * sum(u**2): (u, n) -> (index, c)
+    for i, t in enumerate(terms):
+        for f in sp.Mul.make_args(t):
+            if isinstance(f, VSum) and isinstance(f.args[0], sp.Pow) and f.args[0].exp == 2:
+                squares[(f.args[0].base, f.args[1])] = (i, rest_of(t, f))
+    for j, t in enumerate(terms):  # c2 * sum(u)**2 with c1 + n c2 = 0
+        for f in sp.Mul.make_args(t):
+            if isinstance(f, sp.Pow) and f.exp == 2 and isinstance(f.base, VSum) and tuple(f.base.args) in squares:
+                u, n = f.base.args
+                i, c1 = squares[(u, n)]
+                if i != j and sp.expand(c1 + n * rest_of(t, f)) == 0:
+                    # (cross terms sum(u w) - sum(u) sum(w)/n cannot be kept centred: VSum's linearity multiplies them out)
+                    rest = [x for k, x in enumerate(terms) if k not in (i, j)]
+                    return centre_sums(sp.Add(*rest, c1 * VSum((u - VSum(u, n) / n) ** 2, n)))
+    return e
+
+
+__all__ += ["centre_sums"]

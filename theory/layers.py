@@ -9,7 +9,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from .calculus import StructuredHessian, grad, hessian, hvp
+from .calculus import StructuredHessian, centre_sums, grad, hessian, hvp
 from .certificate import Certificate, certify
 from .lagrangians import Lagrangian
 from .vector import Vector, VSum, outer_nodes, size_symbol
@@ -107,8 +107,16 @@ class Layer:
 
     @cached_property
     def legendre(self) -> sp.Expr:
-        """``x^T g(x) - L(x)`` (explicit in the state)."""
-        return VSum(self.state * self.activation_expr, self.size) - self.L
+        """``x^T g(x) - L(x)`` (explicit in the state).
+
+        Sums of squared deviations that the linearity of ``VSum`` expanded are put back in their two-pass
+        form (:func:`theory.calculus.centre_sums`) and the result brought over one denominator, so that a
+        Lagrangian built on them cancels symbolically (layer norm: -N gamma epsilon / sigma) instead of
+        in floating point.
+        """
+        leg = VSum(self.state * self.activation_expr, self.size) - self.L
+        centred = centre_sums(leg)
+        return sp.together(centred) if centred != leg else leg
 
     @cached_property
     def legendre_display(self) -> sp.Expr:
