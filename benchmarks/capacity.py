@@ -22,23 +22,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _timing import median_ratio as _median_ratio  # this folder, imported before it leaves the path
 
 # benchmarks/numerics.py would shadow the numerics package: keep this folder off the path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-
-def _median_ratio(fa, fb, repeat: int) -> tuple[float, float, float]:
-    """Median of ``fa`` over median of ``fb``, timed in alternation (shares machine noise), and both medians."""
-    fa(), fb()  # warm-up
-    ta, tb = [], []
-    for _ in range(repeat):
-        for f, acc in ((fa, ta), (fb, tb)):
-            t = time.perf_counter()
-            f()
-            acc.append(time.perf_counter() - t)
-    ma, mb = float(np.median(ta)), float(np.median(tb))
-    return ma / mb, ma, mb
 
 
 def _models(size: int):
