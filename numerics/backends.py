@@ -53,8 +53,8 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
     def LogSumExp(a, beta):  # noqa: N802
         z = a * beta
         m = xp.max(z, axis=-1, keepdims=True)
-        if inplace:
-            z = z - m
+        if inplace:  # z is a fresh product here: shift and exponentiate it in place
+            z -= m
             np.exp(z, out=z)
             s = z.sum(axis=-1, keepdims=True)
             return (m + np.log(s)) / beta
@@ -81,6 +81,17 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         np.exp(z, out=z)
         z /= z.sum(axis=-1, keepdims=True)
         return z
+
+    def LogSumExpMatVec(W, a, beta):  # noqa: N802 - fused lse(beta W a): the product is a private temporary
+        z = a @ matmul_t(W)
+        if not inplace:
+            return LogSumExp(z, beta)
+        if not _is_one(beta):
+            z *= beta
+        m = z.max(axis=-1, keepdims=True)
+        z -= m
+        np.exp(z, out=z)
+        return (m + np.log(z.sum(axis=-1, keepdims=True))) / beta
 
     def relu(x):
         return xp.maximum(x, 0)
@@ -137,6 +148,7 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         "LogSumExp": LogSumExp,
         "Softmax": Softmax,
         "SoftmaxMatVec": SoftmaxMatVec,
+        "LogSumExpMatVec": LogSumExpMatVec,
         "relu": relu,
         "softplus": softplus,
         "sigmoid": sigmoid,

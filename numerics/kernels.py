@@ -100,6 +100,7 @@ _INERT = {c: sp.Function(c.__name__) for c in (MatVec, MatTVec, VSum, LogSumExp,
 
 
 _FUSED_SOFTMAX = sp.Function("SoftmaxMatVec")
+_FUSED_LSE = sp.Function("LogSumExpMatVec")
 
 
 def _count_matvecs(exprs) -> dict:
@@ -124,9 +125,11 @@ def _printable(e: sp.Expr, single_use: frozenset = frozenset()) -> sp.Expr:
         return sp.Symbol(e.name)
     if not e.args:
         return e
-    if isinstance(e, Softmax) and isinstance(e.args[0], MatVec) and e.args[0] in single_use:
+    if isinstance(e, (Softmax, LogSumExp)) and isinstance(e.args[0], MatVec) and e.args[0] in single_use:
+        # a product used only here becomes the node's private temporary: one batch x M array, worked in place
         W, a = e.args[0].args
-        return _FUSED_SOFTMAX(_printable(W), _printable(a, single_use), _printable(e.args[1], single_use))
+        fused = _FUSED_SOFTMAX if isinstance(e, Softmax) else _FUSED_LSE
+        return fused(_printable(W), _printable(a, single_use), _printable(e.args[1], single_use))
     args = [_printable(a, single_use) for a in e.args]
     if type(e) in _INERT:
         return _INERT[type(e)](*args)

@@ -16,6 +16,7 @@ def test_kernel_benchmark_runs_small():
         "derive_cost_vs_N",
         "model_b_step_vs_gemm",
         "model_b_step_vs_numpy",
+        "model_b_energy_vs_numpy",
         "model_b_small_checked_vs_numpy",
         "model_b_small_unchecked_vs_numpy",
         "hamux3_energy_stable_vs_plain",
