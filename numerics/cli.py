@@ -213,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 print(json.dumps(rows, indent=2))
             else:
+                wn = max(len(r["name"]) for r in rows)
+                wl = max(len(",".join(r["layers"])) for r in rows)
                 for r in rows:
-                    print(f"{r['name']:<22} layers {','.join(r['layers']):<12} {r['description']}")
+                    print(f"{r['name']:<{wn}}  layers {','.join(r['layers']):<{wl}}  {r['description']}")
             return 0
         model = theory.load(args.model)
         if args.cmd == "derive":

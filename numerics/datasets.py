@@ -168,6 +168,13 @@ def read_idx(path: str | Path, sha256: str | None = None, gz_sha256: str | None 
     return np.frombuffer(data[4 + 4 * len(shape) :], dtype=dt).reshape(shape)
 
 
+def _not_found(what: str, candidates: list, hint: str) -> str:
+    """Where a dataset was looked for, or that there was nowhere to look."""
+    if not candidates:
+        return f"{what} not found: there was no folder to look in (no data directory given and AMWB_DATA unset). {hint}"
+    return f"{what} not found: looked in {', '.join(map(str, candidates))}. {hint}"
+
+
 def find_mnist_dir(data_dir: str | Path | None = None) -> Path:
     """The folder holding the MNIST files: ``data_dir`` (or its ``mnist/``), else ``$AMWB_DATA`` likewise.
 
@@ -183,8 +190,7 @@ def find_mnist_dir(data_dir: str | Path | None = None) -> Path:
     for c in candidates:
         if any((c / (n + ext)).exists() for n in MNIST_SHA256 for ext in (".gz", "")):
             return c
-    where = ", ".join(map(str, candidates)) or "nowhere (no data_dir given and AMWB_DATA unset)"
-    raise DatasetError(f"MNIST not found: looked in {where}. Pass --data-dir DIR or set AMWB_DATA to a folder with the four IDX files.")
+    raise DatasetError(_not_found("MNIST", candidates, "Pass --data-dir DIR or set AMWB_DATA to a folder with the four IDX files."))
 
 
 def load_mnist(data_dir: str | Path | None = None, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -427,8 +433,7 @@ def find_cifar10_dir(data_dir: str | Path | None = None) -> Path:
     for c in candidates:
         if (c / "data_batch_1").exists():
             return c
-    where = ", ".join(map(str, candidates)) or "nowhere (no data_dir given and AMWB_DATA unset)"
-    raise DatasetError(f"CIFAR-10 not found: looked in {where}. Pass --data-dir DIR (with cifar-10-batches-py/) or set AMWB_DATA.")
+    raise DatasetError(_not_found("CIFAR-10", candidates, "Pass --data-dir DIR (with cifar-10-batches-py/) or set AMWB_DATA."))
 
 
 def load_cifar10(data_dir: str | Path | None = None, split: str = "train") -> tuple[np.ndarray, np.ndarray]:

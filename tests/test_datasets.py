@@ -340,3 +340,15 @@ def test_cifar_batch_with_numpy_scalars(tmp_path):
     p.write_bytes(pickle.dumps({b"data": data, b"labels": [np.int64(3), np.int64(7)]}, protocol=2))
     X, y = ds.load_cifar10_batch(p)
     assert y.tolist() == [3, 7]
+
+
+def test_not_found_messages_say_where_they_looked(tmp_path, monkeypatch):
+    from numerics.datasets import DatasetError, find_cifar10_dir, find_mnist_dir
+
+    monkeypatch.delenv("AMWB_DATA", raising=False)
+    for find, what in ((find_mnist_dir, "MNIST"), (find_cifar10_dir, "CIFAR-10")):
+        with pytest.raises(DatasetError, match="no folder to look in") as e:
+            find(None)
+        assert "nowhere" not in str(e.value) and what in str(e.value)
+        with pytest.raises(DatasetError, match=f"looked in {tmp_path}"):
+            find(tmp_path)
