@@ -175,6 +175,32 @@ def _capacity(model: EnergyModel, args) -> int:
     return 0
 
 
+def _recall(args) -> int:
+    """``amwb recall``: a saved fit, images from a .npy file, the census of the minima they land on."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from .learning import ThresholdFit, minima_census, recall_codes
+
+    fit = ThresholdFit.load(args.fit)
+    path = Path(args.images)
+    if path.suffix != ".npy" or not path.is_file():
+        raise ValueError(f"Argument `--images` must be an existing .npy file; got {args.images!r}.")
+    X = np.load(path, allow_pickle=False)
+    codes, _, steps = recall_codes(fit, X, max_steps=args.max_steps)
+    census = minima_census(codes, fit)
+    rep = {"fit": str(args.fit), "meta": fit.meta, "n_hidden": int(fit.xi.shape[0]), "n_visible": int(fit.xi.shape[1]),
+           "images": census["images"], "unique_minima": census["unique"], "all_fixed_points": census["all_fixed"],
+           "max_images_per_minimum": census["max_share"], "steps": int(steps)}
+    if args.json:
+        print(json.dumps(rep, indent=2))
+    else:
+        for k, v in rep.items():
+            print(f"{k:<24} {v}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``amwb``."""
     ap = argparse.ArgumentParser(prog="amwb", description="am-workbench: derive Lagrangian associative-memory models.")
@@ -203,7 +229,18 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--json", action="store_true")
     c.add_argument("--plot", metavar="FILE.png", help="figure of prediction and measurement (needs --N)")
     c.add_argument("--out", metavar="DIR", help="sweep store: finished (N, seed) points are kept and a rerun resumes")
+    r = sub.add_parser("recall", help="recall images with a saved threshold-model fit and count its distinct minima")
+    r.add_argument("fit", help="a fit saved by numerics.learning.ThresholdFit.save (.npz)")
+    r.add_argument("--images", required=True, metavar="X.npy", help="images (M x N_v, preprocessed as for training) in a .npy file")
+    r.add_argument("--max-steps", type=int, default=100, help="synchronous steps allowed per image (default 100)")
+    r.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    if args.cmd == "recall":
+        try:
+            return _recall(args)
+        except (ValueError, TypeError) as exc:
+            print(f"amwb: error: {exc}", file=sys.stderr)
+            return 2
     try:
         if args.cmd == "models":
             rows = []

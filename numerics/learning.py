@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -17,7 +18,10 @@ from .discrete import ThresholdMemory
 from .kernels import compile as compile_kernel
 from .patterns import rng_from
 
-__all__ = ["train_threshold", "ThresholdFit", "recall_codes", "minima_census"]
+__all__ = ["train_threshold", "ThresholdFit", "recall_codes", "minima_census", "FIT_FORMAT"]
+
+#: version tag written into saved fits (bumped when the layout changes)
+FIT_FORMAT = "am-workbench threshold fit, version 1"
 
 
 @dataclass
@@ -29,6 +33,65 @@ class ThresholdFit:
     theta: float | np.ndarray
     history: list = field(default_factory=list)
     feedback: np.ndarray | None = None  # separate readout weights xi_v (untied fits only)
+    meta: dict = field(default_factory=dict)  # how it was trained: seed, schedule, objective, preprocessing, ...
+
+    def save(self, path, **meta) -> Path:
+        """Write the fit to one portable ``.npz`` file: the arrays, plus JSON metadata (``meta`` and the keyword
+        arguments, e.g. ``preprocessing="scaled"``), atomically (a temporary file renamed into place).
+
+        Loading needs no pickle: :meth:`load` reads it with ``allow_pickle=False``.
+        """
+        import json
+        import os
+
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(".npz")
+        info = {**self.meta, **meta, "format": FIT_FORMAT}
+        try:
+            text = json.dumps(info, sort_keys=True)
+        except TypeError as exc:
+            raise ValueError(f"Fit metadata must be JSON (numbers, strings, lists, dicts); {exc}") from None
+        arrays = {"xi": np.asarray(self.xi, dtype=np.float64), "theta": np.asarray(self.theta, dtype=np.float64),
+                  "history": np.asarray(self.history, dtype=np.float64), "meta": np.array(text)}
+        if self.feedback is not None:
+            arrays["feedback"] = np.asarray(self.feedback, dtype=np.float64)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path) -> ThresholdFit:
+        """Read a fit written by :meth:`save`, checking its format tag, shapes and finiteness (no pickle)."""
+        import json
+
+        path = Path(path)
+        require(path.is_file(), f"Argument `path` must be a saved fit (.npz); got {str(path)!r}, which does not exist.")
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                data = {k: f[k] for k in f.files}
+        except (ValueError, OSError) as exc:
+            raise ValueError(f"Argument `path` ({path}) is not a readable .npz fit: {exc}") from None
+        missing = sorted({"xi", "theta", "meta"} - set(data))
+        require(not missing, f"Argument `path` ({path}) is not a saved fit: it lacks {missing}.")
+        try:
+            meta = json.loads(str(data["meta"]))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"Argument `path` ({path}) has unreadable metadata: {exc}") from None
+        require(isinstance(meta, dict) and meta.get("format") == FIT_FORMAT,
+                f"Argument `path` ({path}) has format {meta.get('format') if isinstance(meta, dict) else meta!r}; expected {FIT_FORMAT!r}.")
+        xi = as_array("xi", data["xi"], ndim=2)
+        theta = data["theta"]
+        require(theta.ndim == 0 or theta.shape == (xi.shape[0],), f"Saved `theta` must be a number or one per hidden unit ({xi.shape[0]}); got shape {theta.shape}.")
+        require(bool(np.isfinite(xi).all() and np.isfinite(theta).all()), f"Saved fit {path} holds non-finite weights or thresholds.")
+        fb = data.get("feedback")
+        if fb is not None:
+            require(fb.shape == xi.shape, f"Saved `feedback` must have the shape of xi {xi.shape}; got {fb.shape}.")
+        meta.pop("format")
+        return cls(xi, float(theta) if theta.ndim == 0 else theta, list(map(float, data.get("history", []))), fb, meta)
 
     @property
     def memory(self) -> ThresholdMemory:
@@ -185,7 +248,10 @@ def train_threshold(
                 opt[name].step(np.asarray(g) / len(idx))
         history.append(objective(X, opt["xi"].x, opt["theta"].x, bs[ep], None if tied else opt["feedback"].x))
     theta = opt["theta"].x if per_unit_theta else float(opt["theta"].x)
-    return ThresholdFit(opt["xi"].x, theta, history, None if tied else opt["feedback"].x)
+    meta = {"objective": "reconstruction, Shafiei Kafraj et al. Eq. 16-17 (derived by theory.learning)", "n_hidden": n_hidden,
+            "n_images": M, "n_visible": Nv, "seed": seed if isinstance(seed, int) else None, "epochs": epochs, "batch": batch,
+            "lr": lr, "steepness": list(steepness), "theta0": theta0, "per_unit_theta": per_unit_theta, "tied": tied}
+    return ThresholdFit(opt["xi"].x, theta, history, None if tied else opt["feedback"].x, meta)
 
 
 def _model_kernel(fit: ThresholdFit):

@@ -1,6 +1,7 @@
 """The threshold model's learning: derived gradients against finite differences; training lowers the loss; census."""
 
 import numpy as np
+import pytest
 
 from numerics.learning import gradients, minima_census, objective, recall_codes, train_threshold
 
@@ -161,3 +162,65 @@ def test_threshold_memories_share_one_derivation():
     xi = np.random.default_rng(7).standard_normal((4, 30))
     assert nm.ThresholdMemory(xi, 0.5)._k is nm.ThresholdMemory(2 * xi, 0.3)._k
     assert nm.ThresholdMemory(xi, np.full(4, 0.5))._k is nm.ThresholdMemory(xi, np.zeros(4))._k
+
+
+def test_fit_saves_and_loads_in_one_portable_file(tmp_path):
+    """A fit (tied or untied, one theta or one per unit) round-trips through one .npz with JSON metadata, and
+    amwb recall reproduces recall_codes' census from the file."""
+    import json as _json
+
+    from numerics.cli import main as amwb
+    from numerics.learning import ThresholdFit, minima_census, recall_codes, train_threshold
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((60, 20)) < 0.4).astype(float)
+    for kw in ({}, {"per_unit_theta": True}, {"tied": False}):
+        fit = train_threshold(X, 5, seed=1, epochs=2, **kw)
+        path = fit.save(tmp_path / "fit", preprocessing="binary")
+        assert path.suffix == ".npz" and not list(tmp_path.glob(".*.tmp"))
+        back = ThresholdFit.load(path)
+        np.testing.assert_array_equal(back.xi, fit.xi)
+        np.testing.assert_array_equal(np.asarray(back.theta), np.asarray(fit.theta))
+        assert (back.feedback is None) == (fit.feedback is None) and back.history == fit.history
+        assert back.meta["preprocessing"] == "binary" and back.meta["seed"] == 1 and back.meta["tied"] == kw.get("tied", True)
+        codes, _, _ = recall_codes(back, X)
+        np.testing.assert_array_equal(codes, recall_codes(fit, X)[0])
+    np.save(tmp_path / "X.npy", X)
+    fit = train_threshold(X, 5, seed=1, epochs=2)
+    fit.save(tmp_path / "one.npz")
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert amwb(["recall", str(tmp_path / "one.npz"), "--images", str(tmp_path / "X.npy"), "--json"]) == 0
+    rep = _json.loads(buf.getvalue())
+    census = minima_census(recall_codes(fit, X)[0], fit)
+    assert rep["unique_minima"] == census["unique"] and rep["all_fixed_points"] == census["all_fixed"] and rep["images"] == 60
+
+
+def test_bad_fit_files_are_refused(tmp_path):
+    import json
+
+    from numerics.learning import ThresholdFit
+
+    with pytest.raises(ValueError, match="does not exist"):
+        ThresholdFit.load(tmp_path / "none.npz")
+    np.savez(tmp_path / "other.npz", a=np.zeros(3))
+    with pytest.raises(ValueError, match="lacks"):
+        ThresholdFit.load(tmp_path / "other.npz")
+    np.savez(tmp_path / "fmt.npz", xi=np.zeros((2, 3)), theta=np.array(0.5), meta=np.array('{"format": "something else"}'))
+    with pytest.raises(ValueError, match="format"):
+        ThresholdFit.load(tmp_path / "fmt.npz")
+    from numerics.learning import FIT_FORMAT
+
+    bad = np.zeros((2, 3))
+    bad[0, 1] = np.nan
+    np.savez(tmp_path / "nan.npz", xi=bad, theta=np.array(0.5), meta=np.array(json.dumps({"format": FIT_FORMAT})))
+    with pytest.raises(ValueError, match="xi.*finite"):
+        ThresholdFit.load(tmp_path / "nan.npz")
+    np.savez(tmp_path / "pickled.npz", xi=np.zeros((2, 3)), theta=np.array(0.5), meta=np.array([{"format": FIT_FORMAT}], dtype=object))
+    with pytest.raises(ValueError, match="readable"):  # object arrays need pickle, which load never allows
+        ThresholdFit.load(tmp_path / "pickled.npz")
+    with pytest.raises(ValueError, match="JSON"):
+        ThresholdFit(np.zeros((2, 3)), 0.5).save(tmp_path / "x.npz", bad=object())
