@@ -360,3 +360,17 @@ def test_theory_value_of_a_sum_inside_a_power():
     s = 32**3 / 3 - 30**3 / 3
     ref = (1 - math.erfc(s / math.sqrt(2 * 49 * v1)) / 2) ** 32
     assert abs(val - ref) < LAW_RTOL
+
+
+def test_readme_spec_example_loads_and_derives():
+    """The README's spec example is a valid spec whose capacity law is the one KH16-6 checks."""
+    import tomllib
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = text.index('name = "my_memory"')
+    spec = tomllib.loads(text[start : text.index("```", start)])
+    law = capacity_law(theory.from_dict(spec))
+    from theory.capacity import x
+
+    assert law.scaling.exponent == 4 and sp.simplify(law.F - (x**3 / 3 + x**5 / 50)) == 0

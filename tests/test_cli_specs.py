@@ -161,3 +161,17 @@ def test_weight_and_input_names_are_validated(tmp_path, bad, where):
                     f'[[layers]]\nname = "h"\nsize = "K"\nlagrangian = "logsumexp"\nactivation = "f"\n[[synapses]]\n{syn}\n')
     with pytest.raises((SpecError, ValueError), match="identifier"):
         load(spec)
+
+
+@pytest.mark.parametrize("synapse, msg", [
+    ({"post": "h", "pre": "v", "weight": "xi"}, "give its kind"),
+    ({"kind": "dense", "post": "h", "pre": "v"}, "give its weight's name"),
+    ({"kind": "recurrent", "layer": "v"}, "give its weight's name"),
+])
+def test_spec_synapse_defaults_are_not_guessed(synapse, msg):
+    """Regression: a synapse without kind was taken as dense, and one without weight as `xi`, so two such
+    synapses silently shared one weight; both must now be given."""
+    spec = {"name": "s", "layers": [{"name": "v", "size": "N", "lagrangian": "quadratic"}, {"name": "h", "size": "M", "lagrangian": "quadratic"}],
+            "synapses": [synapse]}
+    with pytest.raises(theory.SpecError, match=msg):
+        theory.from_dict(spec)

@@ -214,17 +214,19 @@ def from_dict(spec: dict) -> EnergyModel:
     syns: list[Synapse] = []
     for i, s in enumerate(synapses_spec):
         where = f"synapses[{i}]"
-        kind = s.get("kind", "dense")
+        if "kind" not in s:
+            raise SpecError(f"{where}: give its kind (dense, recurrent, input or energy); a missing kind is not guessed")
+        kind = s["kind"]
         size_table = {str(z): z for lay in layers for z in lay.size.free_symbols}
         scale = parse(str(s.get("scale", "1")), {**params, **size_table}, f"{where} scale")
         if kind == "dense":
             post, pre = layer(s.get("post", ""), where), layer(s.get("pre", ""), where)
-            wname = _ident(s.get("weight", "xi"), f"{where} weight")
+            wname = _weight_name(s, where, "xi")
             W = table.get(wname) if isinstance(table.get(wname), Weight) else wname
             syns.append(dense(post, pre, W, scale))
         elif kind == "recurrent":
             lay = layer(s.get("layer", ""), where)
-            wname = _ident(s.get("weight", "W"), f"{where} weight")
+            wname = _weight_name(s, where, "W")
             W = table.get(wname) if isinstance(table.get(wname), Weight) else Weight(wname, lay.size, lay.size, bool(s.get("symmetric", True)))
             syns.append(recurrent(lay, W, scale))
         elif kind == "input":
@@ -243,6 +245,14 @@ def from_dict(spec: dict) -> EnergyModel:
         else:
             raise SpecError(f"{where}: unknown kind {kind!r}; expected dense, recurrent, input or energy")
     return EnergyModel(tuple(layers), tuple(syns), name, defaults, (), str(spec.get("description", "")))
+
+
+def _weight_name(entry: dict, where: str, example: str) -> str:
+    """A synapse's weight name, which must be given: two synapses given one default would silently share a weight."""
+    if "weight" not in entry:
+        raise SpecError(f"{where}: give its weight's name (e.g. weight = \"{example}\"); a missing name is not guessed, "
+                        "since two synapses given the same default would silently share one weight")
+    return _ident(entry["weight"], f"{where} weight")
 
 
 def load(source: str | Path) -> EnergyModel:
