@@ -78,9 +78,12 @@ def _derive_report(model: EnergyModel, integrate_out: str | None, check: bool) -
         red = model.integrate_out(integrate_out)
         out["effective"] = {
             "layer": integrate_out,
-            "fixed_point": _expr(red.fixed_point),
+            "fixed_point": _expr(red.fixed_point.xreplace(red.model.activation_map)),
             "energy": _expr(red.model.energy),
-            "dynamics": {k: _expr(v) for k, v in red.model.dynamics.items()},
+            # energy, fixed point and dynamics in the same variables (the states); the compact forms in activations beside
+            "dynamics": {k: _expr(v) for k, v in red.model.dynamics_explicit.items()},
+            "fixed_point_activations": _expr(red.fixed_point),
+            "dynamics_activations": {k: _expr(v) for k, v in red.model.dynamics.items()},
             "lyapunov": red.model.lyapunov.to_dict(),
         }
     return out

@@ -175,3 +175,14 @@ def test_spec_synapse_defaults_are_not_guessed(synapse, msg):
             "synapses": [synapse]}
     with pytest.raises(theory.SpecError, match=msg):
         theory.from_dict(spec)
+
+
+def test_derive_prints_effective_model_in_the_states():
+    """The effective energy, fixed point and dynamics are all written in the remaining states (the energy was in
+    sign(v) and the dynamics in sigma); the activation forms are kept beside them."""
+    from numerics.cli import derive_report
+
+    eff = derive_report(theory.builtin("model_a"), "h", check=False)["effective"]
+    for text in (eff["energy"]["str"], eff["fixed_point"]["str"], eff["dynamics"]["v"]["str"]):
+        assert "sign(v)" in text and "sigma" not in text, text
+    assert "sigma" in eff["dynamics_activations"]["v"]["str"]
