@@ -252,4 +252,62 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
         md.append("")
     p = out / "report.md"
     p.write_text("\n".join(md))
+    write_html(doc, out)
+    return p
+
+
+def write_html(doc: dict, out: str | Path) -> Path:
+    """``report.html`` beside the markdown: the same summary, table and sections, figures inline (``<img>`` with the
+    same relative paths), no scripts and no outside resources -- it opens from the folder in any browser."""
+    import html
+
+    out = Path(out)
+
+    def e(x: Any) -> str:
+        return html.escape(str(x))
+
+    colour = {"PASS": "#1a7f37", "FAIL": "#cf222e", "SKIP": "#9a6700", "ERROR": "#8250df"}
+    summary = summary_line(doc).replace("**", "")
+    rows = []
+    for r in doc["claims"]:
+        v = r["verdict"] + (" (known discrepancy)" if r["verdict"] == "FAIL" and r["known_discrepancy"] else "")
+        m = "" if r.get("margin") is None else f"{r['margin']:+.2f}"
+        src = "" if r.get("expected_source", "paper") == "paper" else "<em>derived from the model:</em> "
+        rows.append(
+            f"<tr><td><a href='#{e(r['id'].lower())}'>{e(r['id'])}</a></td><td>{e(r.get('role', 'reproduction'))}</td><td>{e(r['paper'])}</td>"
+            f"<td>{e(r['statement'])}</td><td>{src}{e(_short(r['expected'], 60))}</td><td>{e(_short(r['measured'], 60))}</td>"
+            f"<td>{e(r['tolerance'])}</td><td style='color:{colour.get(r['verdict'], '#000')}'><b>{e(v)}</b></td><td>{m}</td>"
+            f"<td>{r['seconds']:.1f}</td></tr>"
+        )
+    sections = []
+    for r in doc["claims"]:
+        figs = r.get("figures") or ([r["figure"]] if r["figure"] else [])
+        parts = [f"<section id='{e(r['id'].lower())}'><h2>{e(r['id'])}</h2>",
+                 f"<p><em>{e(r['paper'])}, {e(r['source'])}</em> ({e(r['kind'])}, {e(r.get('role', 'reproduction'))})</p>",
+                 f"<p>{e(r['statement'])}</p><ul>",
+                 f"<li>expected: <code>{e(json.dumps(r['expected']))}</code></li>",
+                 f"<li>measured: <code>{e(json.dumps(r['measured']))}</code></li>",
+                 f"<li>tolerance: {e(r['tolerance'])} ({e(r['tolerance_reason'])})</li>",
+                 f"<li>verdict: <b style='color:{colour.get(r['verdict'], '#000')}'>{e(r['verdict'])}</b> in {r['seconds']:.2f} s, seed {e(r['seed'])}</li>"]
+        if r["known_discrepancy"]:
+            parts.append(f"<li>known discrepancy: {e(r['known_discrepancy'])}</li>")
+        parts.append("</ul>")
+        if r["detail"]:
+            parts.append(f"<pre>{e(r['detail'].strip())}</pre>")
+        parts += [f"<figure><img src='{e(f)}' alt='{e(r['id'])} figure' style='max-width:640px'></figure>" for f in figs]
+        parts.append("</section>")
+        sections.append("".join(parts))
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Paper checks ({e(doc['scale'])} scale)</title>"
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}table{border-collapse:collapse;font-size:90%}"
+        "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}pre{white-space:pre-wrap;background:#f6f8fa;padding:6px}</style>"
+        f"</head><body><h1>Paper checks ({e(doc['scale'])} scale)</h1><p id='summary'><b>{e(summary)}</b></p>"
+        "<table><tr><th>id</th><th>role</th><th>paper</th><th>statement</th><th>expected</th><th>measured</th><th>tolerance</th>"
+        "<th>verdict</th><th>margin</th><th>s</th></tr>" + "".join(rows) + "</table>" + "".join(sections) + "</body></html>"
+    )
+    p = out / "report.html"
+    tmp = p.with_suffix(".html.tmp")
+    tmp.write_text(page)
+    os.replace(tmp, p)
     return p

@@ -172,3 +172,37 @@ def test_roles_and_margins_in_the_report(tmp_path):
     assert "| identity |" in text and "+0.80" in text
     with pytest.raises(ValueError, match="role"):
         Claim("T-10", "Test", "Eq. 1", "s", "numeric", 1.0, "t", "r", lambda p, s: Result(1.0, True), role="guess")
+
+
+def test_html_report_has_every_figure_and_claim(tmp_path):
+    """report.html beside report.md: parsed, every claim has its row and section, every <img> names a PNG that exists."""
+    from html.parser import HTMLParser
+
+    import matplotlib.pyplot as plt
+
+    figs = _fake("T-11", lambda p, s: Result(1.0, True, "d <b>", {"a": plt.figure(), "b": plt.figure()}))
+    plain = _fake("T-12", lambda p, s: Result(2.0, False), known="evidence <here>")
+    doc = run_claims([figs, plain], "quick", tmp_path, progress=False)
+    write_report(doc, tmp_path)
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.imgs, self.ids, self.rows = [], [], 0
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "img":
+                self.imgs.append(a["src"])
+            if tag == "section":
+                self.ids.append(a["id"])
+            if tag == "tr":
+                self.rows += 1
+
+    page = Page()
+    text = (tmp_path / "report.html").read_text()
+    page.feed(text)
+    assert page.ids == ["t-11", "t-12"] and page.rows == 3  # header + one per claim
+    assert len(page.imgs) == 2 and all((tmp_path / src).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for src in page.imgs)
+    assert "<here>" not in text and "&lt;here&gt;" in text  # text is escaped, never markup
+    assert "<script" not in text
