@@ -186,12 +186,44 @@ def _short(x: Any, n: int = 38) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def _num(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v).lower() if isinstance(v, bool) else "-"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
+
+def human(x: Any, n: int = 90) -> str:
+    """A measured value for a table cell: top-level keys with numbers to 3 significant digits, short lists joined
+    by " / ", nested detail elided (the claim's section has all of it)."""
+    def scalar(v: Any) -> bool:
+        return v is None or isinstance(v, (bool, int, float, str))
+
+    def one(v: Any, depth: int) -> str:
+        if isinstance(v, dict):
+            if depth == 0:
+                return "; ".join(f"{k}: {one(w, 1)}" for k, w in v.items())
+            if len(v) <= 4 and all(scalar(w) for w in v.values()):
+                return "(" + ", ".join(f"{k} {_num(w)}" for k, w in v.items()) + ")"
+            return "{...}"
+        if isinstance(v, (list, tuple)):
+            if not all(scalar(w) for w in v):
+                return f"[{len(v)} items]"
+            return " / ".join(_num(w) for w in v[:6]) + (" ..." if len(v) > 6 else "")
+        return _num(v)
+
+    return _short(one(x, 0), n)
+
+
 def format_table(doc: dict) -> str:
     """Plain-text table: id, statement, expected, measured, tolerance, verdict."""
     rows = [("id", "statement", "expected", "measured", "tolerance", "verdict", "s")]
     for r in doc["claims"]:
         v = r["verdict"] + ("*" if r["verdict"] == "FAIL" and r["known_discrepancy"] else "")
-        rows.append((r["id"], _short(r["statement"], 44), _short(r["expected"], 22), _short(r["measured"], 26), _short(r["tolerance"], 24), v, f"{r['seconds']:.1f}"))
+        rows.append((r["id"], _short(r["statement"], 44), _short(r["expected"], 22), human(r["measured"], 26), _short(r["tolerance"], 24), v, f"{r['seconds']:.1f}"))
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -230,7 +262,7 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
         verdict = r["verdict"] + (" (known discrepancy)" if r["verdict"] == "FAIL" and r["known_discrepancy"] else "")
         md.append(
             f"| [{r['id']}](#{r['id'].lower()}) | {r.get('role', 'reproduction')} | {cell(r['paper'])} | {cell(r['statement'])} | {derived(r)}{cell(_short(r['expected'], 60))} | "
-            f"{cell(_short(r['measured'], 60))} | {cell(r['tolerance'])} | **{verdict}** | {margin(r)} | {r['seconds']:.1f} |"
+            f"{cell(human(r['measured']))} | {cell(r['tolerance'])} | **{verdict}** | {margin(r)} | {r['seconds']:.1f} |"
         )
     md.append("")
     for r in doc["claims"]:
@@ -248,12 +280,18 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
         if r["detail"]:
             md += ["", "```", r["detail"].strip(), "```"]
         for f in r.get("figures") or ([r["figure"]] if r["figure"] else []):
-            md += ["", f"![{r['id']}]({f})"]
+            md += ["", f"![{r['id']}]({f})", "", f"*{caption(r)}*"]
         md.append("")
     p = out / "report.md"
     p.write_text("\n".join(md))
     write_html(doc, out)
     return p
+
+
+def caption(r: dict) -> str:
+    """What a claim's figure shows and what would falsify the claim (its tolerance failing)."""
+    return (f"Figure {r['id']}: {r['statement']} Verdict {r['verdict']}; the claim would fail if this did not hold: "
+            f"{r['tolerance']}.")
 
 
 def write_html(doc: dict, out: str | Path) -> Path:
@@ -275,7 +313,7 @@ def write_html(doc: dict, out: str | Path) -> Path:
         src = "" if r.get("expected_source", "paper") == "paper" else "<em>derived from the model:</em> "
         rows.append(
             f"<tr><td><a href='#{e(r['id'].lower())}'>{e(r['id'])}</a></td><td>{e(r.get('role', 'reproduction'))}</td><td>{e(r['paper'])}</td>"
-            f"<td>{e(r['statement'])}</td><td>{src}{e(_short(r['expected'], 60))}</td><td>{e(_short(r['measured'], 60))}</td>"
+            f"<td>{e(r['statement'])}</td><td>{src}{e(_short(r['expected'], 60))}</td><td>{e(human(r['measured']))}</td>"
             f"<td>{e(r['tolerance'])}</td><td style='color:{colour.get(r['verdict'], '#000')}'><b>{e(v)}</b></td><td>{m}</td>"
             f"<td>{r['seconds']:.1f}</td></tr>"
         )
@@ -294,7 +332,7 @@ def write_html(doc: dict, out: str | Path) -> Path:
         parts.append("</ul>")
         if r["detail"]:
             parts.append(f"<pre>{e(r['detail'].strip())}</pre>")
-        parts += [f"<figure><img src='{e(f)}' alt='{e(r['id'])} figure' style='max-width:640px'></figure>" for f in figs]
+        parts += [f"<figure><img src='{e(f)}' alt='{e(r['id'])} figure' style='max-width:640px'><figcaption>{e(caption(r))}</figcaption></figure>" for f in figs]
         parts.append("</section>")
         sections.append("".join(parts))
     page = (

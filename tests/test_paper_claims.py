@@ -206,3 +206,13 @@ def test_html_report_has_every_figure_and_claim(tmp_path):
     assert len(page.imgs) == 2 and all((tmp_path / src).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for src in page.imgs)
     assert "<here>" not in text and "&lt;here&gt;" in text  # text is escaped, never markup
     assert "<script" not in text
+
+
+def test_measured_cells_are_human_readable_and_figures_captioned(tmp_path):
+    from paper_checks.runner import caption, human
+
+    assert human({"K_max": [65.0, 183.25, 573.0], "slope": 1.570011, "ok": True}) == "K_max: 65 / 183 / 573; slope: 1.57; ok: true"
+    assert human({"a": {"mean": 0.99909, "se": 0.0018}, "b": {"c": {"d": 1}}, "pts": [{"N": 1}]}) == "a: (mean 0.999, se 0.0018); b: {...}; pts: [1 items]"
+    assert len(human({"x": list(range(100))}, 30)) <= 30
+    r = {"id": "T-1", "statement": "A holds.", "verdict": "PASS", "tolerance": "|x| < 1"}
+    assert caption(r) == "Figure T-1: A holds. Verdict PASS; the claim would fail if this did not hold: |x| < 1."
