@@ -10,6 +10,7 @@ Records (``--json`` prints a JSON list of {"name", "ratio", "detail"}):
 * ``model_b_energy_vs_numpy``: the Model B batch energy (a fused, in-place ``LogSumExpMatVec``) over hand NumPy;
 * ``model_b_small_{checked,unchecked}_vs_numpy``: call overhead at M = 1000, N = 64, batch 32 (float32) over hand NumPy
   (shapes are validated once per signature, values on every call; target <= 1.1 with ``check=False``);
+* ``hamux3_grad_jax_jit_vs_numpy``: hamux3's energy gradient on the jitted JAX backend over NumPy (None without JAX);
 * ``hamux3_{energy,grad,rhs}_stable_vs_plain``: the cost of :mod:`numerics.stable` -- the hamux3 kernels as
   compiled over the same kernels printed without the stable rewrite (median of interleaved repetitions,
   batch 256, N_v = N, N_1 = N_2 = N/2, float64).  Reported, no target: accuracy in saturation is what it buys.
@@ -59,6 +60,34 @@ def stable_rewrite_records(n: int, repeat: int) -> list[dict]:
         out.append({"name": f"hamux3_{label}_stable_vs_plain", "ratio": r,
                     "detail": f"batch 256, N_v={n}, N_1=N_2={m}: stable {ma * 1e3:.2f} ms, plain {mb * 1e3:.2f} ms (medians of {repeat})"})
     return out
+
+
+def jax_record(n: int, repeat: int) -> dict:
+    """hamux3's energy gradient, jitted JAX backend over the NumPy backend (batch 256, N_v = n): what XLA's fusion
+    of the derived, autodiff-free expression buys; ``ratio`` is None where JAX is not installed."""
+    import theory
+    from numerics import available_backends
+    from numerics import compile as compile_kernel
+
+    name = "hamux3_grad_jax_jit_vs_numpy"
+    if "jax" not in available_backends():
+        return {"name": name, "ratio": None, "detail": "jax not installed: pip install -e '.[jax]'"}
+    model = theory.builtin("hamux3")
+    kn, kj = compile_kernel(model), compile_kernel(model, backend="jax")
+    rng = np.random.default_rng(3)
+    m = max(n // 2, 2)
+    arrays = {"v": rng.standard_normal((256, n)), "h1": rng.standard_normal((256, m)), "h2": rng.standard_normal((256, m)),
+              "W1": rng.standard_normal((m, n)) / np.sqrt(n), "W2": rng.standard_normal((m, m)) / np.sqrt(m)}
+
+    def jx():
+        out = kj.energy_grad(**arrays, check=False)
+        for val in out.values():
+            np.asarray(val)  # wait for the device result
+        return out
+
+    np.testing.assert_allclose(np.asarray(jx()["v"]), kn.energy_grad(**arrays)["v"], rtol=1e-8, atol=1e-10)
+    r, mj, mn = _median_ratio(jx, lambda: kn.energy_grad(**arrays, check=False), repeat)
+    return {"name": name, "ratio": r, "detail": f"batch 256, N_v={n}, N_1=N_2={m}, float64: JAX (jit) {mj * 1e3:.2f} ms, NumPy {mn * 1e3:.2f} ms (medians of {repeat})"}
 
 
 def small_call_records(repeat: int) -> list[dict]:
@@ -175,11 +204,12 @@ def main() -> None:
                     "detail": f"{shape}: energy kernel {me:.4f}s (fused LogSumExpMatVec), hand NumPy {mh:.4f}s (medians, interleaved)"})
     records += small_call_records(max(50, 40 * a.repeat))
     records += stable_rewrite_records(a.N, max(3, 3 * a.repeat))
+    records.append(jax_record(a.N, max(3, 3 * a.repeat)))
     if a.json:
         print(json.dumps(records, indent=2))
     else:
         for r in records:
-            print(f"{r['name']:<24} {r['ratio']:.3f}  {r['detail']}")
+            print(f"{r['name']:<24} {'-' if r['ratio'] is None else format(r['ratio'], '.3f')}  {r['detail']}")
 
 
 if __name__ == "__main__":

@@ -278,7 +278,10 @@ class Kernel:
             for s in self._size_symbols:
                 if s.name not in sizes:
                     raise TypeError(f"size {s} cannot be inferred from the arrays given")
-            size_arrays = [_on_device(xp.asarray(np.asarray(sizes[s.name], dtype=dtype)), device) for s in self._size_symbols]
+            if self.backend.name == "jax":  # static arguments of the jitted function: plain, hashable ints
+                size_arrays = [int(sizes[s.name]) for s in self._size_symbols]
+            else:
+                size_arrays = [_on_device(xp.asarray(np.asarray(sizes[s.name], dtype=dtype)), device) for s in self._size_symbols]
             if device is None and sig in cache:
                 cache[sig] = (*hit[:3], size_arrays)
         out.extend(size_arrays)
@@ -356,7 +359,8 @@ class Kernel:
                 if isinstance(sz, sp.Symbol):
                     sizes.setdefault(sz.name, arr.shape[ax])
             bound.append(arr)
-        size_vals = [np.asarray(sizes[s.name], dtype=dtype) if s.name in sizes else None for s in self._size_symbols]
+        as_size = int if self.backend.name == "jax" else (lambda n: np.asarray(n, dtype=dtype))
+        size_vals = [as_size(sizes[s.name]) if s.name in sizes else None for s in self._size_symbols]
         f = self._functions[which]
         state_pos = [i for i, a in enumerate(self.args) if a.kind == "state"]
 
@@ -364,7 +368,7 @@ class Kernel:
             args = list(bound)
             for i, x in zip(state_pos, states, strict=True):
                 args[i] = x
-            sv = [v if v is not None else np.asarray(states[0].shape[-1], dtype=dtype) for v in size_vals]
+            sv = [v if v is not None else as_size(states[0].shape[-1]) for v in size_vals]
             return f(*args, *sv)
 
         return call
@@ -629,9 +633,17 @@ def _compile(model, backend: str, cse: bool):
         pe = [prep(x, single) for x in e] if isinstance(e, list) else prep(e, single)
         printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
         f = sp.lambdify(arg_syms, pe, modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
-        functions[name] = f
         sources[name] = inspect.getsource(f)
+        functions[name] = _jit(f, len(arg_syms), len(model.sizes)) if be.name == "jax" else f
     return Kernel(model, be, tuple(args), functions, sources, exprs)
+
+
+def _jit(f, n_args: int, n_sizes: int):
+    """``jax.jit`` of one generated function, the sizes (last arguments) static: one compiled XLA program per
+    shape signature, cached by JAX, with the whole expression fused."""
+    import jax
+
+    return jax.jit(f, static_argnums=tuple(range(n_args - n_sizes, n_args)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,6 +22,7 @@ def test_kernel_benchmark_runs_small():
         "hamux3_energy_stable_vs_plain",
         "hamux3_grad_stable_vs_plain",
         "hamux3_rhs_stable_vs_plain",
+        "hamux3_grad_jax_jit_vs_numpy",
     ]
 
 
