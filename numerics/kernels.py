@@ -272,7 +272,7 @@ class Kernel:
                     arr = arr.to(getattr(_torch(), np.dtype(dtype).name)) if _is_tensor(arr) else arr.astype(dtype)
                 if a.kind in ("state", "input") and arr.ndim == 1:
                     arr = arr[None, :]
-                out.append(xp.asarray(arr))
+                out.append(arr if _is_native(arr, self.backend.name) else xp.asarray(arr))
         size_arrays = hit[3] if len(hit) > 3 and device is None else None
         if size_arrays is None:
             for s in self._size_symbols:
@@ -432,6 +432,12 @@ def declared_assumptions(p: sp.Symbol) -> tuple[str, ...]:
     return tuple(a for a in found if not (a == "nonnegative" and "positive" in found))
 
 
+def _is_native(a: Any, backend: str) -> bool:
+    """Already the backend's own array type (no conversion needed): NumPy arrays for numpy, jax.Array for jax."""
+    mod = type(a).__module__
+    return (backend == "numpy" and isinstance(a, np.ndarray)) or (backend == "jax" and mod.startswith("jax"))
+
+
 def _is_tensor(a: Any) -> bool:
     return type(a).__module__.startswith("torch") and hasattr(a, "detach")
 
@@ -445,6 +451,8 @@ def _torch():
 def _dtype_kind(arr: Any) -> str:
     """numpy's dtype kind letter, also for torch tensors (``torch.float32`` -> ``f``)."""
     if isinstance(arr, np.ndarray):
+        return arr.dtype.kind
+    if isinstance(getattr(arr, "dtype", None), np.dtype):  # JAX arrays carry NumPy dtypes: no slicing or copy
         return arr.dtype.kind
     if _is_tensor(arr):
         t = _torch()

@@ -44,3 +44,11 @@ def test_capacity_benchmark_runs_small():
                          capture_output=True, text=True, timeout=600, check=True)
     names = [r["name"] for r in json.loads(out.stdout)]
     assert names == ["capacity_law_cost_vs_N", "capacity_cli_derive_s", "poly_kernel_products_vs_power"]
+
+
+def test_peer_benchmark_runs_small():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "peers.py"), "--json", "--small-only", "--repeat", "2"],
+                         capture_output=True, text=True, timeout=600, check=True)
+    recs = json.loads(out.stdout)
+    assert [r["name"] for r in recs] == ["hamux3_rhs_numpy_vs_hand_small", "hamux3_rhs_jax_vs_hamux_small", "hamux3_rhs_numpy_vs_hamux_small"]
+    assert recs[0]["ratio"] > 0  # the peers' ratios are None (with the reason) where HAMUX or JAX is not installed
