@@ -71,14 +71,20 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         e = xp.exp(z - m)
         return e / xp.sum(e, axis=-1, keepdims=True)
 
+    def _exp_shifted(z, beta):
+        """``exp(beta z - max)`` in place on the private product ``z``; returns the max."""
+        if not _is_one(beta):
+            z *= beta
+        m = z.max(axis=-1, keepdims=True)
+        z -= m
+        np.exp(z, out=z)
+        return m
+
     def SoftmaxMatVec(W, a, beta):  # noqa: N802 - fused softmax(beta W a): the product is a private temporary
         z = a @ matmul_t(W)
         if not inplace:
             return Softmax(z, beta)
-        if not _is_one(beta):
-            z *= beta
-        z -= z.max(axis=-1, keepdims=True)
-        np.exp(z, out=z)
+        _exp_shifted(z, beta)
         z /= z.sum(axis=-1, keepdims=True)
         return z
 
@@ -86,11 +92,7 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         z = a @ matmul_t(W)
         if not inplace:
             return LogSumExp(z, beta)
-        if not _is_one(beta):
-            z *= beta
-        m = z.max(axis=-1, keepdims=True)
-        z -= m
-        np.exp(z, out=z)
+        m = _exp_shifted(z, beta)
         return (m + np.log(z.sum(axis=-1, keepdims=True))) / beta
 
     def relu(x):
