@@ -11,7 +11,7 @@ from numerics.plots import capacity_curve
 from theory import random_features as rf
 from theory.vector import Vector, Weight, size_symbol
 
-from .claim import Result, claim
+from .claim import Result, claim, margin
 
 PAPER = "Hoover et al. 2024 (DrDAM)"
 D, Y, K = size_symbol("D"), size_symbol("Y"), size_symbol("K")
@@ -73,7 +73,7 @@ def dr_3(p, seed):
             e.append(np.sqrt(np.mean((Ehat - E) ** 2)))
         errs.append(float(np.mean(e)))
     slope = fit_power_law(p["Ys"], errs)["slope"]
-    return Result({"rms_error": dict(zip(map(str, p["Ys"]), errs)), "slope": slope}, abs(slope + 0.5) <= 0.15)
+    return Result({"rms_error": dict(zip(map(str, p["Ys"]), errs)), "slope": slope}, abs(slope + 0.5) <= 0.15, margin=margin(slope + 0.5, 0.15))
 
 
 @claim(

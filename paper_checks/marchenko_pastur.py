@@ -9,7 +9,7 @@ from numerics import spectra
 from numerics.plots import spectrum
 from theory import spectra as th
 
-from .claim import Result, claim
+from .claim import Result, claim, margin
 
 PAPER = "Marchenko & Pastur 1967"
 
@@ -32,7 +32,8 @@ def mp_1(p, seed):
     pred = spectra.predicted_operator_deviation(lam)
     tw = 3 * nh ** (-2 / 3)
     ok = abs(ev.min() - lo) < tw and abs(ev.max() - hi) < tw and ks < 0.05 and abs(dev - pred) <= 0.05 * pred
-    return Result({"edges": [float(ev.min()), float(ev.max())], "mp_edges": [lo, hi], "ks": ks, "norm_J_minus_I": dev, "predicted": pred}, ok, figure=spectrum(ev, lam))
+    m = min(margin(ev.min() - lo, tw), margin(ev.max() - hi, tw), margin(ks, 0.05), margin(dev - pred, 0.05 * pred))
+    return Result({"edges": [float(ev.min()), float(ev.max())], "mp_edges": [lo, hi], "ks": ks, "norm_J_minus_I": dev, "predicted": pred}, ok, figure=spectrum(ev, lam), margin=m)
 
 
 @claim(
@@ -45,7 +46,7 @@ def mp_2(p, seed):
     rng = np.random.default_rng(seed)
     Nh_s, Nv_s = sp.symbols("N_h N_v", positive=True)
     row = sp.lambdify((Nh_s, Nv_s), th.row_l1_offdiag(), "numpy")
-    out, ok = {}, True
+    out, ok, margins = {}, True, []
     for nv in p["N_v"]:
         J = spectra.coupling(rng.standard_normal((p["N_h"], nv)))
         op = spectra.operator_deviation(J)["norm"]
@@ -53,7 +54,8 @@ def mp_2(p, seed):
         off = np.abs(J - np.diag(np.diag(J))).sum(1)
         out[str(nv)] = {"op": op, "op_pred": pred, "row_l1_mean": float(off.mean()), "row_l1_pred": float(row(p["N_h"], nv)), "row_l1_max": float(off.max())}
         ok = ok and abs(op - pred) <= 0.1 * pred and abs(off.mean() - row(p["N_h"], nv)) <= 0.1 * row(p["N_h"], nv)
-    return Result(out, ok)
+        margins += [margin(op - pred, 0.1 * pred), margin(off.mean() - row(p["N_h"], nv), 0.1 * row(p["N_h"], nv))]
+    return Result(out, ok, margin=min(margins))
 
 
 @claim(

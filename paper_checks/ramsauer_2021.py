@@ -11,7 +11,7 @@ from numerics import patterns
 from numerics.plots import energy_trace
 from theory import capacity as th
 
-from .claim import Result, claim
+from .claim import Result, claim, margin
 
 PAPER = "Ramsauer et al. 2021"
 
@@ -90,7 +90,7 @@ def ram_5(p, seed):
         out[name + "_N_bound"] = float(sp.N(f["N_bound"].xreplace(vals), 20))
         out[name + "_side_condition"] = bool(sp.N(f["c"].xreplace(vals) - f["c_min"].xreplace(vals)) >= 0)
     ok = abs(out["c1"] - 3.1546) < 1e-4 and abs(out["c2"] - 1.3718) < 1e-4 and out["c1_side_condition"] and out["c2_side_condition"]
-    return Result(out, ok)
+    return Result(out, ok, margin=min(margin(out["c1"] - 3.1546, 1e-4), margin(out["c2"] - 1.3718, 1e-4)))
 
 
 def _theorem_setup(p, rng, beta):
