@@ -197,15 +197,13 @@ def _law_values(law, params: dict | None) -> dict:
 
 
 def k_max_predicted(law, N: int, params: dict | None = None) -> float:
-    """The law's ``k_max`` at ``N``: ``1 + signal^2 / (2 v_1 erfcinv(2/N)^2)`` with exact ``signal`` and ``v_1``."""
+    """The law's ``k_max`` evaluated at ``N`` (the expression theory derives: ``N P_error = 1`` solved under the
+    Gaussian tail with exact ``signal`` and ``v_1``); nothing is re-typed here."""
     N = as_count("N", N, minimum=3)
     vals = _law_values(law, params)
-    s = theory_value(law.signal, N=N, **vals)
     v = theory_value(law.pattern_variance, N=N, **vals)
     require(v > 0, f"the crosstalk variance of `{law.model.name}` is {v} at N={N}: no noise, the capacity is unbounded.")
-    with mpmath.workdps(30):
-        z = mpmath.erfinv(1 - mpmath.mpf(2) / N)
-        return float(1 + mpmath.mpf(s) ** 2 / (2 * mpmath.mpf(v) * z**2))
+    return theory_value(law.k_max, N=N, **vals)
 
 
 class _Stream:
