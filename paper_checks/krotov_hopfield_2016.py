@@ -206,15 +206,17 @@ def kh16_6(p, seed):
     id="KH16-7", paper=PAPER, source="Sec. 2 (signal-to-noise capacity), applied to F = log cosh", kind="simulation",
     statement="For F = log cosh (asymptotically |x|: a bounded activation) the derived law predicts a capacity that does not grow "
     "with N (exponent 0), and the measured K_max at each N is within a factor 2 of it.",
-    expected="k_max of the derived capacity law at each N; scaling exponent 0", tolerance="median K_max within a factor 2 of the law at every N; derived exponent 0",
-    tolerance_reason="the issue's factor-2 acceptance; K_max is O(1) here, so integer granularity alone is up to a factor 2",
+    expected="k_max of the derived capacity law at each N; scaling exponent 0", tolerance="median K_max within a factor 2 of the law at every N; derived exponent 0; measured log-log slope within +-0.3 of the law's",
+    tolerance_reason="the issue's factor-2 acceptance; K_max is O(1) here, so integer granularity alone is up to a factor 2 -- which also "
+    "means a constant-factor error in the variance (x4) would still pass: what this check can catch is growth with N (exponent, slope)",
     quick={"F": "log(cosh(x))", "N": [32, 64, 128], "seeds": 5, "probes": 32},
     expected_source="derived from the model: theory.capacity_law(user spec).k_max and .scaling",
 )
 def kh16_7(p, seed):
     law, chk, fit, fit_pred, measured, detail = _law_check(p, seed, "user_logcosh")
-    ok = chk.within(2.0) and law.scaling.kind == "power" and law.scaling.exponent == 0
-    return Result(measured, ok, detail, chk.figure(), margin=min(margin_factor(pt.ratio, 2.0) for pt in chk.points))
+    ok = chk.within(2.0) and law.scaling.kind == "power" and law.scaling.exponent == 0 and abs(fit["slope"] - fit_pred["slope"]) <= 0.3
+    m = min([margin(fit["slope"] - fit_pred["slope"], 0.3)] + [margin_factor(pt.ratio, 2.0) for pt in chk.points])
+    return Result(measured, ok, detail, chk.figure(), margin=m)
 
 
 @claim(
@@ -233,7 +235,7 @@ def kh16_8(p, seed):
     out, alphas = {}, {}
     for n, Ns in ((2, p["N2"]), (3, p["N3"])):
         law = _law(n)
-        alpha_derived = capacity.theory_value(sp.limit(law.k_fixed_error(p_err) / theory.capacity.N ** (n - 1), theory.capacity.N, sp.oo), p=0)
+        alpha_derived = capacity.theory_value(law.alpha(p_err))
         rows = []
         for N in Ns:
             ks = []

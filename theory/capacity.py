@@ -331,6 +331,12 @@ class CapacityLaw:
         SymPy evaluates numerically, rather than the equal ``erfcinv(2p)``, which it does not)."""
         return 1 + self.signal**2 / (2 * self.pattern_variance * sp.erfinv(1 - 2 * sp.sympify(p)) ** 2)
 
+    def alpha(self, p: sp.Expr = p_err) -> sp.Expr | None:
+        """``lim k_fixed_error(p) / N^a`` for a power law ``K ~ N^a``: KH16's ``alpha_n`` at error threshold ``p``."""
+        if self.scaling.kind != "power":
+            return None
+        return _limit(self.k_fixed_error(p) / N**self.scaling.exponent, N, sp.oo, "fixed-error prefactor")
+
     # ------------------------------------------------------------ asymptotics
     @cached_property
     def growth(self) -> tuple:
