@@ -9,7 +9,7 @@ Records (``--json`` prints a JSON list of {"name", "ratio" or "value", "detail"}
   (median over repetitions; target < 2 s);
 * ``poly_kernel_products_vs_power``: a polynomial Lagrangian's compiled ``F`` (``x^3/3 + x^5/50``, 10**6 entries)
   as printed (squarings and products) over the same printed with ``numpy.power`` (reported: the printer change
-  that made capacity scans of polynomial memories 5x faster).
+  that made capacity scans of polynomial memories faster).
 """
 
 from __future__ import annotations

@@ -83,7 +83,9 @@ def dem_2(p, seed):
     fig.axes[0].axvline(bound, color="k", ls="--", label="derived bound I(1-2 rho)/2")
     fig.axes[0].legend(fontsize=8)
     detail = (f"bound {bound:.4f}; worst success below it {worst}; success first below 1/2 at alpha = "
-              + ", ".join(f"{drops[N]} (N={N})" for N in p["N"]) + " -- the bound is sufficient: the drop lies above it")
+              + ", ".join(f"{drops[N]} (N={N})" for N in p["N"])
+              + ("; every drop lies above the bound (sufficient, not sharp)" if all(d is None or d > bound for d in drops.values())
+                 else "; a drop lies at or below the bound"))
     measured = {"bound_alpha": bound, "success": {str(N): dict(zip(map(str, p["alphas"]), rates[N])) for N in p["N"]},
                 "alpha_success_below_half": {str(N): drops[N] for N in p["N"]}}
     return Result(measured, ok, detail, fig, margin=None if worst is None else (worst - 0.9) / 0.1)

@@ -208,9 +208,9 @@ def kh21_7(p, seed):
 
 
 @claim(
-    id="KH21-8", paper=PAPER, source="Sec. 1 (numbers in text)", kind="numeric",
+    id="KH21-8", role="identity", paper=PAPER, source="Sec. 1 (numbers in text)", kind="numeric",
     statement="A classical network on a 64x64 image stores 'less than ~0.14 N_f', about 573 patterns.",
-    expected=573, tolerance="alpha_c * 4096 within 2% of 573", tolerance_reason="the paper rounds alpha_c = 0.1379 (computed here from the AGS equation) to 0.14",
+    expected=573, tolerance="alpha_c * 4096 within 2% of 573", tolerance_reason="the paper rounds alpha_c = 0.1379 (computed here from the AGS equation) to 0.14; an identity: CHN-0's number times 4096, it tests arithmetic, not a simulation",
 )
 def kh21_8(p, seed):
     from numerics.capacity import ags_critical_load
