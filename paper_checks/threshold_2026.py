@@ -323,3 +323,41 @@ def bpd_8b(p, seed):
 
 
 # BPD-10 .. BPD-14 (learning on data) live in threshold_learning.py.
+
+
+@claim(
+    id="BPD-15", paper=PAPER, source="Fig. 1a (capacity vs N_h at N_v = 100 N_h, theta = 1/2); abstract ('capacity exponential in N_h')", kind="simulation",
+    statement="At N_v = 100 N_h and theta = 1/2 the number of fixed points of the hidden map grows like 2^N_h: "
+    "the slope of log2(#fixed points) against N_h is 1.",
+    expected={"slope": 1.0}, tolerance="|slope - 1| <= 0.05, and the fixed fraction at every N_h >= 0.9",
+    tolerance_reason="2^N_h is the ceiling (slope <= 1); a capacity that is exponential with a smaller base (e.g. 2^(0.9 N_h)) or a "
+    "fixed fraction that decays with N_h would leave the band; exact enumeration up to N_h = 16 (quick) / 20 (paper), Monte Carlo over "
+    "random codes beyond",
+    quick={"enumerate": [4, 6, 8, 10, 12, 14, 16], "sample": [24, 32, 48], "samples": 4000, "draws": 4},
+    paper_scale={"enumerate": [4, 6, 8, 10, 12, 14, 16, 18, 20], "sample": [30, 50, 70, 100], "samples": 20000, "draws": 10},
+)
+def bpd_15(p, seed):
+    rng = np.random.default_rng(seed)
+    nhs, log2c, frac, how = [], [], [], []
+    for nh in [*p["enumerate"], *p["sample"]]:
+        fr = []
+        for _ in range(p["draws"]):
+            J = spectra.coupling(rng.standard_normal((nh, 100 * nh)))
+            fr.append(census.enumerate_fixed(J, 0.5)["fraction"] if nh in p["enumerate"] else census.fraction_fixed(J, 0.5, p["samples"], rng)["fraction"])
+        f = float(np.mean(fr))
+        nhs.append(nh)
+        frac.append(f)
+        log2c.append(nh + np.log2(max(f, 1e-300)))
+        how.append("exact" if nh in p["enumerate"] else "sampled")
+    slope, icpt = np.polyfit(nhs, log2c, 1)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    ax.plot(nhs, log2c, "o", label="measured: log2 (mean #fixed points)")
+    ax.plot(nhs, nhs, "k--", lw=1, label="2^N_h (every state fixed)")
+    ax.plot(nhs, slope * np.array(nhs) + icpt, "-", lw=1, label=f"fit: slope {slope:.3f}")
+    ax.set(xlabel="hidden units N_h (N_v = 100 N_h, theta = 1/2)", ylabel="log2 number of fixed points")
+    ax.legend(fontsize=8)
+    ok = abs(slope - 1) <= 0.05 and min(frac) >= 0.9
+    return Result({"slope": float(slope), "fixed_fraction": dict(zip(map(str, nhs), frac)), "method": dict(zip(map(str, nhs), how))}, ok,
+                  figure=fig, margin=min(margin(slope - 1, 0.05), (min(frac) - 0.9) / 0.1))
