@@ -32,6 +32,27 @@ def _memories(M, d, seed):
     return X, r
 
 
+def _lsr_census(X):
+    """Prop. 2's exhaustive census: ``census(beta)`` returns the LSR minima (centroids of subsets S with B(centroid) = S,
+    clear of every support boundary) and their subset sizes; the 2^M centroids are built once."""
+    M = len(X)
+    subsets = [S for m in range(1, M + 1) for S in itertools.combinations(range(M), m)]
+    C = np.array([X[list(S)].mean(0) for S in subsets])
+    D2 = np.linalg.norm(C[:, None] - X[None], axis=-1) ** 2
+    member = np.zeros((len(subsets), M), dtype=bool)
+    for i, S in enumerate(subsets):
+        member[i, list(S)] = True
+    sizes_all = member.sum(1)
+
+    def census(beta):
+        a = 1 - beta / 2 * D2  # support weight ReLU(a) of each memory at each centroid
+        clear = (np.abs(a) > 1e-6).all(1)  # centroids on a support boundary are degenerate: left out
+        keep = clear & ((a > 0) == member).all(1)
+        return C[keep], sizes_all[keep].tolist()
+
+    return census
+
+
 @claim(
     id="EPA-1", role="identity", paper=PAPER, source="Eq. 3", kind="numeric",
     statement="With eps = 0 the log-sum-ReLU energy is finite exactly on the union of the supports ||x - xi_mu|| < sqrt(2/beta) and +infinity outside.",
@@ -110,20 +131,107 @@ def epa_4(p, seed):
     beta_star = 8 / r**2  # 2/(r - Delta)^2 with Delta = r/2
     k = nm.compile(_model())
     out, ok = {}, True
-    subsets = [S for m in range(1, p["M"] + 1) for S in itertools.combinations(range(p["M"]), m)]
-    C = np.array([X[list(S)].mean(0) for S in subsets])
-    D2 = np.linalg.norm(C[:, None] - X[None], axis=-1) ** 2
+    census = _lsr_census(X)
     for f in (1, 2, 4, 8, 16):
         beta = beta_star / f
-        a = 1 - beta / 2 * D2  # support weight ReLU(a) of each memory at each centroid
-        inside = a > 0
-        clear = (np.abs(a) > 1e-6).all(1)  # centroids on a support boundary are degenerate: left out
-        keep = clear & np.array([set(np.nonzero(row)[0]) == set(S) for row, S in zip(inside, subsets)])
-        mins = C[keep]
+        mins, sizes = census(beta)
         g = float(np.abs(k.energy_grad(x=mins, xi=X, beta=beta, epsilon=0.0)["x"]).max()) if len(mins) else 0.0
-        sizes = [len(S) for S, kk in zip(subsets, keep) if kk]
-        out[f"beta*/{f}"] = {"minima": int(keep.sum()), "originals": sizes.count(1), "emergent": sum(s > 1 for s in sizes), "max_grad": g}
+        out[f"beta*/{f}"] = {"minima": len(sizes), "originals": sizes.count(1), "emergent": sum(s > 1 for s in sizes), "max_grad": g}
         ok = ok and g <= 1e-12
     ok = ok and out["beta*/1"]["minima"] == p["M"] and out["beta*/1"]["originals"] == p["M"]
     ok = ok and any(v["emergent"] > 0 and v["originals"] >= 0.6 * p["M"] for v in out.values())
     return Result(out, ok)
+
+
+def _lse_model():
+    from theory.energies import lse_distance_energy
+
+    return gradient_system(lambda g: lse_distance_energy(g, W, BETA), "D", "lse_distance")
+
+
+def _lse_minima(k, X, beta, starts, seed, iters=3000):
+    """Local minima of E_LSE found from ``starts`` random points plus every memory: the step x <- x - grad E (the CCCP update
+    x <- sum_mu p_mu xi_mu) to convergence, merged within 1e-6, kept where the finite-difference Hessian of the derived
+    gradient is positive definite. Returns (minima, index of the memory each is an original of, or -1)."""
+    rng = np.random.default_rng(seed)
+    lo, hi = X.min(0), X.max(0)
+    x = np.vstack([X, lo + (hi - lo) * rng.random((starts, X.shape[1]))])
+    for _ in range(iters):
+        g = k.energy_grad(x=x, xi=X, beta=beta)["x"]
+        x = x - g
+        if np.abs(g).max() < 1e-13:
+            break
+    mins = []
+    for v in x:
+        if all(np.linalg.norm(v - m) > 1e-6 for m in mins):
+            mins.append(v)
+    mins = np.array(mins)
+    h = 1e-5
+    eye = np.eye(X.shape[1])
+    H = np.stack([(k.energy_grad(x=mins + h * e, xi=X, beta=beta)["x"] - k.energy_grad(x=mins - h * e, xi=X, beta=beta)["x"]) / (2 * h) for e in eye], -1)
+    pd = np.array([np.linalg.eigvalsh((A + A.T) / 2).min() > 1e-8 for A in H])
+    mins = mins[pd]
+    r = float(np.min(np.linalg.norm(X[:, None] - X[None], axis=-1) + np.eye(len(X)) * 1e9))
+    dist = np.linalg.norm(mins[:, None] - X[None], axis=-1)
+    near = dist.argmin(1)
+    owner = np.where(dist.min(1) < r / 4, near, -1)  # an original: within a quarter of the closest-pair distance of its memory
+    return mins, owner
+
+
+def _lse_lsr_counts(p, seed):
+    X, r = _memories(p["M"], p["d"], seed)
+    beta_star = 8 / r**2
+    k_lse = nm.compile(_lse_model())
+    census = _lsr_census(X)
+    rows = {}
+    for f in p["factors"]:
+        beta = beta_star / f
+        _, sizes = census(beta)
+        mins, owner = _lse_minima(k_lse, X, beta, p["starts"], seed)
+        orig = len(set(owner[owner >= 0].tolist()))
+        rows[f"beta*/{f}"] = {"LSR_minima": len(sizes), "LSR_originals": sizes.count(1), "LSR_emergent": sum(s > 1 for s in sizes),
+                              "LSE_minima": len(mins), "LSE_originals": orig, "LSE_novel": int(len(mins) - (owner >= 0).sum())}
+    return rows
+
+
+@claim(
+    id="EPA-5", paper=PAPER, source="Prop. 1 (LSE cannot show epsilon-global emergence)", kind="simulation",
+    statement="The log-sum-exp energy never keeps every stored pattern as a minimum while also creating a novel one: at each beta either "
+    "some original is lost or no novel minimum exists.",
+    expected={"beta with all originals and a novel LSE minimum": 0}, tolerance="0 such beta over the sweep beta*/1 .. beta*/64",
+    tolerance_reason="Prop. 1 is a theorem; the LSE minima come from 200 random starts plus the memories, each verified by a positive "
+    "definite finite-difference Hessian of the derived gradient; a minimum within r/4 of a memory (r: closest pair) counts as that memory's",
+    quick={"M": 12, "d": 2, "factors": [1, 2, 4, 8, 16, 32, 64], "starts": 200},
+)
+def epa_5(p, seed):
+    rows = _lse_lsr_counts(p, seed)
+    bad = [b for b, v in rows.items() if v["LSE_originals"] == p["M"] and v["LSE_novel"] > 0]
+    lost = [b for b, v in rows.items() if v["LSE_originals"] < p["M"]]
+    return Result({"violating_betas": bad, "per_beta": {b: {k: v[k] for k in ("LSE_minima", "LSE_originals", "LSE_novel")} for b, v in rows.items()}},
+                  not bad and bool(lost), f"LSE loses originals at {', '.join(lost) or 'no beta'} (the sweep reaches the merging regime)")
+
+
+@claim(
+    id="EPA-6", paper=PAPER, source="Sec. 5, LMIN experiments (LSR vs LSE minima counts)", kind="simulation",
+    statement="With more memories than EPA-4 (M = 16), the log-sum-ReLU energy has more minima than stored patterns at some beta while keeping "
+    "most of them, and at every beta it keeps at least as many stored patterns as minima as the log-sum-exp energy does.",
+    expected={"max LSR minima": "> M with >= 60% originals", "LSR originals >= LSE originals": "at every beta"},
+    tolerance="as stated (exhaustive 2^16-subset census for LSR; LSE minima from random starts)",
+    tolerance_reason="the paper's LMIN protocol at a size a CPU enumerates in a second",
+    quick={"M": 16, "d": 2, "factors": [1, 2, 4, 8, 16, 32], "starts": 200}, paper_scale={"M": 18},
+)
+def epa_6(p, seed):
+    rows = _lse_lsr_counts(p, seed)
+    emerg = any(v["LSR_minima"] > p["M"] and v["LSR_originals"] >= 0.6 * p["M"] for v in rows.values())
+    ge = all(v["LSR_originals"] >= v["LSE_originals"] for v in rows.values())
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    fs = [float(b.split("/")[1]) for b in rows]
+    for key, lab in (("LSR_minima", "LSR minima"), ("LSR_originals", "LSR originals kept"), ("LSE_minima", "LSE minima"), ("LSE_originals", "LSE originals kept")):
+        ax.plot(fs, [v[key] for v in rows.values()], "o-", label=lab)
+    ax.axhline(p["M"], color="k", lw=0.8, ls="--", label=f"M = {p['M']} stored")
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="beta*/beta (beta* = 8/r^2, r = closest pair)", ylabel="number of local minima")
+    ax.legend(fontsize=8)
+    return Result(rows, emerg and ge, figure=fig)

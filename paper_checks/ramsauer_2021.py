@@ -194,3 +194,88 @@ def ram_6(p, seed):
     ok = out["violations"] == 0 and out["judged"] > 0 and out["zero_errors"] == 0
     return Result(out, ok, f"the bound is within a factor {1 / out['max_lhs_over_bound']:.0f} of the largest contraction (median {1 / out['median_lhs_over_bound']:.0f})",
                   margin=1 - out["max_lhs_over_bound"])
+
+
+@claim(
+    id="RAM-8", role="bound", paper=PAPER, source="App. A.1.5 (the well-separated lemma; as stated in the claims catalogue, RAM-8 [K])", kind="simulation",
+    statement="If Delta_i >= 2/(beta N) + ln(2 (N-1) N beta M^2)/beta, the update maps the sphere S_i = {||x - x_i|| <= 1/(beta N M)} into itself, "
+    "so the fixed point x_i* lies in S_i.",
+    expected={"violations": 0}, tolerance="max ||f(x) - x_i|| over queries in S_i (inside and on its boundary) <= 1/(beta N M) (relative 1e-12); "
+    "the same for x_i*; at least 20 separated patterns judged",
+    tolerance_reason="a rigorous lemma; the parameters are RAM-7's, where the separation condition holds with little room, so a wrong "
+    "beta placement or a missing factor in the update shows as a point leaving the sphere",
+    quick={"d": 64, "N": 5, "betas": [0.2, 0.3, 0.5], "trials": 20},
+)
+def ram_8(p, seed):
+    rng = np.random.default_rng(seed)
+    k = _kernel()
+    worst, worst_star, judged, violations = 0.0, 0.0, 0, 0
+    for beta in p["betas"]:
+        for _ in range(p["trials"]):
+            X, M, Delta, ok, q, xs, fq, _ = _theorem_setup(p, rng, beta)
+            r = 1 / (beta * p["N"] * M)
+            u = rng.standard_normal(X.shape)
+            qb = X + r * u / np.linalg.norm(u, axis=1, keepdims=True)  # on the boundary of S_i
+            fb = k.update(v=qb, xi=X, beta=beta)["v"]
+            d_in, d_b, d_s = (np.linalg.norm(a - X, axis=1)[ok] / r for a in (fq, fb, xs))
+            if ok.any():
+                worst = max(worst, float(max(d_in.max(), d_b.max())))
+                worst_star = max(worst_star, float(d_s.max()))
+            violations += int((d_in > 1 + 1e-12).sum() + (d_b > 1 + 1e-12).sum() + (d_s > 1 + 1e-12).sum())
+            judged += int(ok.sum())
+    return Result({"violations": violations, "judged": judged, "max_distance_over_radius": worst, "fixed_point_distance_over_radius": worst_star},
+                  violations == 0 and judged >= 20, f"the image of S_i reaches {worst:.3g} of its radius; x_i* lies at {worst_star:.3g} of it",
+                  margin=1 - worst)
+
+
+def _storage_capacity(d: int, beta: float, eps: float, seed, cap: int, ratio: float = 1.15) -> int | None:
+    """The largest N (on a geometric grid) such that one update from every one of N random unit patterns (nested prefixes of
+    one draw) lands within ``eps`` of it; None when the cap is reached first."""
+    k = _kernel()
+    X = patterns.sphere(cap, d, seed)
+    last = 1
+    for N in sorted(set(np.round(2 * ratio ** np.arange(200)).astype(int))):
+        if N > cap:
+            return None
+        Xn = X[:N]
+        err = float(np.linalg.norm(k.update(v=Xn, xi=Xn, beta=beta)["v"] - Xn, axis=1).max())
+        if err > eps:
+            return last
+        last = N
+    return None
+
+
+@claim(
+    id="RAM-10", paper=PAPER, source="Abstract, Sec. 3 ('exponentially many patterns in the dimension'), Thm. 3", kind="simulation",
+    statement="Measured by simulation, the number of random unit patterns that one update retrieves (error < 0.1) at fixed beta grows "
+    "exponentially with the dimension d: log N_max rises by a constant amount per dimension.",
+    expected={"growth": "log N_max linear in d"}, tolerance="slope of log N_max over the upper half of the d range >= 0.67 x the slope over the lower half, and both > 0",
+    tolerance_reason="a power law N_max ~ d^k has d log N/dd = k/d, so over d = 3..12 its late slope is ~0.4 of its early slope; an exponential keeps "
+    "them equal; medians over seeds keep the finite-sample scatter of the nearest pair below the gap",
+    quick={"dims": [3, 4, 5, 6, 7, 8, 9, 10, 11], "beta": 20.0, "eps": 0.1, "seeds": 7, "cap": 8000},
+    paper_scale={"dims": [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], "seeds": 15, "cap": 30000},
+)
+def ram_10(p, seed):
+    med = {}
+    for d in p["dims"]:
+        vals = [_storage_capacity(d, p["beta"], p["eps"], np.random.default_rng([seed, d, s]), p["cap"]) for s in range(p["seeds"])]
+        if any(v is None for v in vals):
+            raise RuntimeError(f"RAM-10: the cap {p['cap']} patterns was reached at d = {d}; raise `cap`")
+        med[d] = float(np.median(vals))
+    ds = np.array(p["dims"], dtype=float)
+    logN = np.log([med[d] for d in p["dims"]])
+    half = len(ds) // 2
+    early = float(np.polyfit(ds[: half + 1], logN[: half + 1], 1)[0])
+    late = float(np.polyfit(ds[half:], logN[half:], 1)[0])
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    ax.semilogy(ds, np.exp(logN), "o", label="median N_max over seeds (one-step error < 0.1)")
+    for sl, sel, name in ((early, slice(0, half + 1), "lower half"), (late, slice(half, None), "upper half")):
+        c = np.polyfit(ds[sel], logN[sel], 1)
+        ax.semilogy(ds[sel], np.exp(np.polyval(c, ds[sel])), "-", label=f"exp fit, {name}: x{np.exp(sl):.2f} per dimension")
+    ax.set(xlabel=f"dimension d (beta = {p['beta']:g})", ylabel="patterns stored N_max")
+    ax.legend(fontsize=7)
+    ok = early > 0 and late > 0 and late >= 0.67 * early
+    return Result({"N_max_median": {str(d): v for d, v in med.items()}, "slope_early": early, "slope_late": late, "late_over_early": late / early if early else None},
+                  ok, figure=fig, margin=min(1.0, (late / early - 0.67) / 0.33) if early > 0 else -1.0)
