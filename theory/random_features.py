@@ -76,4 +76,13 @@ def drdam_step_size() -> sp.Expr:
     return C2 / (L * (1 + 2 * Kk * beta * sp.exp(beta / 2)))
 
 
-__all__ += ["drdam_divergence_bound", "drdam_step_size"]
+def drdam_theorem2_bound() -> sp.Expr:
+    """DrDAM Theorem 2 for a constant step ``eta`` and ``L`` layers:
+    ``2 eta L C1 K e^(beta E) sqrt(D/Y) (1 - q^L) / (1 - q)`` with ``q = eta L (1 + 2 K beta e^(beta/2))``
+    (symbols eta, L, C1, K, beta, E, D, Y). Corollary 1 is the case ``q = C2``, bounded further."""
+    eta, L, C1, Kk, beta, E, Dd, Yy = sp.symbols("eta L C_1 K beta E D Y", positive=True)
+    q = eta * L * (1 + 2 * Kk * beta * sp.exp(beta / 2))
+    return 2 * eta * L * C1 * Kk * sp.exp(beta * E) * sp.sqrt(Dd / Yy) * (1 - q**L) / (1 - q)
+
+
+__all__ += ["drdam_divergence_bound", "drdam_step_size", "drdam_theorem2_bound"]
