@@ -120,3 +120,129 @@ def tut_3(p, seed):
         Es.append(float(kE(**x, **vals, beta=p["beta"])))
     mono = bool(np.all(np.diff(Es) <= 1e-12))
     return Result({"fd_rel_error": worst, "mlp_identity": bool(mlp_ok), "monotone": mono, "energy_first_last": [Es[0], Es[-1]]}, worst < 1e-6 and mlp_ok and mono)
+
+
+def _diffusion_kernels():
+    from theory.vector import Vector, Weight, size_symbol
+
+    Km, Dm = size_symbol("K"), size_symbol("D")
+    x, W = Vector("x", Dm), Weight("xi", Km, Dm)
+    E = df.am_energy(x, W)
+    return nm.compile(E), nm.compile(theory.grad(E, x)), nm.compile(df.diffusion_energy(x, W))
+
+
+def _mixture_log_density(x, Y, var):
+    """log of (1/K) sum_mu N(x; Y_mu, var I), written directly in NumPy (the independent route)."""
+    d2 = ((x[:, None, :] - Y[None]) ** 2).sum(-1)
+    a = -d2 / (2 * var)
+    m = a.max(1, keepdims=True)
+    return (m[:, 0] + np.log(np.exp(a - m).sum(1))) - np.log(len(Y)) - x.shape[1] / 2 * np.log(2 * np.pi * var)
+
+
+@claim(
+    id="TUT-5", role="identity", paper=PAPER, source="Ch. 4, diffusion as memory (beta_t = 1/(2 sigma^2 t))", kind="numeric",
+    statement="Under the variance-exploding process dx = sigma dw started at K training points, -log p_t(x) / beta_t is the associative-memory "
+    "energy -beta^-1 log sum_mu exp(-beta ||x - xi_mu||^2) at beta = beta_t = 1/(2 sigma^2 t), up to an x-independent constant.",
+    expected={"beta_t": "1/(2 sigma^2 t)", "spread": 0.0}, tolerance="beta_t derived equal to 1/(2 sigma^2 t); spread over x of the difference <= 1e-9 (relative to E's range)",
+    tolerance_reason="float64 log-sum-exp on both routes; beta_t is derived by theory.diffusion.diffusion_beta, the mixture density written in NumPy",
+    quick={"K": 12, "D": 3, "points": 500, "sigma": 0.7, "times": [0.01, 0.1, 1.0]},
+)
+def tut_5(p, seed):
+    rng = np.random.default_rng(seed)
+    bt = df.diffusion_beta()
+    derived_ok = sp.simplify(bt - 1 / (2 * df.sigma**2 * df.t)) == 0
+    kE, _, kDM = _diffusion_kernels()
+    Y = rng.standard_normal((p["K"], p["D"]))
+    x = 2 * rng.standard_normal((p["points"], p["D"]))
+    worst, worst_dm = 0.0, 0.0
+    for tt in p["times"]:
+        b = float(bt.subs({df.sigma: p["sigma"], df.t: tt}))
+        E = kE(x=x, xi=Y, beta=b)
+        diff = -_mixture_log_density(x, Y, p["sigma"] ** 2 * tt) / b - E
+        worst = max(worst, float(np.ptp(diff) / np.ptp(E)))
+        worst_dm = max(worst_dm, float(np.ptp(kDM(x=x, xi=Y, sigma=p["sigma"], t=tt) - E) / np.ptp(E)))
+    return Result({"beta_t": str(bt), "spread_numpy_density": worst, "spread_diffusion_energy": worst_dm},
+                  bool(derived_ok) and worst <= 1e-9 and worst_dm <= 1e-9)
+
+
+@claim(
+    id="TUT-6", paper=PAPER, source="Ch. 4 / notebook 02 (circle data with K = 2, 9, 1000 training points)", kind="simulation",
+    statement="Trained on K points of the unit circle, the energy memorises at small K (K = 2: its only minima are the two training points) and "
+    "generalises at large K (K = 1000: it matches the continuum energy R^2 + 1 - log I0(2 beta R)/beta, whose minima fill the circle).",
+    expected={"K=2 minima": "the 2 training points", "K=1000 vs continuum": "<= 0.05"},
+    tolerance="K = 2: exactly 2 minima, each within 1e-3 of a training point; K = 1000: max |E_K + log(K)/beta - E| <= 0.05 on R in [0.5, 1.5] x 64 angles "
+    "(E_K sums over points, E averages over the circle); K = 9 reported",
+    tolerance_reason="at beta = 10 the Monte Carlo fluctuation of E_K with 1000 random angles is ~ 0.015 (about 50 points inside the kernel width "
+    "1/sqrt(beta)); a wrong beta placement (beta/2) moves E by > 0.2",
+    quick={"Ks": [2, 9, 1000], "beta": 10.0, "starts": 400},
+)
+def tut_6(p, seed):
+    rng = np.random.default_rng(seed)
+    kE, kG, _ = _diffusion_kernels()
+    closed = sp.lambdify((df.R, df.beta), df.circle_energy_closed(), "scipy")
+    b = p["beta"]
+    out, ok, data, m = {}, True, {}, None
+    for K in p["Ks"]:
+        ang = rng.uniform(0, 2 * np.pi, K)
+        Y = np.c_[np.cos(ang), np.sin(ang)]
+        x = rng.uniform(-1.5, 1.5, (p["starts"], 2))
+        for _ in range(2000):  # x <- x - grad E / 2: the posterior-mean (denoising) step, to convergence
+            g = kG(x=x, xi=Y, beta=b)
+            x = x - g / 2
+            if np.abs(g).max() < 1e-12:
+                break
+        mins = []
+        for v in x:
+            if all(np.linalg.norm(v - m) > 1e-4 for m in mins):
+                mins.append(v)
+        mins = np.array(mins)
+        at_train = np.linalg.norm(mins[:, None] - Y[None], axis=-1).min(1)
+        rec = {"minima": len(mins), "at_training_points": int((at_train < 1e-3).sum())}
+        if K == 2:
+            ok = ok and len(mins) == 2 and rec["at_training_points"] == 2
+        if K >= 1000:
+            Rg, Ag = np.meshgrid(np.linspace(0.5, 1.5, 21), np.linspace(0, 2 * np.pi, 64, endpoint=False))
+            pts = np.c_[(Rg * np.cos(Ag)).ravel(), (Rg * np.sin(Ag)).ravel()]
+            # E_K sums over the K points, the continuum averages over the circle: they differ by the constant log(K)/beta
+            dev = float(np.abs(kE(x=pts, xi=Y, beta=b) + np.log(K) / b - closed(Rg.ravel(), b)).max())
+            rec["max_deviation_from_continuum"] = dev
+            ok = ok and dev <= 0.05
+            m = 1 - dev / 0.05
+        out[f"K={K}"] = rec
+        data[K] = (Y, mins)
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(p["Ks"]), figsize=(3.2 * len(p["Ks"]), 3.2))
+    for ax, (K, (Y, mins)) in zip(np.atleast_1d(axes), data.items()):
+        ax.plot(*Y.T, ".", ms=2 if K > 100 else 6, label="training points")
+        ax.plot(*mins.T, "x", color="C3", ms=7, label="energy minima")
+        ax.set_aspect("equal")
+        ax.set_title(f"K = {K}: {len(mins)} minima", fontsize=9)
+    np.atleast_1d(axes)[0].legend(fontsize=7, loc="lower left")
+    return Result(out, ok, figure=fig, margin=m)
+
+
+@claim(
+    id="TUT-7", role="identity", paper=PAPER, source="Ch. 4 (denoising step as energy descent)", kind="numeric",
+    statement="Tweedie's denoiser x + sigma^2 t grad log p_t(x) is the step x - grad E/2 on the associative-memory energy at beta_t: it equals the "
+    "softmax-weighted mean of the training points (one attention update) and never raises the energy.",
+    expected={"max |denoiser - attention|": "<= 1e-12", "energy increases": 0}, tolerance="as stated (relative 1e-12 slack on energies)",
+    tolerance_reason="float64; the attention update is written in NumPy, the step uses the gradient derived by the workbench",
+    quick={"K": 20, "D": 4, "points": 1000, "sigma": 1.0, "times": [0.01, 0.1, 1.0]},
+)
+def tut_7(p, seed):
+    rng = np.random.default_rng(seed)
+    kE, kG, _ = _diffusion_kernels()
+    Y = rng.standard_normal((p["K"], p["D"]))
+    x = 2 * rng.standard_normal((p["points"], p["D"]))
+    worst, ups = 0.0, 0
+    for tt in p["times"]:
+        b = float(df.diffusion_beta().subs({df.sigma: p["sigma"], df.t: tt}))
+        step = x - kG(x=x, xi=Y, beta=b) / 2
+        a = -((x[:, None] - Y[None]) ** 2).sum(-1) * b
+        w = np.exp(a - a.max(1, keepdims=True))
+        attn = (w / w.sum(1, keepdims=True)) @ Y
+        worst = max(worst, float(np.abs(step - attn).max()))
+        E0, E1 = kE(x=x, xi=Y, beta=b), kE(x=step, xi=Y, beta=b)
+        ups += int((E1 > E0 + 1e-12 * np.abs(E0)).sum())
+    return Result({"max_denoiser_minus_attention": worst, "energy_increases": ups}, worst <= 1e-12 and ups == 0)
