@@ -140,7 +140,7 @@ def _numeric_constants(e: sp.Expr) -> sp.Expr:
     """Replace irrational numeric constants (sqrt(2), pi) by floats so printing keeps dtypes."""
     return e.replace(
         lambda t: isinstance(t, sp.Expr) and t.is_number and not t.is_Rational and t.is_real is True and not t.is_Float,
-        lambda t: sp.Float(t, 17),
+        lambda t: t.evalf(17),  # sp.Float(sqrt(10), 17) raises: Float does not evaluate expressions
     )
 
 

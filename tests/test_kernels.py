@@ -378,3 +378,17 @@ def test_every_builtin_agrees_across_backends(backend, name):
         for x, y in pairs:
             y = y.detach().cpu().numpy() if hasattr(y, "detach") else np.asarray(y)
             np.testing.assert_allclose(y, x, rtol=1e-9, atol=1e-12)
+
+
+def test_irrational_constant_compiles():
+    """Regression: a layer norm with a rational epsilon has sqrt(10) in its Legendre transform; the printer's constant
+    folding called sp.Float(sqrt(10), 17), which raises. The compiled energy must equal the concrete SymPy value."""
+    from theory import lagrangians as lg
+    from theory.layers import Layer
+
+    layer = Layer("x", "N", lg.by_name("layernorm", gamma=sp.Rational(3, 2), eps=sp.Rational(1, 10)))
+    k = nm.compile([layer.legendre])
+    x = np.array([0.3, -1.2, 0.7])
+    xs = concrete.expand(layer.state, {layer.size: 3})
+    ref = float(sp.N(concrete.expand(layer.legendre, {layer.size: 3}).xreplace(dict(zip(xs, map(sp.Float, x)))), 30))
+    np.testing.assert_allclose(float(np.ravel(k(x=x))[0]), ref, rtol=1e-13)
