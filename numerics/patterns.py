@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_count, as_scalar, require
+from ._checks import as_array, as_count, as_scalar, require
 
-__all__ = ["rng_from", "binary", "zero_one", "gaussian", "sphere", "correlated_binary", "min_hamming_binary", "pairwise_hamming"]
+__all__ = ["rng_from", "binary", "zero_one", "gaussian", "sphere", "spherical_code", "min_separation", "correlated_binary", "min_hamming_binary", "pairwise_hamming"]
 
 
 def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -48,6 +48,46 @@ def sphere(K: int, N: int, seed, radius: float = 1.0) -> np.ndarray:
     radius = as_scalar("radius", radius, positive=True)
     g = gaussian(K, N, seed)
     return radius * g / np.linalg.norm(g, axis=1, keepdims=True)
+
+
+def min_separation(X: np.ndarray) -> float:
+    """``1 - max_{i != j} <x_i, x_j> / (|x_i| |x_j|)``: the minimal separation of a spherical code (Hu et al. 2024, Prop. 3.1)."""
+    X = as_array("X", X, ndim=2)
+    require(len(X) >= 2, f"Argument `X` needs at least 2 rows; got {len(X)}.")
+    U = X / np.linalg.norm(X, axis=1, keepdims=True)
+    G = U @ U.T
+    np.fill_diagonal(G, -np.inf)
+    return float(1 - G.max())
+
+
+def spherical_code(K: int, N: int, seed, steps: int = 3000, exponents: tuple = (2.0, 8.0, 32.0, 96.0)) -> np.ndarray:
+    """``K`` unit vectors in R^N spread by repulsion: projected gradient descent on the Riesz energy
+    ``sum_{i<j} |x_i - x_j|^-s`` with ``s`` raised through ``exponents`` (large ``s`` approaches the max-min
+    separation of the Tammes problem), from uniform random points; the best code seen (largest minimal
+    separation) is returned. No Python loop over points: each step is one K x K distance computation."""
+    _sizes(K, N)
+    steps = as_count("steps", steps)
+    X = sphere(K, N, seed)
+    best, best_sep = X.copy(), min_separation(X)
+    per = max(1, steps // len(exponents))
+    for s in exponents:
+        lr = 0.05
+        for _ in range(per):
+            diff = X[:, None, :] - X[None]
+            d2 = (diff**2).sum(-1)
+            np.fill_diagonal(d2, np.inf)
+            dmin2 = d2.min()
+            w = (dmin2 / d2) ** (s / 2 + 1)  # scaled so the closest pair has weight 1 (no overflow at large s)
+            force = (w[..., None] * diff).sum(1)
+            force -= (force * X).sum(1, keepdims=True) * X  # tangent to the sphere
+            nrm = np.linalg.norm(force, axis=1).max()
+            X = X + lr * np.sqrt(dmin2) * force / max(nrm, 1e-300)
+            X /= np.linalg.norm(X, axis=1, keepdims=True)
+            sep = min_separation(X)
+            if sep > best_sep:
+                best, best_sep = X.copy(), sep
+            lr *= 0.999
+    return best
 
 
 def correlated_binary(K: int, N: int, c: float, seed, n_latent: int = 1) -> np.ndarray:

@@ -364,8 +364,9 @@ def test_theory_value_of_a_sum_inside_a_power():
 
 def test_readme_spec_example_loads_and_derives():
     """The README's spec example is a valid spec whose capacity law is the one KH16-6 checks."""
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     start = text.index('name = "my_memory"')
