@@ -291,3 +291,41 @@ def tut_8(p, seed):
         out[name] = {"symbolic": sym, "compiled_fd": rel}
         ok = ok and sym <= 1e-25 and rel <= 1e-6
     return Result(out, ok)
+
+
+@claim(
+    id="TUT-9", role="identity", paper=PAPER + "; Hoover et al. 2023 (Energy Transformer)", source="Ch. 3 (layer norm as a Lagrangian, zero modes of the Hessian)", kind="simulation",
+    statement="In an Energy Transformer block built from layer-norm Lagrangians, Hess L has the zero mode 1 (exactly), the energy is invariant "
+    "under x_B -> x_B + c 1, dE/dt = -sum_B tau xdot_B^T Hess L xdot_B, and the energy never rises along the block's dynamics.",
+    expected={"zero_mode": True, "shift_invariance": "<= 1e-12", "rate_identity": True, "max_increase": 0.0},
+    tolerance="Hess L 1 = 0 exactly at N = 4; |E(x + c1) - E(x)| / |E| <= 1e-12; the rate identity at concrete sizes 2 and 3 (two-token block); "
+    "max relative energy increase <= 1e-10 along the trajectory",
+    tolerance_reason="exact expansion; float64 rounding; RK45 at rtol 1e-9 (as TUT-2)",
+    quick={"tokens": 3, "D": 6, "Y": 4, "K": 5, "beta": 0.5, "gamma": 1.0, "epsilon": 0.01, "t_max": 10.0},
+)
+def tut_9(p, seed):
+    from theory import concrete
+    from theory.energies import energy_transformer_block
+
+    m = energy_transformer_block(p["tokens"])
+    lay = m.layers[0]
+    N4 = {lay.size: 4}
+    xs = concrete.expand(lay.state, N4)
+    L = concrete.expand(lay.L, N4)
+    H = sp.Matrix(4, 4, lambda i, j: sp.diff(L, xs[i], xs[j]))
+    zero_mode = all(sp.simplify(v) == 0 for v in H * sp.ones(4, 1))
+    rc = energy_transformer_block(2).check_energy_rate(sizes=(2, 3))  # two tokens: the concrete expansion stays within budget
+    rate_ok = all(v is True for v in rc.concrete.values())
+    k = nm.compile(m)
+    rng = np.random.default_rng(seed)
+    args = {"WK0": rng.standard_normal((p["Y"], p["D"])) / 2, "WQ0": rng.standard_normal((p["Y"], p["D"])) / 2,
+            "xi": rng.standard_normal((p["K"], p["D"])), "beta": p["beta"], "gamma": p["gamma"], "epsilon": p["epsilon"]}
+    x0 = {lay_.name: rng.standard_normal((2, p["D"])) for lay_ in m.layers}
+    E0 = k.energy(**x0, **args)
+    shifted = {n: v + rng.standard_normal((2, 1)) * 3 for n, v in x0.items()}
+    shift = float(np.max(np.abs(k.energy(**shifted, **args) - E0) / np.abs(E0)))
+    tr = simulate(k, x0, args, p["t_max"], method="adaptive")
+    fig = energy_trace(tr.t, tr.energy, f"Energy Transformer block ({p['tokens']} layer-norm tokens)")
+    ok = zero_mode and rate_ok and shift <= 1e-12 and tr.max_energy_increase <= 1e-10
+    return Result({"zero_mode": bool(zero_mode), "shift_invariance": shift, "rate_identity": {"symbolic": rc.symbolic, "concrete": rc.concrete},
+                   "max_increase": tr.max_energy_increase}, ok, rc.detail, figure=fig)

@@ -392,3 +392,20 @@ def test_irrational_constant_compiles():
     xs = concrete.expand(layer.state, {layer.size: 3})
     ref = float(sp.N(concrete.expand(layer.legendre, {layer.size: 3}).xreplace(dict(zip(xs, map(sp.Float, x)))), 30))
     np.testing.assert_allclose(float(np.ravel(k(x=x))[0]), ref, rtol=1e-13)
+
+
+def test_matvec_of_a_centred_vector_compiles():
+    """Regression: W (x - mean(x)) expanded by linearity into W x - mean * W(1) printed MatVec(W, 1), a matmul with a
+    scalar, so every model with a layer-norm activation under a synapse failed to run. A scalar now stands for c 1."""
+    from theory.vector import MatTVec, MatVec, Vector, VSum, Weight, size_symbol
+
+    D, K = size_symbol("D"), size_symbol("K")
+    x, W = Vector("x", D), Weight("W", K, D)
+    y = Vector("y", K)
+    m = VSum(x, D) / D
+    k = nm.compile([VSum(MatVec(W, x - m) ** 2, K), VSum(MatTVec(W, y - VSum(y, K) / K) ** 2, D)])
+    rng = np.random.default_rng(3)
+    xv, Wv, yv = rng.standard_normal((4, 5)), rng.standard_normal((3, 5)), rng.standard_normal((4, 3))
+    a, b = k(x=xv, W=Wv, y=yv)
+    np.testing.assert_allclose(a, (((xv - xv.mean(1, keepdims=True)) @ Wv.T) ** 2).sum(1), rtol=1e-12)
+    np.testing.assert_allclose(b, (((yv - yv.mean(1, keepdims=True)) @ Wv) ** 2).sum(1), rtol=1e-12)

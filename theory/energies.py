@@ -95,3 +95,36 @@ def et_hopfield_energy(tokens: list[Vector], Xi: Weight) -> sp.Expr:
 
 
 __all__ += ["et_attention_energy", "et_hopfield_energy"]
+
+
+def energy_transformer_block(tokens: int, heads: int = 1, size: str = "D", name: str = "energy_transformer") -> EnergyModel:
+    r"""One Energy Transformer block as a Lagrangian model: a layer-norm layer per token (activation ``g_B``, the
+    layer norm), joined by the attention energy and the Hopfield-network energy.
+
+    Notes
+    -----
+    The layer norm's Lagrangian :math:`L = N\gamma\sqrt{\mathrm{Var}(x) + \epsilon}` has a zero mode along
+    :math:`\mathbf 1` (its activation ignores the mean), so the energy is invariant under :math:`x_B \to x_B + c\mathbf 1`
+    and :math:`dE/dt = -\sum_B \tau\,\dot x_B^\top \mathrm{Hess}L\,\dot x_B` does not see motion along it.
+
+    References
+    ----------
+    .. [1] Hoover et al., "Energy Transformer", NeurIPS 2023, Eq. 1-6.
+    """
+    if not (isinstance(tokens, int) and tokens >= 2):
+        raise ValueError(f"Argument `tokens` must be an integer >= 2 (attention needs another token); got {tokens!r}.")
+    if not (isinstance(heads, int) and heads >= 1):
+        raise ValueError(f"Argument `heads` must be a positive integer; got {heads!r}.")
+    from .vector import size_symbol
+
+    D, Y, K = size_symbol(size), size_symbol("Y"), size_symbol("K")
+    layers = tuple(Layer(f"x{b}", D, lg.layernorm(), activation=f"g{b}") for b in range(tokens))
+    g = [lay.g for lay in layers]
+    WK = [Weight(f"WK{h}", Y, D) for h in range(heads)]
+    WQ = [Weight(f"WQ{h}", Y, D) for h in range(heads)]
+    beta = sp.Symbol("beta", positive=True)
+    syn = (Synapse(et_attention_energy(g, WK, WQ, beta), "attention"), Synapse(et_hopfield_energy(g, Weight("xi", K, D)), "hopfield"))
+    return EnergyModel(layers, syn, name, {})
+
+
+__all__ += ["energy_transformer_block"]

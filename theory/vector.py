@@ -234,11 +234,13 @@ class MatVec(sp.Function):
 
     @classmethod
     def eval(cls, W, a):
-        _weight(W)
+        W = _weight(W)
         if a.is_zero:
             return sp.S.Zero
         if isinstance(a, sp.Add):
             return sp.Add(*[cls(W, t) for t in a.args])
+        if not _is_vectorial(a):  # a scalar c stands for the vector c 1 (e.g. the mean in x - mean): W (c 1) = c W 1
+            return a * cls(W, Ones(W.shape[1]))
         if isinstance(a, sp.Mul):
             coeff = [f for f in a.args if not _is_vectorial(f)]
             if coeff:
@@ -272,6 +274,8 @@ class MatTVec(sp.Function):
             return sp.S.Zero
         if isinstance(a, sp.Add):
             return sp.Add(*[cls(W, t) for t in a.args])
+        if not _is_vectorial(a):  # a scalar c stands for the vector c 1: W^T (c 1) = c W^T 1
+            return a * cls(W, Ones(W.shape[0]))
         if isinstance(a, sp.Mul):
             coeff = [f for f in a.args if not _is_vectorial(f)]
             if coeff:
