@@ -89,3 +89,76 @@ def test_bpd_1_fails_with_an_inverted_rescaling(monkeypatch):
 
     monkeypatch.setattr(mod.theory, "builtin", lambda name: Inverted() if name == "threshold" else builtin(name))
     assert _verdict("BPD-1") == "FAIL"
+
+
+def test_ram_8_fails_with_beta_misplaced(monkeypatch):
+    test_ramsauer_bounds_fail_with_beta_misplaced("RAM-8", monkeypatch)
+
+
+def test_bpd_15_fails_with_a_wrong_normalisation(monkeypatch):
+    assert _verdict("BPD-15") == "PASS"
+    from paper_checks import threshold_2026 as mod
+
+    monkeypatch.setattr(mod.spectra, "coupling", lambda xi: xi @ xi.T / xi.shape[0])  # N_h for N_v
+    assert _verdict("BPD-15") == "FAIL"
+
+
+def test_bpd_16_fails_when_the_threshold_gradient_has_the_wrong_sign(monkeypatch):
+    assert _verdict("BPD-16") == "PASS"
+    import numerics.learning as nl
+    from paper_checks import threshold_learning as mod
+
+    real = nl.gradients
+
+    def flipped(*a, **k):
+        out = real(*a, **k)
+        return (out[0], -out[1], *out[2:])
+
+    monkeypatch.setattr(nl, "gradients", flipped)
+    monkeypatch.setattr(mod, "_FITS", {})
+    assert _verdict("BPD-16") == "FAIL"
+
+
+@pytest.mark.parametrize("cid", ["TUT-5", "TUT-7"])
+def test_diffusion_claims_fail_without_the_factor_2_in_beta_t(cid, monkeypatch):
+    assert _verdict(cid) == "PASS"
+    from theory import diffusion as df
+
+    monkeypatch.setattr(df, "diffusion_beta", lambda: 1 / (df.sigma**2 * df.t))
+    assert _verdict(cid) == "FAIL"
+
+
+def test_tut_6_fails_with_beta_over_2_in_the_energy(monkeypatch):
+    assert _verdict("TUT-6") == "PASS"
+    from theory import diffusion as df
+    from theory.energies import squared_distances
+    from theory.vector import LogSumExp
+
+    monkeypatch.setattr(df, "am_energy", lambda x, W, b=df.beta: -LogSumExp(-squared_distances(x, W) / 2, b))
+    assert _verdict("TUT-6") == "FAIL"
+
+
+def test_tut_8_fails_with_the_legendre_transform_sign_flipped(monkeypatch):
+    assert _verdict("TUT-8") == "PASS"
+    from theory.layers import Layer
+    from theory.vector import VSum
+
+    monkeypatch.setattr(Layer, "legendre", property(lambda self: self.L - VSum(self.state * self.activation_expr, self.size)))
+    assert _verdict("TUT-8") == "FAIL"
+
+
+def test_hu_4_fails_with_the_upper_bound_exponent(monkeypatch):
+    assert _verdict("HU-4") == "PASS"
+    from theory import spherical_codes as sc
+
+    monkeypatch.setattr(sc, "lower_bound", sc.upper_bound)  # the other bound's exponent, -1/(d-1)
+    assert _verdict("HU-4") == "FAIL"
+
+
+def test_dr_4_fails_without_the_factor_2(monkeypatch):
+    assert _verdict("DR-4") == "PASS"
+    from theory import random_features as rf
+
+    real = rf.drdam_theorem2_bound
+    monkeypatch.setattr(rf, "drdam_theorem2_bound", lambda: real() / 2)
+    assert _verdict("DR-4") == "FAIL"
