@@ -107,9 +107,12 @@ def test_figures_written(tmp_path):
 def test_readme_lists_every_claim():
     from pathlib import Path
 
+    from paper_checks.readme_table import claim_table
+
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     missing = [c.id for c in CLAIMS if f"| {c.id} |" not in readme]
     assert not missing, f"README claim table lacks {missing}"
+    assert "\n".join(claim_table()) in readme, "README claim table differs from the records: run `python -m paper_checks.readme_table --write`"
 
 
 def test_main_refuses_bad_arguments_before_computing(tmp_path, capsys):

@@ -1,0 +1,49 @@
+"""The README's claim table, generated from the claim records (``python -m paper_checks.readme_table`` prints it;
+``--write`` replaces the table in README.md). A test checks that the README holds exactly this table."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import all_claims
+
+__all__ = ["claim_table", "write_readme"]
+
+HEADER = ["| id | role | paper | what is checked |", "|---|---|---|---|"]
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def claim_table() -> list[str]:
+    """One row per claim in report order: id, role, paper (source), statement, and a pointer to the report's evidence
+    where the claim carries a known discrepancy (the evidence itself is measured by the run, never typed here)."""
+    rows = list(HEADER)
+    for c in all_claims():
+        note = " (known discrepancy: see report)" if c.known_discrepancy else ""
+        rows.append(f"| {c.id} | {c.role} | {_cell(c.paper)} ({_cell(c.source)}) | {_cell(c.statement)}{note} |")
+    return rows
+
+
+def write_readme(path: str | Path) -> bool:
+    """Replace the claim table in ``path``; returns whether the file changed."""
+    path = Path(path)
+    lines = path.read_text().split("\n")
+    start = lines.index(HEADER[0])
+    end = start + 2
+    while end < len(lines) and lines[end].startswith("| "):
+        end += 1
+    new = lines[:start] + claim_table() + lines[end:]
+    if new == lines:
+        return False
+    path.write_text("\n".join(new))
+    return True
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command
+    if "--write" in sys.argv:
+        print("README.md updated" if write_readme(Path(__file__).resolve().parents[1] / "README.md") else "README.md already current")
+    else:
+        print("\n".join(claim_table()))
