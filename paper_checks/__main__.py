@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write results.json here instead of OUT/results.json")
     ap.add_argument("--jobs", type=_positive_int, default=1, help="parallel processes (>= 1)")
     ap.add_argument("--list", action="store_true", help="list the claims and exit")
+    ap.add_argument("--record", action="store_true",
+                    help="merge the results into paper_checks/recorded/<scale>.json (the README's paper-scale table is generated from it)")
     a = ap.parse_args(argv)
     if a.data_dir:
         if not os.path.isdir(a.data_dir):
@@ -56,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     doc = run_claims(claims, a.scale, a.out, a.jobs, progress=sys.stderr.isatty())
     write_report(doc, a.out, a.json)
+    if a.record:
+        from .recorded import record
+
+        print(f"recorded: {record(doc)}")
     print(format_table(doc))
     print(f"report: {os.path.join(a.out, 'report.md')}")
     return exit_status(doc)

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from . import all_claims
 
-__all__ = ["claim_table", "write_readme"]
+__all__ = ["claim_table", "paper_scale_section", "write_readme"]
+
+BEGIN = "<!-- paper-scale results: generated from paper_checks/recorded/paper.json by `python -m paper_checks.readme_table --write` -->"
+END = "<!-- end of paper-scale results -->"
 
 HEADER = ["| id | role | paper | what is checked |", "|---|---|---|---|"]
 
@@ -27,8 +30,21 @@ def claim_table() -> list[str]:
     return rows
 
 
+def paper_scale_section() -> list[str]:
+    """The README's table of recorded paper-scale results, between the markers."""
+    from .recorded import load, table
+
+    doc = load("paper")
+    if not doc["claims"]:
+        return [BEGIN, "", "Nothing recorded at paper scale yet.", "", END]
+    runs = sorted({(r["run"]["date"], (r["run"].get("machine") or {}).get("platform", "")) for r in doc["claims"].values()})
+    when = "; ".join(f"{d} on {m}" for d, m in runs)
+    return [BEGIN, "", f"Recorded by `python -m paper_checks --scale paper --record` ({when}); the report repeats this table.", "",
+            *table("paper", order=[c.id for c in all_claims()]), "", END]
+
+
 def write_readme(path: str | Path) -> bool:
-    """Replace the claim table in ``path``; returns whether the file changed."""
+    """Replace the claim table and the paper-scale section in ``path``; returns whether the file changed."""
     path = Path(path)
     lines = path.read_text().split("\n")
     start = lines.index(HEADER[0])
@@ -36,6 +52,8 @@ def write_readme(path: str | Path) -> bool:
     while end < len(lines) and lines[end].startswith("| "):
         end += 1
     new = lines[:start] + claim_table() + lines[end:]
+    a, b = new.index(BEGIN), new.index(END)
+    new = new[:a] + paper_scale_section() + new[b + 1 :]
     if new == lines:
         return False
     path.write_text("\n".join(new))

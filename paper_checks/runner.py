@@ -265,6 +265,15 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
             f"{cell(human(r['measured']))} | {cell(r['tolerance'])} | **{verdict}** | {margin(r)} | {r['seconds']:.1f} |"
         )
     md.append("")
+    if doc["scale"] == "quick":
+        from .recorded import load, table
+
+        rec = load("paper")["claims"]
+        if rec:
+            md += ["## Recorded at paper scale", "",
+                   "Measured by `python -m paper_checks --scale paper --record` (data and tens of minutes needed) and kept in "
+                   "`paper_checks/recorded/paper.json`; this run did not repeat them.", "",
+                   *table("paper", order=[r["id"] for r in doc["claims"]]), ""]
     for r in doc["claims"]:
         md += [f"## {r['id']}", "", f"*{r['paper']}, {r['source']}* ({r['kind']}, {r.get('role', 'reproduction')})", "", r["statement"], ""]
         src = r.get("expected_source", "paper")
@@ -335,6 +344,15 @@ def write_html(doc: dict, out: str | Path) -> Path:
         parts += [f"<figure><img src='{e(f)}' alt='{e(r['id'])} figure' style='max-width:640px'><figcaption>{e(caption(r))}</figcaption></figure>" for f in figs]
         parts.append("</section>")
         sections.append("".join(parts))
+    if doc["scale"] == "quick":
+        from .recorded import HEAD, cells
+
+        rec = cells("paper", order=[r["id"] for r in doc["claims"]])
+        if rec:
+            sections.insert(0, "<section id='recorded-at-paper-scale'><h2>Recorded at paper scale</h2><p>Measured by <code>python -m "
+                            "paper_checks --scale paper --record</code> and kept in <code>paper_checks/recorded/paper.json</code>; this "
+                            "run did not repeat them.</p><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEAD) + "</tr>"
+                            + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rec) + "</table></section>")
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>Paper checks ({e(doc['scale'])} scale)</title>"

@@ -219,3 +219,35 @@ def test_measured_cells_are_human_readable_and_figures_captioned(tmp_path):
     assert len(human({"x": list(range(100))}, 30)) <= 30
     r = {"id": "T-1", "statement": "A holds.", "verdict": "PASS", "tolerance": "|x| < 1"}
     assert caption(r) == "Figure T-1: A holds. Verdict PASS; the claim would fail if this did not hold: |x| < 1."
+
+
+def test_readme_paper_scale_numbers_are_the_recorded_ones():
+    """The README's paper-scale table is exactly what paper_checks/recorded/paper.json says (no typed figures)."""
+    from pathlib import Path
+
+    from paper_checks.readme_table import paper_scale_section
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "\n".join(paper_scale_section()) in readme, "README paper-scale table is stale: run `python -m paper_checks.readme_table --write`"
+
+
+def test_record_merges_and_never_erases_a_measurement(tmp_path):
+    from paper_checks.recorded import load, record, table
+
+    path = tmp_path / "paper.json"
+
+    def doc(verdict, measured):
+        return {"scale": "paper", "machine": {"cpus": 2, "platform": "x"}, "load": None,
+                "claims": [{"id": "BPD-10", "verdict": verdict, "measured": measured, "margin": 0.5 if verdict == "PASS" else None,
+                            "seconds": 3.0, "known_discrepancy": None, "detail": ""}]}
+
+    record(doc("PASS", {"unique": 57000}), path)
+    record(doc("SKIP", None), path)  # a machine without MNIST
+    r = load("paper", path)["claims"]["BPD-10"]
+    assert r["verdict"] == "PASS" and r["measured"] == {"unique": 57000}
+    record(doc("FAIL", {"unique": 100}), path)  # a new measurement replaces the old one
+    assert load("paper", path)["claims"]["BPD-10"]["measured"] == {"unique": 100}
+    rows = table("paper", path)
+    assert rows[2].startswith("| BPD-10 | FAIL |") and "unique: 100" in rows[2]
+    with pytest.raises(ValueError, match="scale"):
+        load("quick", path)
