@@ -116,7 +116,8 @@ def epa_3(p, seed):
     xin = target + (x - target) * 0.9
     tr = simulate(k, {"x": xin}, {"xi": X, "beta": beta, "epsilon": 0.0}, 60.0, method="adaptive", rtol=1e-10, atol=1e-14)
     gd = float(np.abs(tr.final()["x"] - target).max())
-    return Result({"single_step_error": one, "descent_error": gd, "beta": beta, "r": r}, one <= 1e-12 and gd <= 1e-10)
+    return Result({"single_step_error": one, "descent_error": gd, "beta": beta, "r": r}, one <= 1e-12 and gd <= 1e-10,
+                  margin=min(1 - one / 1e-12, 1 - gd / 1e-10))
 
 
 @claim(

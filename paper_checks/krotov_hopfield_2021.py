@@ -71,7 +71,7 @@ def kh21_3b(p, seed):
         if name == "model_b":
             trace = tr
     fig = energy_trace(trace.t, trace.energy, "Model B: energy along adaptive trajectories")
-    return Result(worst, max(worst.values()) <= 1e-10, figure=fig)
+    return Result(worst, max(worst.values()) <= 1e-10, figure=fig, margin=1 - max(max(worst.values()), 0.0) / 1e-10)
 
 
 def _fixed_point_full_vs_effective(name, p, seed, tau_h):

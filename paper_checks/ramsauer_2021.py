@@ -72,7 +72,8 @@ def ram_2(p, seed):
     inc = float((np.diff(E, axis=0) / np.maximum(np.abs(E[:-1]), 1)).max())
     fig = energy_trace(np.arange(len(E)), E[:, :20], "Ramsauer update: energy per step (20 queries)")
     fig.axes[0].set_xlabel("update step")
-    return Result({"max_increase": inc, "final_step": step}, inc <= 1e-12 and step < 1e-6, figure=fig)
+    return Result({"max_increase": inc, "final_step": step}, inc <= 1e-12 and step < 1e-6, figure=fig,
+                  margin=min(1 - max(inc, 0.0) / 1e-12, 1 - step / 1e-6))
 
 
 @claim(
@@ -178,7 +179,8 @@ def ram_9(p, seed):
         H.append(float(-(prob * np.log(np.maximum(prob, 1e-300))).sum()))
     Hn = np.array(H) / np.log(len(X))
     ok = bool(np.all(np.diff(H) <= 1e-9)) and Hn[0] >= 0.9 and Hn[-1] <= 0.1
-    return Result({"entropy_over_logN": dict(zip(map(str, p["betas"]), Hn.round(4).tolist()))}, ok)
+    return Result({"entropy_over_logN": dict(zip(map(str, p["betas"]), Hn.round(4).tolist()))}, ok,
+                  margin=min((Hn[0] - 0.9) / 0.1, (0.1 - Hn[-1]) / 0.1))
 
 
 @claim(

@@ -156,7 +156,7 @@ def bpd_6b(p, seed):
         fr.append(census.fraction_fixed(J, 0.5, p["samples"], rng)["fraction"])
         allc += census.all_states_fixed(J, 0.5)["all"]
     typ, pall = float(np.mean(fr)), allc / p["draws"]
-    return Result({"typical_fraction": typ, "P_all": pall}, typ >= 0.95 and pall <= 0.2)
+    return Result({"typical_fraction": typ, "P_all": pall}, typ >= 0.95 and pall <= 0.2, margin=min((typ - 0.95) / 0.05, (0.2 - pall) / 0.2))
 
 
 @claim(

@@ -33,7 +33,7 @@ from numerics.learning import (
     train_threshold,
 )
 
-from .claim import Result, Skip, claim
+from .claim import Result, Skip, claim, margin
 
 PAPER = "Shafiei Kafraj et al. 2026"
 
@@ -183,12 +183,13 @@ def bpd_10(p, seed):
             "usage": code_usage(f["codes"], f"hidden-code usage, N_h = {nh}, {M} images"),
             "minima": minima_sharing(f["census"]["counts"], f"images per minimum, N_h = {nh}")}
     ok = big["fraction"] > 0.9 and all(r["all_fixed"] for r in rows.values())
+    mg = (big["fraction"] - 0.9) / 0.1
     detail = (f"occluded cues (lower half 0) return to the original's minimum for {same:.1%} of {n_cue} images, and the image "
               f"recalled from the cue is classified as the original's digit for {cue_class:.1%} (classifier trained on originals); "
               f"full two-layer ODE (tau_v/tau_h = 20, from v = image, h = h(v)) and the synchronous hidden iteration end on the same "
               f"code for {agree:.0%} of 20 images. Started from h = 0 instead, the ODE loses the cue while h rises (compare BPD-8b, BPD-13).")
     return Result({"images": M, "per_N_h": rows, "occluded_cue_same_minimum": same, "occluded_cue_recalled_class_correct": cue_class,
-                   "ode_vs_iteration_agreement_20_images": agree}, ok, detail, figs)
+                   "ode_vs_iteration_agreement_20_images": agree}, ok, detail, figs, margin=mg)
 
 
 def _recalled_train(f: dict, d: dict, n: int | None = None) -> np.ndarray:
@@ -229,9 +230,11 @@ def _classifiability(p: dict, seed: int, paper: dict) -> tuple[dict, bool]:
         del tr
     if p["dataset"] == "digits":
         ok = acc["hidden"] >= 0.8 and acc["original"] - acc["hidden"] <= 0.15
+        m = min((acc["hidden"] - 0.8) / 0.2, 1 - (acc["original"] - acc["hidden"]) / 0.15)
     else:
         ok = all(abs(acc[k] - v) <= 0.03 for k, v in paper.items())
-    return acc, ok
+        m = min(margin(acc[k] - v, 0.03) for k, v in paper.items())
+    return acc, ok, "", None, m
 
 
 @claim(
@@ -247,7 +250,7 @@ def bpd_11c(p, seed):
     f = _fit(p, seed, max(p["N_h"]))
     frac = f["census"]["unique"] / len(d["Xtr"])
     return Result({"unique": f["census"]["unique"], "images": len(d["Xtr"]), "theta": f["fit"].theta, "all_fixed": f["census"]["all_fixed"]},
-                  frac > 0.9 and f["census"]["all_fixed"])
+                  frac > 0.9 and f["census"]["all_fixed"], margin=(frac - 0.9) / 0.1)
 
 
 @claim(
@@ -515,8 +518,9 @@ def bpd_14(p, seed):
                       "recall_mse_pixels": f["recall_mse_pixels"],
                       "recalled_accuracy": _pixel_accuracy(p, seed, f["recalled_te"])}
     best = min(rows, key=lambda k: abs(rows[k]["unique_fraction"] - 57913 / 60000))
-    ok = max(r["unique_fraction"] for r in rows.values() if r["all_fixed"]) > 0.9
-    return Result({"per_preprocessing": rows, "closest_to_paper": best}, ok, f"closest to the paper's unique fraction: {best}")
+    top = max((r["unique_fraction"] for r in rows.values() if r["all_fixed"]), default=0.0)
+    return Result({"per_preprocessing": rows, "closest_to_paper": best}, top > 0.9, f"closest to the paper's unique fraction: {best}",
+                  margin=(top - 0.9) / 0.1)
 
 
 __all__ = ["bpd_10", "bpd_11", "bpd_11c", "bpd_12", "bpd_13", "bpd_14"]

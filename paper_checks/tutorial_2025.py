@@ -33,7 +33,8 @@ def tut_2(p, seed):
     init = {"v": rng.standard_normal((p["batch"], nv)), "h1": rng.standard_normal((p["batch"], n1)), "h2": rng.standard_normal((p["batch"], n2))}
     tr = simulate(k, init, args, p["t_max"], method="adaptive")
     fig = energy_trace(tr.t, tr.energy, "three-layer HAMUX-style model")
-    return Result({"identity": rc.holds, "max_increase": tr.max_energy_increase}, rc.holds and tr.max_energy_increase <= 1e-10, figure=fig)
+    return Result({"identity": rc.holds, "max_increase": tr.max_energy_increase}, rc.holds and tr.max_energy_increase <= 1e-10, figure=fig,
+                  margin=1 - max(tr.max_energy_increase, 0.0) / 1e-10)
 
 
 @claim(
