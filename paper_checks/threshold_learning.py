@@ -316,6 +316,7 @@ def bpd_17(p, seed):
 # ------------------------------------------------------------------ BPD-12: Table 4, Krotov-Hopfield 2021 models with the same hidden units
 
 _TABLE4 = {"A(i)": 0.12, "A(ii)": 0.84, "B": 0.90, "C": 0.02, "threshold": 0.98}
+_BETA_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # Model B's inverse temperature, log-spaced up to the winner-take-all limit
 
 
 def _kh_memories(d: dict, K: int, seed: int) -> np.ndarray:
@@ -332,7 +333,7 @@ def _model_a(n: int):
     return theory.from_dict(theory.variant_spec("model_a", f"model_a_n{n}", lagrangians={"h": {"name": "rectified_power", "n": str(n)}}))
 
 
-def _kh_recall(name: str, mem: np.ndarray, cues: np.ndarray, seed: int) -> dict:
+def _kh_recall(name: str, mem: np.ndarray, cues: np.ndarray, seed: int, beta: float = 1.0) -> dict:
     """Recall ``cues`` (pixels in [0, 1]) with a Krotov-Hopfield 2021 model storing ``mem`` in its hidden units."""
     if name.startswith("A"):
         model = _model_a(3 if name == "A(i)" else 20)
@@ -346,7 +347,7 @@ def _kh_recall(name: str, mem: np.ndarray, cues: np.ndarray, seed: int) -> dict:
         zero = np.zeros(mem.shape[1])
         steps, change = 0, np.inf
         while change > 1e-9 and steps < 100:  # v <- xi^T softmax(beta xi v): the attention update, to its fixed point
-            new = k.update(v=v, xi=mem, I=zero)["v"]
+            new = k.update(v=v, xi=mem, I=zero, beta=beta)["v"]
             change, v, steps = float(np.max(np.abs(new - v))), new, steps + 1
         return {"images": v, "steps": steps}
     model = theory.builtin("model_c")
@@ -362,8 +363,10 @@ def _kh_recall(name: str, mem: np.ndarray, cues: np.ndarray, seed: int) -> dict:
     statement="With the same number of hidden units, the threshold model's recalled digits are classified correctly far more often than those of "
     "the winner-take-all Krotov-Hopfield 2021 models, which can hold only one memory per hidden unit.",
     expected=_TABLE4, tolerance="ordering: the threshold model above every KH21 model; values reported against Table 4",
-    tolerance_reason="Table 4's protocol (memories, cues, Model A variants, classifier) is not given in the notes ([S]); "
-    "the comparison is held to its qualitative point",
+    tolerance_reason="Table 4's protocol (memories, cues, Model A variants, classifier, Model B's beta) is not given in the notes "
+    "([S]); the comparison is held to its qualitative point, each model's difference from its Table 4 number is reported, and Model "
+    "B's beta is the best of a fixed grid on validation cues (the fairest choice for the baseline); margin: the smallest lead of "
+    "the threshold model over a KH21 model, relative to its own accuracy",
     quick=_LEARN, paper_scale=_LEARN_PAPER,
 )
 def bpd_12(p, seed):
@@ -375,12 +378,19 @@ def bpd_12(p, seed):
     recalled images. The threshold model recalls the same test images with the BPD-10 fit."""
     d = _data(p["dataset"])
     K = max(p["N_h"])
-    out, steps, unit = {}, {}, {}
+    out, steps, unit, betas = {}, {}, {}, {}
+    rng = np.random.default_rng(seed)
+    val = rng.choice(len(d["Ptr"]), size=min(1000, len(d["Ptr"])), replace=False)  # validation cues from the training split
     for how in ("images", "k-means"):
         mem = _kh_memories(d, K, seed) if how == "images" else _kmeans_memories(d, K, seed)
+        # Model B's beta: the value of a grid fixed in advance that recalls the validation cues best (Table 4 does not give it)
+        clf = _classifier(p, seed, "original", d["Ptr"], d["ytr"])
+        score = {b: float(clf.score(np.clip(_kh_recall("B", mem, d["Ptr"][val].astype(np.float64), seed, b)["images"], 0, 1), d["ytr"][val]))
+                 for b in _BETA_GRID}
+        betas[how] = max(score, key=score.get)
         out[how] = {}
         for name in ("A(i)", "A(ii)", "B", "C"):
-            r = _kh_recall(name, mem, d["Pte"].astype(np.float64), seed)
+            r = _kh_recall(name, mem, d["Pte"].astype(np.float64), seed, betas[how])
             out[how][name] = _pixel_accuracy(p, seed, r["images"])
             steps[f"{how} {name}"] = r["steps"]
             if name == "C":
@@ -388,11 +398,16 @@ def bpd_12(p, seed):
     f = _fit(p, seed, K)
     thr = _pixel_accuracy(p, seed, f["recalled_te"])
     ok = all(thr > acc for row in out.values() for acc in row.values())
-    detail = (f"K = N_h = {K} hidden units; {len(d['Pte'])} test images as cues; Model C with its unit-norm output g unscaled: "
+    detail = (f"K = N_h = {K} hidden units; {len(d['Pte'])} test images as cues; Model B's beta chosen on 1000 validation cues "
+              f"from the training split over {list(_BETA_GRID)}: {betas}; Model C with its unit-norm output g unscaled: "
               f"{unit}; recall steps {steps}; the classifier trained on the original training images scores "
               f"{_pixel_accuracy(p, seed, d['Pte']):.3f} on the original test images.")
-    measured = {"threshold": thr, "KH21, memories = training images": out["images"], "KH21, memories = k-means centroids": out["k-means"]}
-    return Result(measured, ok, detail)
+    vs = {f"{how}: {name}": round(acc - _TABLE4[name], 3) for how, row in out.items() for name, acc in row.items()}
+    vs["threshold"] = round(thr - _TABLE4["threshold"], 3)
+    measured = {"threshold": thr, "KH21, memories = training images": out["images"], "KH21, memories = k-means centroids": out["k-means"],
+                "model_B_beta": betas, "measured_minus_Table_4": vs}
+    margin_ = min(thr - acc for row in out.values() for acc in row.values())
+    return Result(measured, ok, detail, margin=margin_ / thr)
 
 
 def _kmeans_memories(d: dict, K: int, seed: int) -> np.ndarray:
