@@ -13,7 +13,7 @@ __all__ = ["claim_table", "paper_scale_section", "write_readme"]
 BEGIN = "<!-- paper-scale results: generated from paper_checks/recorded/paper.json by `python -m paper_checks.readme_table --write` -->"
 END = "<!-- end of paper-scale results -->"
 
-HEADER = ["| id | role | paper | what is checked |", "|---|---|---|---|"]
+HEADER = ["| id | role | quick verdict | margin | paper | what is checked |", "|---|---|---|---|---|---|"]
 
 
 def _cell(text: str) -> str:
@@ -21,12 +21,19 @@ def _cell(text: str) -> str:
 
 
 def claim_table() -> list[str]:
-    """One row per claim in report order: id, role, paper (source), statement, and a pointer to the report's evidence
-    where the claim carries a known discrepancy (the evidence itself is measured by the run, never typed here)."""
+    """One row per claim in report order: id, role, the verdict and margin recorded at quick scale
+    (``paper_checks/recorded/quick.json``, written by ``python -m paper_checks --record``), paper (source), statement, and a
+    pointer to the report's evidence where the claim carries a known discrepancy (never a typed measurement)."""
+    from .recorded import load
+
+    rec = load("quick")["claims"]
     rows = list(HEADER)
     for c in all_claims():
         note = " (known discrepancy: see report)" if c.known_discrepancy else ""
-        rows.append(f"| {c.id} | {c.role} | {_cell(c.paper)} ({_cell(c.source)}) | {_cell(c.statement)}{note} |")
+        r = rec.get(c.id, {})
+        m = "" if r.get("margin") is None else f"{r['margin']:+.2f}"
+        rows.append(f"| {c.id} | {c.role} | {r.get('verdict', 'not recorded')} | {m} | {_cell(c.paper)} ({_cell(c.source)}) | "
+                    f"{_cell(c.statement)}{note} |")
     return rows
 
 
