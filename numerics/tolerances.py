@@ -16,7 +16,7 @@ MPMATH_DPS = 50
 #: stable kernels vs mpmath at 50 digits: componentwise relative error of the result ...
 STABLE_RTOL = 1e-12
 #: ... plus the change a relative perturbation of this size in every input causes
-#: (sum_j |x_j df/dx_j| times it): the mixed forward-backward bound, ~45 ulp of the inputs.
+#: (``sum_j |x_j df/dx_j|`` times it): the mixed forward-backward bound, ~45 ulp of the inputs.
 STABLE_INPUT_RTOL = 1e-14
 #: below this the true value counts as underflowed: absolute error bound.
 STABLE_ATOL = 1e-300

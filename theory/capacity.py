@@ -241,8 +241,10 @@ def _limit(e: sp.Expr, var: sp.Symbol, to, what: str, direction: str = "+"):
 class CapacityLaw:
     r"""The derived capacity law of a binary-state memory (see the module notes; build with :func:`capacity_law`).
 
-    Attributes (derived lazily, each a SymPy expression in ``N``, ``K`` and the model's parameters)
-    -----------------------------------------------------------------------------------------------
+    Every attribute below is derived lazily, each a SymPy expression in ``N``, ``K`` and the model's parameters.
+
+    Attributes
+    ----------
     signal : energy gap of one flip contributed by the stored pattern itself
     noise_mean, noise_variance : of the crosstalk of the ``K - 1`` other patterns (exact)
     pattern_variance : ``v_1``, the variance contributed by one other pattern
