@@ -211,6 +211,37 @@ def test_html_report_has_every_figure_and_claim(tmp_path):
     assert "<script" not in text
 
 
+def _chromium() -> str | None:
+    import shutil
+
+    return next((b for b in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable") if shutil.which(b)), None)
+
+
+def test_html_report_loads_in_headless_chromium(tmp_path):
+    """In a real browser every figure of report.html loads (complete, nonzero width). A copy of the page gets a probe
+    script that writes the count of loaded images into the DOM, which --dump-dom prints. Skipped without Chromium."""
+    import re
+    import subprocess
+
+    import matplotlib.pyplot as plt
+
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium on this machine (Debian: apt install chromium)")
+    figs = _fake("T-13", lambda p, s: Result(1.0, True, "", {"a": plt.figure(), "b": plt.figure()}))
+    doc = run_claims([figs], "quick", tmp_path, progress=False)
+    write_report(doc, tmp_path)
+    probe = ("<script>window.addEventListener('load', () => { const im = [...document.images];"
+             " document.body.setAttribute('data-loaded', im.filter(i => i.complete && i.naturalWidth > 0).length + '/' + im.length); });</script>")
+    page = tmp_path / "probe.html"
+    page.write_text((tmp_path / "report.html").read_text().replace("</body>", probe + "</body>"))
+    r = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+                        "--virtual-time-budget=10000", "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180)
+    m = re.search(r'data-loaded="(\d+)/(\d+)"', r.stdout)
+    assert m, r.stderr[-2000:]
+    assert m.group(1) == m.group(2) == "2"
+
+
 def test_measured_cells_are_human_readable_and_figures_captioned(tmp_path):
     from paper_checks.runner import caption, human
 
