@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import paper_checks
@@ -162,3 +163,18 @@ def test_dr_4_fails_without_the_factor_2(monkeypatch):
     real = rf.drdam_theorem2_bound
     monkeypatch.setattr(rf, "drdam_theorem2_bound", lambda: real() / 2)
     assert _verdict("DR-4") == "FAIL"
+
+
+def test_bpd_12_fails_without_the_readout_normalisation(monkeypatch):
+    assert _verdict("BPD-12") == "PASS"
+    from paper_checks import threshold_learning as mod
+
+    real = mod.recall_codes
+
+    def unnormalised(fit, X, *a, **k):  # the readout N_h^-1/2 xi^T s without its N_h^-1/2
+        codes, rec, n = real(fit, X, *a, **k)
+        return codes, rec * np.sqrt(fit.xi.shape[0]), n
+
+    monkeypatch.setattr(mod, "recall_codes", unnormalised)
+    monkeypatch.setattr(mod, "_FITS", {})
+    assert _verdict("BPD-12") == "FAIL"
