@@ -9,7 +9,7 @@ import numpy as np
 from ._checks import as_array, as_scalar, require
 from .patterns import rng_from
 
-__all__ = ["flip", "gaussian_noise", "occlude", "overlap", "exact_recall", "recall_experiment"]
+__all__ = ["flip", "gaussian_noise", "occlude", "overlap", "exact_recall", "recall_experiment", "distinct_limits"]
 
 
 def flip(X: np.ndarray, rho: float, seed) -> np.ndarray:
@@ -78,3 +78,26 @@ def recall_experiment(
     ov = overlap(out, X)
     ex = exact_recall(out, X)
     return {"overlap": ov, "exact": ex, "success_rate": float((ov >= success_overlap - 1e-12).mean()), "mean_overlap": float(ov.mean())}
+
+
+def distinct_limits(step: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, merge: float, tol: float = 1e-12,
+                    max_iter: int = 3000) -> np.ndarray:
+    """Run ``x <- step(x)`` from every row of ``x0`` (all rows at once) until no coordinate moves by more than ``tol``
+    (or ``max_iter`` steps), then keep one representative of each group of limits closer than ``merge``.
+
+    For a descent map (a gradient step, the CCCP/attention update) the limits are the local minima reached from the
+    starts; the representatives come in the order of their first start.
+    """
+    x = as_array("x0", x0, ndim=2)
+    merge = as_scalar("merge", merge, positive=True)
+    for _ in range(max_iter):
+        new = step(x)
+        moved = float(np.abs(new - x).max())
+        x = new
+        if moved < tol:
+            break
+    reps: list[np.ndarray] = []
+    for v in x:
+        if not reps or np.linalg.norm(np.asarray(reps) - v, axis=1).min() > merge:
+            reps.append(v)
+    return np.asarray(reps)

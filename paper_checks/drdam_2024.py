@@ -19,6 +19,15 @@ X_, Y_ = Vector("x", D), Vector("y", D)
 W = Weight("W", Y, D)
 
 
+def _energy_kernels():
+    """Compiled exact (MrDAM) energy, random-feature (DrDAM) energy and positive features of sqrt(beta) x."""
+    beta = sp.Symbol("beta", positive=True)
+    Xi = Weight("xi", K, D)
+    T_plus, T_minus = Vector("T_plus", Y), Vector("T_minus", Y)
+    return (nm.compile(rf.lse_energy_exact(X_, Xi, beta)), nm.compile(rf.lse_energy_random_features(X_, T_plus, T_minus, W, beta)),
+            nm.compile(list(rf.positive_features(X_, W, sp.sqrt(beta)))))
+
+
 @claim(
     id="DR-2", paper=PAPER, source="Sec. 3, random features", kind="simulation",
     statement="Trigonometric and positive random features are unbiased estimates of the RBF kernel, with error decaying as Y^(-1/2).",
@@ -55,12 +64,7 @@ def dr_2(p, seed):
 )
 def dr_3(p, seed):
     rng = np.random.default_rng(seed)
-    beta = sp.Symbol("beta", positive=True)
-    Xi = Weight("xi", K, D)
-    T_plus, T_minus = Vector("T_plus", Y), Vector("T_minus", Y)
-    exact_k = nm.compile(rf.lse_energy_exact(X_, Xi, beta))
-    approx_k = nm.compile(rf.lse_energy_random_features(X_, T_plus, T_minus, W, beta))
-    feats = nm.compile(list(rf.positive_features(X_, W, sp.sqrt(beta))))
+    exact_k, approx_k, feats = _energy_kernels()
     mem = rng.random((p["K"], p["D"])) / np.sqrt(p["D"])
     q = mem[: p["queries"]] + 0.05 * rng.standard_normal((p["queries"], p["D"])) / np.sqrt(p["D"])
     E = exact_k(x=q, xi=mem, beta=p["beta"])
@@ -174,12 +178,7 @@ def dr_4(p, seed):
 )
 def dr_6(p, seed):
     rng = np.random.default_rng(seed)
-    beta = sp.Symbol("beta", positive=True)
-    Xi = Weight("xi", K, D)
-    T_plus, T_minus = Vector("T_plus", Y), Vector("T_minus", Y)
-    kE = nm.compile(rf.lse_energy_exact(X_, Xi, beta))
-    kEr = nm.compile(rf.lse_energy_random_features(X_, T_plus, T_minus, W, beta))
-    feats = nm.compile(list(rf.positive_features(X_, W, sp.sqrt(beta))))
+    kE, kEr, feats = _energy_kernels()
     out, ok, series = {}, True, {}
     for Dn in p["Ds"]:
         mem = (rng.random((p["K"], Dn)) < 0.5) / np.sqrt(Dn)

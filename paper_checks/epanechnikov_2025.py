@@ -8,6 +8,7 @@ import numpy as np
 import sympy as sp
 
 import numerics as nm
+from numerics.retrieval import distinct_limits
 from theory import concrete
 from theory.energies import epanechnikov_energy, epanechnikov_gradient_formula, gradient_system
 from theory.vector import Weight, size_symbol
@@ -157,16 +158,7 @@ def _lse_minima(k, X, beta, starts, seed, iters=3000):
     rng = np.random.default_rng(seed)
     lo, hi = X.min(0), X.max(0)
     x = np.vstack([X, lo + (hi - lo) * rng.random((starts, X.shape[1]))])
-    for _ in range(iters):
-        g = k.energy_grad(x=x, xi=X, beta=beta)["x"]
-        x = x - g
-        if np.abs(g).max() < 1e-13:
-            break
-    mins = []
-    for v in x:
-        if all(np.linalg.norm(v - m) > 1e-6 for m in mins):
-            mins.append(v)
-    mins = np.array(mins)
+    mins = distinct_limits(lambda z: z - k.energy_grad(x=z, xi=X, beta=beta)["x"], x, merge=1e-6, tol=1e-13, max_iter=iters)
     h = 1e-5
     eye = np.eye(X.shape[1])
     H = np.stack([(k.energy_grad(x=mins + h * e, xi=X, beta=beta)["x"] - k.energy_grad(x=mins - h * e, xi=X, beta=beta)["x"]) / (2 * h) for e in eye], -1)

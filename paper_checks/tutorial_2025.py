@@ -10,6 +10,7 @@ import numerics as nm
 import theory
 from numerics.integrate import simulate
 from numerics.plots import energy_trace
+from numerics.retrieval import distinct_limits
 from theory import diffusion as df
 
 from .claim import Result, claim
@@ -187,16 +188,8 @@ def tut_6(p, seed):
         ang = rng.uniform(0, 2 * np.pi, K)
         Y = np.c_[np.cos(ang), np.sin(ang)]
         x = rng.uniform(-1.5, 1.5, (p["starts"], 2))
-        for _ in range(2000):  # x <- x - grad E / 2: the posterior-mean (denoising) step, to convergence
-            g = kG(x=x, xi=Y, beta=b)
-            x = x - g / 2
-            if np.abs(g).max() < 1e-12:
-                break
-        mins = []
-        for v in x:
-            if all(np.linalg.norm(v - m) > 1e-4 for m in mins):
-                mins.append(v)
-        mins = np.array(mins)
+        # x <- x - grad E / 2: the posterior-mean (denoising) step, to convergence
+        mins = distinct_limits(lambda z, Y=Y: z - kG(x=z, xi=Y, beta=b) / 2, x, merge=1e-4, max_iter=2000)
         at_train = np.linalg.norm(mins[:, None] - Y[None], axis=-1).min(1)
         rec = {"minima": len(mins), "at_training_points": int((at_train < 1e-3).sum())}
         if K == 2:

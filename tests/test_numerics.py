@@ -413,3 +413,15 @@ def test_spherical_code_reaches_known_optima_and_never_beats_them():
         assert ang <= TAMMES_DEG[M] + 1e-6
         if M in (6, 12):
             assert abs(ang - TAMMES_DEG[M]) < 0.05
+
+
+def test_distinct_limits_finds_the_minima_of_a_double_well():
+    """x <- x - eta V'(x) for V = (x^2 - 1)^2 from starts on both sides: the two minima +-1 (analytic), each once."""
+    from numerics.retrieval import distinct_limits
+
+    x0 = np.linspace(-2, 2, 41)[:, None]
+    x0 = x0[np.abs(x0[:, 0]) > 0.05]  # x = 0 is the maximum: a start there stays
+    mins = distinct_limits(lambda x: x - 0.05 * 4 * x * (x**2 - 1), x0, merge=1e-6)
+    np.testing.assert_allclose(np.sort(mins[:, 0]), [-1.0, 1.0], atol=1e-10)
+    with pytest.raises(ValueError, match="merge"):
+        distinct_limits(lambda x: x, x0, merge=0.0)
