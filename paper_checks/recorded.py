@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-__all__ = ["RECORD_DIR", "record_path", "load", "record", "cells", "table"]
+__all__ = ["RECORD_DIR", "record_path", "load", "record", "flat", "cells", "table"]
 
 RECORD_DIR = Path(__file__).resolve().parent / "recorded"
 _KEEP = ("id", "paper", "source", "statement", "role", "verdict", "margin", "measured", "detail", "seconds", "peak_rss_mb", "params", "seed")
@@ -54,9 +54,32 @@ def record(doc: dict, path: str | Path | None = None) -> Path:
     return p
 
 
+def flat(x, n: int = 400) -> str:
+    """Every number of a nested measurement as ``path: value`` (``rows / baseline / recalled_accuracy: 0.922``), cut at
+    ``n`` characters: the paper-scale table shows the evidence itself, not ``{...}``."""
+    from .runner import _num
+
+    items: list[str] = []
+
+    def walk(v, path):
+        if isinstance(v, dict):
+            for k, w in v.items():
+                walk(w, [*path, str(k)])
+        elif isinstance(v, (list, tuple)) and v and all(not isinstance(w, (dict, list, tuple)) for w in v):
+            items.append(f"{' / '.join(path)}: {' / '.join(_num(w) for w in v)}")
+        elif isinstance(v, (list, tuple)):
+            for i, w in enumerate(v):
+                walk(w, [*path, str(i)])
+        else:
+            items.append(f"{' / '.join(path)}: {_num(v)}" if path else _num(v))
+
+    walk(x, [])
+    text = "; ".join(items)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def cells(scale: str = "paper", path: str | Path | None = None, order: list[str] | None = None) -> list[list[str]]:
-    """Per recorded claim: id, verdict, margin, key measured numbers, seconds, when and where (strings)."""
-    from .runner import human
+    """Per recorded claim: id, verdict, margin, the measured numbers (:func:`flat`), seconds, when and where (strings)."""
 
     doc = load(scale, path)
     ids = [i for i in (order or []) if i in doc["claims"]] + sorted(set(doc["claims"]) - set(order or []))
@@ -66,7 +89,7 @@ def cells(scale: str = "paper", path: str | Path | None = None, order: list[str]
         verdict = r["verdict"] + (" (known discrepancy)" if r["verdict"] == "FAIL" and r["known_discrepancy"] else "")
         m = "" if r.get("margin") is None else f"{r['margin']:+.2f}"
         cpus = (r["run"].get("machine") or {}).get("cpus")
-        out.append([i, verdict, m, human(r["measured"], 160), f"{r['seconds']:.0f}", f"{r['run']['date']}, {cpus} CPUs"])
+        out.append([i, verdict, m, flat(r["measured"]), f"{r['seconds']:.0f}", f"{r['run']['date']}, {cpus} CPUs"])
     return out
 
 

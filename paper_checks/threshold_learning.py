@@ -439,10 +439,11 @@ def _kmeans_memories(d: dict, K: int, seed: int) -> np.ndarray:
     "swap the sigmoid in only at recall are reported",
     known_discrepancy=(
         "Partly reproduced (the measured row of each ablation is in the detail and, for MNIST, in the recorded paper-scale "
-        "results): thresholds per unit and threshold jitter still recall; the smooth sigmoid keeps recall only near the "
-        "training's final steepness; untied weights recall worse; N_h = 16 blurs but stays classifiable rather than "
-        "'unrecognisable' to an MLP; and the two-layer ODE started at h = 0 from noisy cues loses the cue before h reaches "
-        "threshold, as with random weights (BPD-8b)."
+        "results): thresholds per unit and threshold jitter still recall, and so does a fit trained and recalled with the smooth "
+        "sigmoid (swapped in only at recall, it keeps recall only near the training's final steepness); untied weights recall "
+        "worse; at N_h = 16 most recalls still look like their digit (nearest original of the same digit) rather than "
+        "'unrecognisable'; and the two-layer ODE started at h = 0 from noisy cues loses the cue before h reaches threshold, as "
+        "with random weights (BPD-8b)."
     ),
     quick=_LEARN | {"census_images": 1400, "small_N_h": 8, "cues": 20, "cue_noise": 0.2},
     paper_scale=_LEARN_PAPER | {"census_images": 10000, "small_N_h": 16, "cues": 20, "cue_noise": 0.2},

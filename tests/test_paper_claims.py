@@ -280,5 +280,8 @@ def test_record_merges_and_never_erases_a_measurement(tmp_path):
     assert load("paper", path)["claims"]["BPD-10"]["measured"] == {"unique": 100}
     rows = table("paper", path)
     assert rows[2].startswith("| BPD-10 | FAIL |") and "unique: 100" in rows[2]
+    from paper_checks.recorded import flat
+
+    assert flat({"rows": {"base": {"acc": 0.92181, "ok": True}}, "k": [1, 2]}) == "rows / base / acc: 0.922; rows / base / ok: true; k: 1 / 2"
     with pytest.raises(ValueError, match="scale"):
         load("quick", path)
