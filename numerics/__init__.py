@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         sweeps,
         tolerances,
     )
-    from .backends import Backend, available_backends, get_backend
+    from .backends import Backend, available_backends, get_backend, memory_budget
     from .discrete import BinaryMemory, ThresholdMemory
     from .integrate import Trajectory, simulate
     from .kernels import ArgSpec, Kernel, KernelInputError, compile
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
 _SUBMODULES = ("capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
 _NAMES = {
     "compile": "kernels", "Kernel": "kernels", "ArgSpec": "kernels", "KernelInputError": "kernels",
-    "Backend": "backends", "available_backends": "backends", "get_backend": "backends",
+    "Backend": "backends", "available_backends": "backends", "get_backend": "backends", "memory_budget": "backends",
     "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
 }
 
@@ -55,6 +55,7 @@ __all__ = [
     "Backend",
     "available_backends",
     "get_backend",
+    "memory_budget",
     "simulate",
     "Trajectory",
     "BinaryMemory",

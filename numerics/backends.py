@@ -12,15 +12,47 @@ cancellation or overflow.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib.util
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Backend", "get_backend", "available_backends"]
+__all__ = ["Backend", "get_backend", "available_backends", "memory_budget"]
+
+_BUDGET: contextvars.ContextVar = contextvars.ContextVar("memory_budget", default=None)
+
+
+@contextlib.contextmanager
+def memory_budget(nbytes: int | None) -> Iterator[None]:
+    """Within the block, the NumPy kernels' attention products ``W^T softmax(beta W a)`` and log-sum-exps ``lse(beta W a)``
+    are computed in chunks over the memory axis (the rows of ``W``) so that their temporaries stay under ``nbytes``: an
+    exact streaming log-sum-exp
+    (running maximum, rescaled running sums), never the ``batch x M`` score matrix. ``None`` (the default outside any
+    block) computes the whole product at once, which is faster when it fits.
+
+    Examples
+    --------
+    >>> import numerics as nm, numpy as np, theory
+    >>> k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    >>> xi, v = np.eye(3), np.array([[2.0, 0.0, 0.0]])
+    >>> with nm.memory_budget(64 * 2**20):
+    ...     chunked = k.update(v=v, xi=xi, I=np.zeros(3))["v"]
+    >>> bool(np.allclose(chunked, k.update(v=v, xi=xi, I=np.zeros(3))["v"]))
+    True
+    """
+    if nbytes is not None and (isinstance(nbytes, bool) or not isinstance(nbytes, (int, np.integer)) or nbytes < 1):
+        raise ValueError(f"Argument `nbytes` must be a positive integer number of bytes or None; got {nbytes!r}.")
+    token = _BUDGET.set(None if nbytes is None else int(nbytes))
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
 
 
 @dataclass(frozen=True)
@@ -88,7 +120,51 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         z /= z.sum(axis=-1, keepdims=True)
         return z
 
+    def AttentionMatVec(W, a, beta):  # noqa: N802 - W^T softmax(beta W a), chunked over the rows of W under a memory budget
+        budget = _BUDGET.get() if inplace else None
+        if budget is None:
+            return MatTVec(W, SoftmaxMatVec(W, a, beta))
+        a2 = a.reshape(-1, a.shape[-1])
+        batch, M = a2.shape[0], W.shape[0]
+        item = np.result_type(a2.dtype, W.dtype).itemsize
+        # one batch x rows block of scores (exponentiated in place) plus four batch x N accumulators and temporaries
+        rows = max(1, min(M, (budget - 4 * batch * W.shape[1] * item) // max(1, batch * item)))
+        m = np.full((batch, 1), -np.inf, dtype=np.result_type(a2.dtype, W.dtype))
+        s = np.zeros((batch, 1), dtype=m.dtype)
+        acc = np.zeros((batch, W.shape[1]), dtype=m.dtype)
+        for start in range(0, M, rows):
+            Wc = W[start : start + rows]
+            z = a2 @ Wc.T
+            if not _is_one(beta):
+                z *= beta
+            new_m = np.maximum(m, z.max(axis=-1, keepdims=True))
+            scale = np.exp(m - new_m)
+            z -= new_m
+            np.exp(z, out=z)
+            s = s * scale + z.sum(axis=-1, keepdims=True)
+            acc = acc * scale + z @ Wc
+            m = new_m
+            del z  # before the next block is allocated: one block alive at a time
+        return (acc / s).reshape(*a.shape[:-1], W.shape[1])
+
     def LogSumExpMatVec(W, a, beta):  # noqa: N802 - fused lse(beta W a): the product is a private temporary
+        budget = _BUDGET.get() if inplace else None
+        if budget is not None:  # streaming log-sum-exp over row chunks of W (see memory_budget)
+            a2 = a.reshape(-1, a.shape[-1])
+            rows = max(1, min(W.shape[0], (budget - 4 * a2.shape[0] * 8) // max(1, a2.shape[0] * np.result_type(a2.dtype, W.dtype).itemsize)))
+            m = np.full((a2.shape[0], 1), -np.inf, dtype=np.result_type(a2.dtype, W.dtype))
+            tot = np.zeros_like(m)
+            for start in range(0, W.shape[0], rows):
+                z = a2 @ W[start : start + rows].T
+                if not _is_one(beta):
+                    z *= beta
+                new_m = np.maximum(m, z.max(axis=-1, keepdims=True))
+                z -= new_m
+                np.exp(z, out=z)
+                tot = tot * np.exp(m - new_m) + z.sum(axis=-1, keepdims=True)
+                m = new_m
+                del z  # one block alive at a time
+            return ((m + np.log(tot)) / beta).reshape(*a.shape[:-1], 1)
         z = a @ matmul_t(W)
         if not inplace:
             return LogSumExp(z, beta)
@@ -150,6 +226,7 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         "LogSumExp": LogSumExp,
         "Softmax": Softmax,
         "SoftmaxMatVec": SoftmaxMatVec,
+        "AttentionMatVec": AttentionMatVec,
         "LogSumExpMatVec": LogSumExpMatVec,
         "relu": relu,
         "softplus": softplus,

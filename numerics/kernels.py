@@ -101,6 +101,7 @@ _INERT = {c: sp.Function(c.__name__) for c in (MatVec, MatTVec, VSum, LogSumExp,
 
 _FUSED_SOFTMAX = sp.Function("SoftmaxMatVec")
 _FUSED_LSE = sp.Function("LogSumExpMatVec")
+_FUSED_ATTENTION = sp.Function("AttentionMatVec")
 
 
 def _count_matvecs(exprs) -> dict:
@@ -125,6 +126,11 @@ def _printable(e: sp.Expr, single_use: frozenset = frozenset()) -> sp.Expr:
         return sp.Symbol(e.name)
     if not e.args:
         return e
+    if (isinstance(e, MatTVec) and isinstance(e.args[1], Softmax) and isinstance(e.args[1].args[0], MatVec)
+            and e.args[1].args[0] in single_use and e.args[1].args[0].args[0] == e.args[0]):
+        # W^T softmax(beta W a) with W a used nowhere else: one node, chunked over the memory axis under a memory budget
+        W, a = e.args[1].args[0].args
+        return _FUSED_ATTENTION(_printable(W), _printable(a, single_use), _printable(e.args[1].args[1], single_use))
     if isinstance(e, (Softmax, LogSumExp)) and isinstance(e.args[0], MatVec) and e.args[0] in single_use:
         # a product used only here becomes the node's private temporary: one batch x M array, worked in place
         W, a = e.args[0].args

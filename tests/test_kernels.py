@@ -409,3 +409,35 @@ def test_matvec_of_a_centred_vector_compiles():
     a, b = k(x=xv, W=Wv, y=yv)
     np.testing.assert_allclose(a, (((xv - xv.mean(1, keepdims=True)) @ Wv.T) ** 2).sum(1), rtol=1e-12)
     np.testing.assert_allclose(b, (((yv - yv.mean(1, keepdims=True)) @ Wv) ** 2).sum(1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_memory_budget_chunks_model_b_exactly_and_within_budget(dtype):
+    """Under nm.memory_budget the Model B step and energy are computed in chunks over the memories: equal to the whole
+    product (a streaming log-sum-exp is exact up to rounding), and the temporaries stay under the budget (tracemalloc
+    sees NumPy's allocations; the score matrix alone would be batch x M = 10x the budget)."""
+    import tracemalloc
+
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    rng = np.random.default_rng(5)
+    M, N, B = 40_000, 32, 16
+    xi, v, I = rng.standard_normal((M, N)).astype(dtype), rng.standard_normal((B, N)).astype(dtype), np.zeros(N, dtype)
+    whole_u, whole_e = k.update(v=v, xi=xi, I=I, beta=0.7)["v"], k.energy(v=v, xi=xi, I=I, beta=0.7)
+    budget = B * M * np.dtype(dtype).itemsize // 10
+    tracemalloc.start()
+    try:
+        with nm.memory_budget(budget):
+            base = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            u = k.update(v=v, xi=xi, I=I, beta=0.7)["v"]
+            e = k.energy(v=v, xi=xi, I=I, beta=0.7)
+            peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(u, whole_u, rtol=rtol, atol=rtol * np.abs(whole_u).max())
+    np.testing.assert_allclose(e, whole_e, rtol=rtol)
+    assert peak <= budget + 64 * B * N * 8  # the budget plus a few batch x N accumulators
+    with pytest.raises(ValueError, match="nbytes"):
+        with nm.memory_budget(0):
+            pass
