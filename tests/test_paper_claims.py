@@ -23,7 +23,7 @@ def test_claim_quick_scale(c):
     rec = doc["claims"][0]
     assert rec["verdict"] != "ERROR", rec["detail"]
     if rec["verdict"] == "SKIP":  # only CIFAR-10 is absent here; its code path is tested on a synthetic folder below
-        assert c.id == "BPD-11c" and "CIFAR-10 numbers not measured" in rec["detail"], rec
+        assert c.id in ("BPD-11c", "BPD-11d") and "CIFAR-10 numbers not measured" in rec["detail"], rec
         return
     assert rec["verdict"] == "PASS" or (rec["verdict"] == "FAIL" and c.known_discrepancy), rec
     assert rec["peak_rss_mb"] is None or rec["peak_rss_mb"] > 0
@@ -48,6 +48,9 @@ def test_cifar_claim_runs_on_a_synthetic_folder(tmp_path, monkeypatch):
     r = c.compute({"dataset": "cifar10", "N_h": [12], "epochs": 2, "lr": 0.01, "batch": 64, "preprocessing": "scaled"}, 0)
     assert r.measured["images"] == 200 and r.measured["all_fixed"]
     assert 1 <= r.measured["unique"] <= 200
+    t1 = next(c for c in CLAIMS if c.id == "BPD-11d").compute(  # Table 1 on the same folder: three accuracies in [0, 1]
+        {"dataset": "cifar10", "N_h": [12], "epochs": 2, "lr": 0.01, "batch": 64, "preprocessing": "scaled"}, 0)
+    assert set(t1.measured) == {"hidden", "recalled_visible", "original"} and all(0 <= v <= 1 for v in t1.measured.values())
 
 
 def _fake(cid, fn, known=None):
@@ -177,12 +180,15 @@ def test_roles_and_margins_in_the_report(tmp_path):
         Claim("T-10", "Test", "Eq. 1", "s", "numeric", 1.0, "t", "r", lambda p, s: Result(1.0, True), role="guess")
 
 
-def test_html_report_has_every_figure_and_claim(tmp_path):
+def test_html_report_has_every_figure_and_claim(tmp_path, monkeypatch):
     """report.html beside report.md: parsed, every claim has its row and section, every <img> names a PNG that exists."""
     from html.parser import HTMLParser
 
     import matplotlib.pyplot as plt
 
+    import paper_checks.recorded as recorded
+
+    monkeypatch.setattr(recorded, "RECORD_DIR", tmp_path / "nothing-recorded")  # the committed records add a section of their own
     figs = _fake("T-11", lambda p, s: Result(1.0, True, "d <b>", {"a": plt.figure(), "b": plt.figure()}))
     plain = _fake("T-12", lambda p, s: Result(2.0, False), known="evidence <here>")
     doc = run_claims([figs, plain], "quick", tmp_path, progress=False)
@@ -285,3 +291,16 @@ def test_record_merges_and_never_erases_a_measurement(tmp_path):
     assert flat({"rows": {"base": {"acc": 0.92181, "ok": True}}, "k": [1, 2]}) == "rows / base / acc: 0.922; rows / base / ok: true; k: 1 / 2"
     with pytest.raises(ValueError, match="scale"):
         load("quick", path)
+
+
+def test_quick_report_repeats_the_recorded_paper_scale_results(tmp_path, monkeypatch):
+    import paper_checks.recorded as recorded
+
+    monkeypatch.setattr(recorded, "RECORD_DIR", tmp_path / "rec")
+    recorded.record({"scale": "paper", "machine": {"cpus": 2}, "load": None,
+                     "claims": [{"id": "T-21", "verdict": "PASS", "measured": {"unique": 57000}, "margin": 0.4, "seconds": 9.0}]})
+    doc = run_claims([_fake("T-21", lambda p, s: Result(1.0, True))], "quick", tmp_path, progress=False)
+    write_report(doc, tmp_path)
+    md, page = (tmp_path / "report.md").read_text(), (tmp_path / "report.html").read_text()
+    assert "## Recorded at paper scale" in md and "| T-21 | PASS | +0.40 | unique: 57000 |" in md
+    assert "id='recorded-at-paper-scale'" in page and "unique: 57000" in page
