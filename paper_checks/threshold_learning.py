@@ -431,7 +431,8 @@ def _kmeans_memories(d: dict, K: int, seed: int) -> np.ndarray:
     "unrecognisable recalls; "
     "recall from noisy cues by the full dynamics needs tau_v/tau_h large enough.",
     expected={"untied, per-unit theta, theta jitter, smooth": "recalled accuracy within 0.05 of the baseline",
-              "smooth": "unique fraction >= 0.9 x baseline", "N_h = 16 (MNIST)": "recognisable fraction < 0.5", "tau_v/tau_h = 4, 20": "cue recall 1.0"},
+              "smooth": "unique fraction >= 0.9 x baseline", "N_h = 16 (MNIST)": "recognisable fraction < 0.5",
+              "tau_v/tau_h": "cue recall 1.0 at 4 and 20, below 1 at 1, with h(0) = 0 or h(0) = its input"},
     tolerance="each row as in `expected`; rows are reported whatever their verdict",
     tolerance_reason="the ablations are qualitative statements ([S]); 0.05 is our reading of 'still recalls'; 'unrecognisable' is read as "
     "most recalls (fraction >= 0.5) having a nearest original (pixel distance, 200 training images per digit) of another digit "
@@ -442,8 +443,9 @@ def _kmeans_memories(d: dict, K: int, seed: int) -> np.ndarray:
         "results): thresholds per unit and threshold jitter still recall, and so does a fit trained and recalled with the smooth "
         "sigmoid (swapped in only at recall, it keeps recall only near the training's final steepness); untied weights recall "
         "worse; at N_h = 16 most recalls still look like their digit (nearest original of the same digit) rather than "
-        "'unrecognisable'; and the two-layer ODE started at h = 0 from noisy cues loses the cue before h reaches threshold, as "
-        "with random weights (BPD-8b)."
+        "'unrecognisable'; and the time-scale statement holds under neither start of the hidden layer: from h = 0 the visible "
+        "cue decays before h reaches threshold even at large ratios (as with random weights, BPD-8b), and from h at its input "
+        "every ratio recalls, ratio 1 included."
     ),
     quick=_LEARN | {"census_images": 1400, "small_N_h": 8, "cues": 20, "cue_noise": 0.2},
     paper_scale=_LEARN_PAPER | {"census_images": 10000, "small_N_h": 16, "cues": 20, "cue_noise": 0.2},
@@ -505,11 +507,15 @@ def bpd_13(p, seed):
     clean = base["codes"][: p["cues"]]
     noisy = d["Ptr"][: p["cues"]] + p["cue_noise"] * rng.standard_normal(d["Ptr"][: p["cues"]].shape)
     c_it, _, _ = recall_codes(base["fit"], P.forward(noisy * d["x_max"]))
-    tau = {"hidden iteration reaches the clean code": float((c_it == clean).all(-1).mean())}
-    for r in (1, 2, 4, 20):  # success: the ODE from h = 0 ends where the hidden iteration from the same cue ends
-        code = ode_recall(base["fit"], P.forward(noisy * d["x_max"]), r, 40.0 * r)
-        tau[str(r)] = float((code == c_it).all(-1).mean())
-    rows["tau_v/tau_h cue recall (h0 = 0)"] = tau
+    rows["hidden iteration from the noisy cue reaches the clean code"] = float((c_it == clean).all(-1).mean())
+    taus = {}
+    for start in ("zero", "input"):  # the paper does not state h(0): both natural starts are measured and judged
+        tau = {}
+        for r in (1, 2, 4, 20):  # success: the ODE ends where the hidden iteration from the same cue ends
+            code = ode_recall(base["fit"], P.forward(noisy * d["x_max"]), r, 40.0 * r, h_start=start)
+            tau[str(r)] = float((code == c_it).all(-1).mean())
+        taus[start] = tau
+        rows[f"tau_v/tau_h cue recall (h(0) = {'0' if start == 'zero' else 'its input from the cue'})"] = tau
     b = rows["baseline"]
     sm_row = rows["smooth sigmoid beta=20, trained with it"]
     checks = {
@@ -519,7 +525,8 @@ def bpd_13(p, seed):
         "smooth": abs(sm_row["recalled_accuracy"] - b["recalled_accuracy"]) <= 0.05 and sm_row["unique_fraction"] >= 0.9 * b["unique_fraction"],
         # the paper's statement is about N_h = 16 on MNIST; on the digits the row is reported but not judged
         "small N_h": recog[f"N_h = {p['small_N_h']}"] < 0.5 if p["dataset"] == "mnist" else None,
-        "tau": tau["4"] == 1.0 and tau["20"] == 1.0,
+        # 'needs tau_v/tau_h large enough': perfect at 4 and 20, not at 1, under at least one of the two starts
+        "tau": any(t["4"] == 1.0 and t["20"] == 1.0 and t["1"] < 1.0 for t in taus.values()),
     }
     from numerics.plots import image_grid
 

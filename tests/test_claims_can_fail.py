@@ -178,3 +178,13 @@ def test_bpd_12_fails_without_the_readout_normalisation(monkeypatch):
     monkeypatch.setattr(mod, "recall_codes", unnormalised)
     monkeypatch.setattr(mod, "_FITS", {})
     assert _verdict("BPD-12") == "FAIL"
+
+
+def test_bf_1_fails_when_the_correlated_patterns_are_not_correlated(monkeypatch):
+    """Its PASS is test_paper_claims' quick-scale run (45 s); here only the injected bug: the correlated datasets drawn
+    without correlation (c ignored), so the correlation gap vanishes."""
+    from paper_checks import feature_correlations_2025 as mod
+
+    real = mod.patterns.correlated_binary
+    monkeypatch.setattr(mod.patterns, "correlated_binary", lambda n, N, c, seed, n_latent=1: real(n, N, 0.0, seed, n_latent))
+    assert _verdict("BF-1") == "FAIL"
