@@ -111,7 +111,7 @@ def test_model_b_euler_step_is_attention(rng):
         assert np.abs(step - ref).max() <= tol.EULER_ATTENTION_ATOL
         assert np.abs(upd - ref).max() <= tol.EULER_ATTENTION_ATOL
     # the update is derived exactly: symbolically it is xi^T softmax(beta xi v) + I
-    assert "SoftmaxMatVec(xi, v, beta)" in k.source("update")
+    assert "AttentionMatVec(xi, v, beta)" in k.source("update")  # the fused node xi^T softmax(beta xi v)
 
 
 def test_float32_preserved_and_close_to_float64(rng):
