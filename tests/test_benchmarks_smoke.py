@@ -55,3 +55,13 @@ def test_peer_benchmark_runs_small():
     recs = json.loads(out.stdout)
     assert [r["name"] for r in recs] == ["hamux3_rhs_numpy_vs_hand_small", "hamux3_rhs_jax_vs_hamux_small", "hamux3_rhs_numpy_vs_hamux_small"]
     assert recs[0]["ratio"] > 0  # the peers' ratios are None (with the reason) where HAMUX or JAX is not installed
+
+
+def test_main_job_benchmark_reads_a_finished_run(tmp_path):
+    doc = {"scale": "quick", "total_seconds": 12.5, "machine": {"cpus": 2}, "load": {"start": [0.1], "end": [0.2]},
+           "claims": [{"id": f"T-{i}", "verdict": "PASS", "seconds": float(i)} for i in range(7)]}
+    (tmp_path / "r.json").write_text(json.dumps(doc))
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "main_job.py"), "--json", "--results", str(tmp_path / "r.json")],
+                         capture_output=True, text=True, timeout=120, check=True)
+    (rec,) = json.loads(out.stdout)
+    assert rec["name"] == "main_job_quick_s" and rec["value"] == 12.5 and "T-6 6s" in rec["detail"]
