@@ -142,7 +142,8 @@ def epa_4(p, seed):
         ok = ok and g <= 1e-12
     ok = ok and out["beta*/1"]["minima"] == p["M"] and out["beta*/1"]["originals"] == p["M"]
     ok = ok and any(v["emergent"] > 0 and v["originals"] >= 0.6 * p["M"] for v in out.values())
-    return Result(out, ok)
+    kept = [v["originals"] / p["M"] for v in out.values() if v["emergent"] > 0]
+    return Result(out, ok, margin=(max(kept) - 0.6) / 0.4 if kept else -1.0)  # how far the best emergent beta keeps originals above 60%
 
 
 def _lse_model():
@@ -201,7 +202,8 @@ def epa_5(p, seed):
     bad = [b for b, v in rows.items() if v["LSE_originals"] == p["M"] and v["LSE_novel"] > 0]
     lost = [b for b, v in rows.items() if v["LSE_originals"] < p["M"]]
     return Result({"violating_betas": bad, "per_beta": {b: {k: v[k] for k in ("LSE_minima", "LSE_originals", "LSE_novel")} for b, v in rows.items()}},
-                  not bad and bool(lost), f"LSE loses originals at {', '.join(lost) or 'no beta'} (the sweep reaches the merging regime)")
+                  not bad and bool(lost), f"LSE loses originals at {', '.join(lost) or 'no beta'} (the sweep reaches the merging regime)",
+                  margin=1.0 if not bad and lost else -1.0)  # a count (violating betas): no distance finer than one beta
 
 
 @claim(
@@ -227,4 +229,5 @@ def epa_6(p, seed):
     ax.set_xscale("log", base=2)
     ax.set(xlabel="beta*/beta (beta* = 8/r^2, r = closest pair)", ylabel="number of local minima")
     ax.legend(fontsize=8)
-    return Result(rows, emerg and ge, figure=fig)
+    extra = max((v["LSR_minima"] - p["M"]) / p["M"] for v in rows.values() if v["LSR_originals"] >= 0.6 * p["M"])
+    return Result(rows, emerg and ge, figure=fig, margin=min(1.0, extra) if ge else -1.0)  # minima beyond M, relative to M

@@ -319,7 +319,7 @@ def bpd_8b(p, seed):
                 "derived_critical_ratio": r_c}
     detail = (f"noiseless: {clean}; predicted from each cue's smallest active target J s times the derived peak: {explained}; "
               f"largest cue noise with perfect recall per ratio: {critical}; derived peak fractions {measured['derived_peak']} against theta = 1/2")
-    return Result(measured, ok, detail)
+    return Result(measured, ok, detail, margin=min(clean["4"], clean["20"]) - 1.0)  # 0 when perfect at 4 and 20
 
 
 # BPD-10 .. BPD-14 (learning on data) live in threshold_learning.py.

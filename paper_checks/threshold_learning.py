@@ -533,7 +533,9 @@ def bpd_13(p, seed):
     shape = _images(d, d["Pte"][:1])[1]
     fig = image_grid({"original": _images(d, d["Pte"][:10])[0], f"N_h = {nh}": _images(d, rec_base[:10])[0],
                       f"N_h = {p['small_N_h']}": _images(d, rec_small[:10])[0]}, shape)
-    return Result({"rows": rows, "checks": checks}, all(v for v in checks.values() if v is not None), figure=fig)
+    judged = [v for v in checks.values() if v is not None]
+    return Result({"rows": rows, "checks": checks}, all(judged), figure=fig,
+                  margin=(sum(judged) - len(judged)) / len(judged) if not all(judged) else 0.0)  # share of ablation rows failing
 
 
 def _recognisable(d: dict, recalled: np.ndarray, per_class: int = 200) -> float:
