@@ -368,8 +368,9 @@ class CapacityCheck:
         ax.set_xticks(Ns, [str(n) for n in Ns])
         ax.set_xlabel("number of neurons N")
         ax.set_ylabel("K_max (<= 1 unstable bit per pattern)")
-        ax.set_title(f"{self.law.model.name}: F(x) = ${sp.latex(self.law.F)}$; law ~ {self.law.scaling.kind} "
-                     f"{self.law.scaling.exponent}", fontsize=9)
+        params = ", ".join(f"{k} = {float(v):g}" if isinstance(v, (int, float)) else f"{k} = {v}" for k, v in dict(self.law.params).items())
+        ax.set_title(f"{self.law.model.name}{f' ({params})' if params else ''}: F(x) = ${sp.latex(self.law.F)}$; "
+                     f"law ~ {self.law.scaling.kind} {self.law.scaling.exponent}", fontsize=9)
         ax.legend(fontsize=8)
         return fig
 

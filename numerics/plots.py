@@ -12,11 +12,13 @@ from .spectra import mp_density, mp_edges
 
 
 def _tidy_log(ax, which: str = "both") -> None:
-    """Plain tick labels on log axes (no overlapping minor labels)."""
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
+    """Plain tick labels on log axes (no overlapping minor labels), at 1, 2 and 5 times powers of ten so that an axis
+    spanning less than a decade still reads (at most about eight labels)."""
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
     axes = [ax.xaxis, ax.yaxis] if which == "both" else [ax.xaxis] if which == "x" else [ax.yaxis]
     for a in axes:
+        a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=8))
         a.set_minor_formatter(NullFormatter())
         fmt = ScalarFormatter()
         fmt.set_scientific(False)

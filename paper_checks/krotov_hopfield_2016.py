@@ -102,7 +102,7 @@ def kh16_4(p, seed):
     ratios = [c / q for c, q in zip(caps, pred)]
     ok = abs(fit["slope"] - fit_pred["slope"]) <= 0.3 and chk.within(2.0)
     fig = chk.figure()
-    fig.axes[0].plot(p["N"], lead, "--", label=f"leading order {law.k_max_asymptotic}")
+    fig.axes[0].plot(p["N"], lead, "--", label=f"leading order ${sp.latex(law.k_max_asymptotic)}$ (n = {n})")
     fig.axes[0].legend(fontsize=7)
     detail = (f"measured slope {fit['slope']:.3f} (asymptotic exponent {law.scaling.exponent}); law's slope over these N {fit_pred['slope']:.3f}; "
               f"K/law = {[round(r, 3) for r in ratios]}")

@@ -180,8 +180,13 @@ def bpd_10(p, seed):
     shape = _images(d, d["Ptr"][:1])[1]
     xi = f["fit"].xi[:10]
     imgs["rows of xi"] = _images(d, (xi - xi.min(1, keepdims=True)) / np.ptp(xi, axis=1, keepdims=True))[0]
-    figs = {"recall": image_grid(imgs, shape),  # rows: original, cue (lower half 0), recalled from cue / original, basic memories
-            "usage": code_usage(f["codes"], f"hidden-code usage, N_h = {nh}, {M} images"),
+    recall_fig = image_grid(imgs, shape)
+    recall_fig.suptitle(f"rows: original; cue (lower half 0); recalled from the cue; recalled from the original; basic memories "
+                        f"(rows of xi).\n{same:.1%} of {n_cue} occluded cues returned to the original's minimum", fontsize=8)
+    used = (f["codes"] > 0).mean(0)
+    figs = {"recall": recall_fig,
+            "usage": code_usage(f["codes"], f"hidden-code usage, N_h = {nh}, {M} images: {int((used == 0).sum())} units never on, "
+                                            f"{int((used == 1).sum())} always on"),
             "minima": minima_sharing(f["census"]["counts"], f"images per minimum, N_h = {nh}")}
     ok = big["fraction"] > 0.9 and all(r["all_fixed"] for r in rows.values())
     mg = (big["fraction"] - 0.9) / 0.1
