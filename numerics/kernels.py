@@ -187,7 +187,7 @@ class Kernel:
         """Argument order and shapes, one per line."""
         return "\n".join(a.describe() for a in self.args)
 
-    @property
+    @cached_property
     def layer_names(self) -> tuple[str, ...]:
         return self.model.layer_names
 
@@ -204,7 +204,74 @@ class Kernel:
         return self._exprs[which]
 
     # ------------------------------------------------------------ calling
+    def _fast_prepare(self, kw: dict) -> tuple | None:
+        """``check=False`` with keyword NumPy arrays and plain-number parameters: the arguments of a signature seen
+        before (shapes, dtypes, parameter values) are assembled from its cached plan, without the general path's
+        per-argument branching. ``None`` sends the call to the general path (which also builds the plan)."""
+        plans = self._state.get("fast")
+        if not plans or not kw.keys() <= self._arg_set:
+            return None
+        key, vals = [], []
+        for a in self.args:
+            v = kw.get(a.name, a.default) if a.kind == "parameter" else kw.get(a.name)
+            if a.kind == "parameter":
+                if type(v) not in (int, float):
+                    return None
+                key.append(v)
+            else:
+                if type(v) is not np.ndarray:
+                    return None
+                key.append((v.shape, v.dtype))
+                vals.append(v)
+        plan = plans.get(tuple(key))
+        if plan is None:
+            return None
+        template, batched, dtype = plan
+        out, it = [], iter(vals)
+        for item in template:  # an array slot (reshape a single state to a batch of one), or a converted scalar/size
+            if item is None:
+                out.append(next(it))
+            elif item is True:
+                out.append(next(it)[None, :])
+            else:
+                out.append(item)
+        return out, batched, dtype
+
+    @cached_property
+    def _arg_set(self) -> frozenset:
+        return frozenset(self.arg_names)
+
+    def _remember_fast(self, kw: dict, out: list, batched: bool, dtype) -> None:
+        """Store the plan of a ``check=False`` keyword call (see :meth:`_fast_prepare`)."""
+        key, template = [], []
+        for a, o in zip(self.args, out, strict=False):
+            v = kw.get(a.name, a.default) if a.kind == "parameter" else kw.get(a.name)
+            if a.kind == "parameter":
+                if type(v) not in (int, float):
+                    return
+                key.append(v)
+                template.append(o)
+            else:
+                if type(v) is not np.ndarray or o.dtype != v.dtype:
+                    return  # converted (integer input): the general path does that
+                key.append((v.shape, v.dtype))
+                template.append(True if (o.ndim == v.ndim + 1) else None)
+        template += out[len(self.args):]  # the size arrays
+        plans = self._state.setdefault("fast", {})
+        if len(plans) < 64:
+            plans[tuple(key)] = (template, batched, dtype)
+
     def _prepare(self, pos: tuple, kw: dict, check: bool) -> tuple[list, bool, Any]:
+        if not check and not pos and self.backend.name == "numpy":
+            fast = self._fast_prepare(kw)
+            if fast is not None:
+                return fast
+            res = self._prepare_general(pos, kw, check)
+            self._remember_fast(kw, *res)
+            return res
+        return self._prepare_general(pos, kw, check)
+
+    def _prepare_general(self, pos: tuple, kw: dict, check: bool) -> tuple[list, bool, Any]:
         if len(pos) > len(self.args):
             raise TypeError(f"kernel takes at most {len(self.args)} positional arrays ({self.arg_names}); got {len(pos)}.")
         values = dict(zip(self.arg_names, pos, strict=False))
@@ -302,9 +369,13 @@ class Kernel:
         return self._state.setdefault("deferred", [])
 
     def _run(self, name: str, pos, kw, check=True):
-        self._state["deferred"] = []
-        args, batched, _ = self._prepare(pos, kw, check)
-        deferred, self._state["deferred"] = self._state["deferred"], []
+        if check:
+            self._state["deferred"] = []
+            args, batched, _ = self._prepare(pos, kw, check)
+            deferred, self._state["deferred"] = self._state["deferred"], []
+        else:  # nothing is scanned, so nothing can be deferred
+            args, batched, _ = self._prepare(pos, kw, check)
+            deferred = None
         if deferred:
             # large inputs not yet scanned: NaN/inf in them shows up in the outputs, then the scan names them
             with np.errstate(invalid="ignore", over="ignore"):

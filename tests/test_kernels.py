@@ -441,3 +441,25 @@ def test_memory_budget_chunks_model_b_exactly_and_within_budget(dtype):
     with pytest.raises(ValueError, match="nbytes"):
         with nm.memory_budget(0):
             pass
+
+
+def test_unchecked_fast_path_equals_the_general_path():
+    """check=False calls of a seen signature skip the general argument handling (the small-call target): the results,
+    single-state squeezing, new shapes, integer inputs and argument errors must be exactly those of the general path."""
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    rng = np.random.default_rng(9)
+    xi, v, I = rng.standard_normal((30, 6)), rng.standard_normal((5, 6)), rng.standard_normal(6)
+    first = k.update(v=v, I=I, xi=xi, beta=0.5, check=False)["v"]  # builds the plan
+    again = k.update(v=v, I=I, xi=xi, beta=0.5, check=False)["v"]  # uses it
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(again, k.update(v=v, I=I, xi=xi, beta=0.5)["v"])
+    for _ in range(2):
+        assert k.update(v=v[0], I=I, xi=xi, beta=0.5, check=False)["v"].shape == (6,)
+        np.testing.assert_allclose(k.update(v=v[:2], I=I, xi=xi[:7], beta=2.0, check=False)["v"],
+                                   k.update(v=v[:2], I=I, xi=xi[:7], beta=2.0)["v"], rtol=1e-15)
+        ints = k.update(v=np.ones((2, 6), dtype=int), I=I, xi=xi, beta=0.5, check=False)["v"]
+        assert ints.dtype == np.float64
+    with pytest.raises(TypeError, match="Unknown argument"):
+        k.update(v=v, I=I, xi=xi, beta=0.5, bogus=1, check=False)
+    with pytest.raises(TypeError, match="Missing argument"):
+        k.update(v=v, xi=xi, beta=0.5, check=False)
