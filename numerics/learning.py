@@ -18,7 +18,7 @@ from .discrete import ThresholdMemory
 from .kernels import compile as compile_kernel
 from .patterns import rng_from
 
-__all__ = ["train_threshold", "ThresholdFit", "recall_codes", "minima_census", "FIT_FORMAT"]
+__all__ = ["train_threshold", "initial_weights", "ThresholdFit", "recall_codes", "minima_census", "FIT_FORMAT"]
 
 #: version tag written into saved fits (bumped when the layout changes)
 FIT_FORMAT = "am-workbench threshold fit, version 1"
@@ -178,6 +178,16 @@ class _Adam:
         return self.x
 
 
+def _xavier_scale(n_hidden: int, n_visible: int) -> float:
+    return float(np.sqrt(2.0 / (n_hidden + n_visible)) * np.sqrt(n_visible))
+
+
+def initial_weights(n_hidden: int, n_visible: int, seed: int) -> np.ndarray:
+    """The weights :func:`train_threshold` starts from with an integer ``seed`` (Xavier, the first draw of its
+    generator): what a fit is compared with to show that learning moved it."""
+    return rng_from(as_count("seed", seed, minimum=0)).standard_normal((n_hidden, n_visible)) * _xavier_scale(n_hidden, n_visible)
+
+
 def train_threshold(
     X: np.ndarray,
     n_hidden: int,
@@ -231,7 +241,7 @@ def train_threshold(
     steepness = (as_scalar("steepness[0]", steepness[0], positive=True), as_scalar("steepness[1]", steepness[1], positive=True))
     rng = rng_from(seed)
     M, Nv = X.shape
-    scale = np.sqrt(2.0 / (n_hidden + Nv)) * np.sqrt(Nv)
+    scale = _xavier_scale(n_hidden, Nv)
     opt = {"xi": _Adam(rng.standard_normal((n_hidden, Nv)) * scale, lr)}
     opt["theta"] = _Adam(np.full(n_hidden, float(theta0)) if per_unit_theta else np.float64(theta0), lr)
     if not tied:

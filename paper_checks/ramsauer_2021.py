@@ -264,11 +264,14 @@ def ram_10(p, seed):
         if any(v is None for v in vals):
             raise RuntimeError(f"RAM-10: the cap {p['cap']} patterns was reached at d = {d}; raise `cap`")
         med[d] = float(np.median(vals))
+    from numerics.capacity import fit_exponential
+
     ds = np.array(p["dims"], dtype=float)
     logN = np.log([med[d] for d in p["dims"]])
     half = len(ds) // 2
-    early = float(np.polyfit(ds[: half + 1], logN[: half + 1], 1)[0])
-    late = float(np.polyfit(ds[half:], logN[half:], 1)[0])
+    Ns = [med[d] for d in p["dims"]]
+    early = fit_exponential(ds[: half + 1], Ns[: half + 1])["rate"]
+    late = fit_exponential(ds[half:], Ns[half:])["rate"]
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3.6))

@@ -349,7 +349,10 @@ def bpd_15(p, seed):
         frac.append(f)
         log2c.append(nh + np.log2(max(f, 1e-300)))
         how.append("exact" if nh in p["enumerate"] else "sampled")
-    slope, icpt = np.polyfit(nhs, log2c, 1)
+    from numerics.capacity import fit_exponential
+
+    fit = fit_exponential(nhs, np.exp2(log2c))  # log K = r N_h + b: the slope in log2 is r / ln 2
+    slope, icpt = fit["rate"] / np.log(2), fit["intercept"] / np.log(2)
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3.6))

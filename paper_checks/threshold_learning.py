@@ -291,11 +291,15 @@ def bpd_16(p, seed):
 
 @claim(
     id="BPD-17", paper=PAPER, source="Sec. 5 ('the learned basic memories are approximately orthogonal')", kind="simulation",
-    statement="The learned basic memories (rows of xi) are approximately orthogonal, although the images they store are not.",
-    expected={"mean_abs_cos": "<= 2 x the random-vector level sqrt(2/(pi N_v))", "images": "mean |cos| of the images >= 2 x that of xi"},
-    tolerance="mean |cos| between distinct rows of xi <= 2 sqrt(2/(pi N_v)) and <= half the training images' mean |cos|",
-    tolerance_reason="independent random vectors in R^N_v have mean |cos| = sqrt(2/(pi N_v)); 'approximately orthogonal' is read as "
-    "within a factor 2 of that level, and the images' own overlap shows the orthogonality is learned, not inherited",
+    statement="The learned basic memories (rows of xi) are approximately orthogonal, although the images they store are not and "
+    "although learning moved them away from their (near-orthogonal) random start.",
+    expected={"mean_abs_cos": "<= 2 x the random-vector level E|Z|/sqrt(N_v)", "images": "mean |cos| of the images >= 2 x that of xi",
+              "moved": "median |cos(xi_mu, xi_mu at the start)| <= 0.5"},
+    tolerance="mean |cos| between distinct rows of xi <= 2 E|Z|/sqrt(N_v) and <= half the training images' mean |cos|; median "
+    "|cos| between each row and its initial value <= 0.5",
+    tolerance_reason="independent random vectors in R^N_v have mean |cos| = E|Z|/sqrt(N_v) (theory.moments.gaussian_abs_moment(1)); "
+    "'approximately orthogonal' is read as within a factor 2 of that level; the random start is itself near-orthogonal, so the "
+    "rows must also have left it (numerics.learning.initial_weights) for the orthogonality to be learned, not inherited",
     quick=_LEARN, paper_scale=_LEARN_PAPER,
 )
 def bpd_17(p, seed):
@@ -308,15 +312,23 @@ def bpd_17(p, seed):
         G = np.abs(A @ A.T)
         return float(G[~np.eye(len(A), dtype=bool)].mean())
 
-    level = float(np.sqrt(2 / (np.pi * d["Ptr"].shape[1])))
+    from numerics.learning import initial_weights
+    from theory.moments import gaussian_abs_moment
+
+    nv = d["Ptr"].shape[1]
+    level = float(gaussian_abs_moment(1)) / np.sqrt(nv)
     img = mean_abs_cos(imgs)
-    rows, ok, worst = {}, True, -np.inf
+    rows, moved, ok, worst = {}, {}, True, -np.inf
     for nh in p["N_h"]:
-        c = mean_abs_cos(np.asarray(_fit(p, seed, nh)["fit"].xi, dtype=np.float64))
-        rows[str(nh)] = c
-        ok = ok and c <= 2 * level and c <= img / 2
-        worst = max(worst, c / min(2 * level, img / 2))
-    return Result({"mean_abs_cos_xi": rows, "random_level": level, "mean_abs_cos_images": img}, ok, margin=1 - worst)
+        xi = np.asarray(_fit(p, seed, nh)["fit"].xi, dtype=np.float64)
+        c = mean_abs_cos(xi)
+        x0 = initial_weights(nh, nv, seed)
+        m = float(np.median(np.abs((xi * x0).sum(1)) / (np.linalg.norm(xi, axis=1) * np.linalg.norm(x0, axis=1))))
+        rows[str(nh)], moved[str(nh)] = c, m
+        ok = ok and c <= 2 * level and c <= img / 2 and m <= 0.5
+        worst = max(worst, c / min(2 * level, img / 2), m / 0.5)
+    return Result({"mean_abs_cos_xi": rows, "random_level": level, "mean_abs_cos_images": img, "median_cos_with_start": moved}, ok,
+                  margin=1 - worst)
 
 
 # ------------------------------------------------------------------ BPD-12: Table 4, Krotov-Hopfield 2021 models with the same hidden units
@@ -444,13 +456,10 @@ def _kmeans_memories(d: dict, K: int, seed: int) -> np.ndarray:
     "(the figure shows originals and recalls); the smooth row is judged on a fit trained at the sigmoid's steepness (20), the rows that "
     "swap the sigmoid in only at recall are reported",
     known_discrepancy=(
-        "Partly reproduced (the measured row of each ablation is in the detail and, for MNIST, in the recorded paper-scale "
-        "results): thresholds per unit and threshold jitter still recall, and so does a fit trained and recalled with the smooth "
-        "sigmoid (swapped in only at recall, it keeps recall only near the training's final steepness); untied weights recall "
-        "worse; at N_h = 16 most recalls still look like their digit (nearest original of the same digit) rather than "
-        "'unrecognisable'; and the time-scale statement holds under neither start of the hidden layer: from h = 0 the visible "
-        "cue decays before h reaches threshold even at large ratios (as with random weights, BPD-8b), and from h at its input "
-        "every ratio recalls, ratio 1 included."
+        "Partly reproduced; every measured row and check is in the detail (for MNIST also in the recorded paper-scale results). "
+        "The ablations' protocols (training budget, the start of the hidden layer, what counts as 'unrecognisable') are not "
+        "given in the notes ([S]), so the alternative readings are measured side by side: the sigmoid swapped in at recall and "
+        "trained with, and the time-scale row from h = 0 and from h at its input."
     ),
     quick=_LEARN | {"census_images": 1400, "small_N_h": 8, "cues": 20, "cue_noise": 0.2},
     paper_scale=_LEARN_PAPER | {"census_images": 10000, "small_N_h": 16, "cues": 20, "cue_noise": 0.2},
@@ -539,7 +548,8 @@ def bpd_13(p, seed):
     fig = image_grid({"original": _images(d, d["Pte"][:10])[0], f"N_h = {nh}": _images(d, rec_base[:10])[0],
                       f"N_h = {p['small_N_h']}": _images(d, rec_small[:10])[0]}, shape)
     judged = [v for v in checks.values() if v is not None]
-    return Result({"rows": rows, "checks": checks}, all(judged), figure=fig,
+    detail = "; ".join(f"{k}: {v}" for k, v in rows.items()) + f". Checks: {checks}"
+    return Result({"rows": rows, "checks": checks}, all(judged), detail, figure=fig,
                   margin=(sum(judged) - len(judged)) / len(judged) if not all(judged) else 0.0)  # share of ablation rows failing
 
 

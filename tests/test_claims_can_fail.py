@@ -188,3 +188,46 @@ def test_bf_1_fails_when_the_correlated_patterns_are_not_correlated(monkeypatch)
     real = mod.patterns.correlated_binary
     monkeypatch.setattr(mod.patterns, "correlated_binary", lambda n, N, c, seed, n_latent=1: real(n, N, 0.0, seed, n_latent))
     assert _verdict("BF-1") == "FAIL"
+
+
+def test_bpd_17_fails_when_learning_leaves_the_weights_at_their_start(monkeypatch):
+    """The random start is itself near-orthogonal: without the 'moved' criterion a fit that never learned would pass."""
+    assert _verdict("BPD-17") == "PASS"
+    import numerics.learning as nl
+    from paper_checks import threshold_learning as mod
+
+    real = nl.gradients
+
+    def frozen_xi(*a, **k):
+        out = real(*a, **k)
+        return (0 * out[0], *out[1:])
+
+    monkeypatch.setattr(nl, "gradients", frozen_xi)
+    monkeypatch.setattr(mod, "_FITS", {})
+    assert _verdict("BPD-17") == "FAIL"
+
+
+def test_epa_5_fails_with_the_log_sum_relu_energy_in_place_of_lse(monkeypatch):
+    """A beta misplacement cannot turn EPA-5 (Prop. 1 holds at every beta); swapping in the energy that does show
+    emergence must."""
+    assert _verdict("EPA-5") == "PASS"
+    from paper_checks import epanechnikov_2025 as mod
+    from theory.energies import epanechnikov_energy, gradient_system
+
+    monkeypatch.setattr(mod, "_lse_model", lambda: gradient_system(lambda g: epanechnikov_energy(g, mod.W, mod.BETA, 0.01), "D", "lsr"))
+    assert _verdict("EPA-5") == "FAIL"
+
+
+def test_tut_9_fails_with_a_layer_norm_whose_mean_is_off(monkeypatch):
+    assert _verdict("TUT-9") == "PASS"
+    import sympy as sp
+
+    from theory import lagrangians as lg
+    from theory.vector import VSum
+
+    def off(gamma=sp.Symbol("gamma", positive=True), eps=sp.Symbol("epsilon", positive=True)):
+        m = VSum(lg.X, lg.NX) / (lg.NX + 1)  # the mean divided by N + 1
+        return lg.Lagrangian(lg.NX * gamma * sp.sqrt(VSum((lg.X - m) ** 2, lg.NX) / lg.NX + eps), "layernorm", "bug", {}, "layernorm")
+
+    monkeypatch.setattr(lg, "layernorm", off)
+    assert _verdict("TUT-9") == "FAIL"
