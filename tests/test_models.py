@@ -8,12 +8,14 @@ Closed forms (Krotov & Hopfield 2021, Sec. 3; Shafiei Kafraj et al. 2026, Eq. 4-
 * threshold: integrating out v gives tau_h dh/dt = J s - h with J = xi xi^T / N_v.
 """
 
+import copy
+
 import pytest
 import sympy as sp
 
 import theory
 from theory import concrete
-from theory.vector import size_symbol
+from theory.vector import VSum, size_symbol
 
 NV, NH = size_symbol("N_v"), size_symbol("N_h")
 SIZES = [{NV: 2, NH: 3}, {NV: 3, NH: 2}]
@@ -161,6 +163,24 @@ def test_no_energy_for_opposite_signs_or_one_direction():
 def test_energy_rate_equals_hessian_form(models, name):
     rc = models[name].check_energy_rate(sizes=(2,))
     assert rc.holds, rc.detail
+
+
+@pytest.mark.parametrize("route", ["mpmath", "evalf"])
+def test_energy_rate_check_catches_a_wrong_dissipation(monkeypatch, route):
+    """Regression (the concrete rate is evaluated with mpmath, evalf as fallback): a dissipation off by a factor
+    of 1.01 in one layer is refuted at a concrete size on both routes."""
+    import theory.model as tm
+
+    if route == "evalf":
+        monkeypatch.setattr(tm, "_mpmath_function", lambda free, exprs: None)
+    m = theory.builtin("hamux3")
+    wrong = copy.copy(m)
+    lay = m.layers[1]
+    u = m.velocity[lay.name]
+    wrong.__dict__["dissipation"] = m.dissipation - sp.Rational(1, 100) * lay.tau * VSum(u * lay.hessian_times(u), lay.size)
+    rc = wrong.check_energy_rate(sizes=(2,))
+    assert rc.concrete[2] is False, rc.detail
+    assert "differ" in rc.detail
 
 
 @pytest.mark.parametrize("name", [n for n in theory.builtin_names() if n != "dam_power"])
