@@ -66,12 +66,12 @@ class Backend:
     to_numpy: Any
 
 
-def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
+def _nodes(xp, *, inplace: bool, matvec) -> dict:
     def VSum(a, n):  # noqa: N802 - vector expressions always carry the neuron axis
         return xp.sum(a, axis=-1, keepdims=True)
 
     def MatVec(W, a):  # noqa: N802
-        return a @ matmul_t(W)
+        return matvec(W, a)
 
     def MatTVec(W, a):  # noqa: N802
         return a @ W
@@ -113,7 +113,7 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         return m
 
     def SoftmaxMatVec(W, a, beta):  # noqa: N802 - fused softmax(beta W a): the product is a private temporary
-        z = a @ matmul_t(W)
+        z = matvec(W, a)
         if not inplace:
             return Softmax(z, beta)
         _exp_shifted(z, beta)
@@ -165,7 +165,7 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
                 m = new_m
                 del z  # one block alive at a time
             return ((m + np.log(tot)) / beta).reshape(*a.shape[:-1], 1)
-        z = a @ matmul_t(W)
+        z = matvec(W, a)
         if not inplace:
             return LogSumExp(z, beta)
         m = _exp_shifted(z, beta)
@@ -205,11 +205,11 @@ def _nodes(xp, *, inplace: bool, matmul_t) -> dict:
         z = z - xp.max(z, axis=-1, keepdims=True)
         e = xp.exp(z)
         # Z - 1 without rounding the maxima's exact 1s into it: log Z = log1p(Z - 1) keeps tiny entropies
-        zm1 = (xp.sum((z == 0) * 1.0, axis=-1, keepdims=True) - 1) + xp.sum(xp.where(z < 0, e, 0 * e), axis=-1, keepdims=True)
+        zm1 = (xp.sum(xp.where(z == 0, 1 + 0 * z, 0 * z), axis=-1, keepdims=True) - 1) + xp.sum(xp.where(z < 0, e, 0 * e), axis=-1, keepdims=True)
         return -(xp.log1p(zm1) - xp.sum(e * z, axis=-1, keepdims=True) / (1 + zm1)) / beta
 
     def SoftmaxCenter(u, s):  # noqa: N802 - u - s.u, shifted by u where s is largest (exact when s is one-hot)
-        top = (s == xp.max(s, axis=-1, keepdims=True)) * 1.0
+        top = xp.where(s == xp.max(s, axis=-1, keepdims=True), 1 + 0 * s, 0 * s)  # in s's dtype: a float64 mask would promote float32
         d = u - xp.sum(top * u, axis=-1, keepdims=True) / xp.sum(top, axis=-1, keepdims=True)
         return d - xp.sum(s * d, axis=-1, keepdims=True)
 
@@ -248,7 +248,7 @@ def _is_one(beta) -> bool:
 
 
 def _numpy() -> Backend:
-    ns = _nodes(np, inplace=True, matmul_t=lambda W: W.T)
+    ns = _nodes(np, inplace=True, matvec=lambda W, a: a @ W.T)
     ns["numpy"] = np
     return Backend("numpy", np, ns, np.asarray, np.asarray)
 
@@ -258,7 +258,8 @@ def _jax() -> Backend:
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
-    ns = _nodes(jnp, inplace=False, matmul_t=lambda W: W.T)
+    # ``a W^T`` as one dot_general contracting W's second axis: no transpose op for XLA to fold into a repacked copy
+    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: jax.lax.dot_general(a, W, (((a.ndim - 1,), (1,)), ((), ()))))
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray)
 
@@ -298,7 +299,7 @@ def _torch() -> Backend:
         logaddexp=logaddexp,
         ones=lambda shape, dtype=None: torch.ones(shape, dtype=dtype),
     )
-    ns = _nodes(xp, inplace=False, matmul_t=lambda W: W.T)
+    ns = _nodes(xp, inplace=False, matvec=lambda W, a: a @ W.T)
     ns["numpy"] = shim
 
     def asarray(a):  # a tensor stays on its device; anything else becomes a CPU tensor

@@ -413,7 +413,12 @@ class Kernel:
         For hot loops (e.g. one call per neuron in an asynchronous sweep): call it with the
         layer states as batched arrays in :attr:`layer_names` order; it returns what the
         generated code returns (reductions keep a trailing axis of size 1).  Sizes are taken
-        from ``fixed`` weights or given as ``sizes={"N": ...}``.
+        from ``fixed`` weights or given as ``sizes={"N": ...}``.  The bound weights are checked
+        once (finite; symmetric where the energy needs it), the states never.
+
+        On the JAX backend the result is one ``jax.jit``-ed function of the states, with the
+        bound weights and parameters as compile-time constants (as HAMUX's jitted model methods
+        close over their weights); it returns JAX arrays.
         """
         if which not in self._functions:
             raise KeyError(f"Argument `which` must be one of {list(self._functions)}; got {which!r}.")
@@ -435,6 +440,7 @@ class Kernel:
             for ax, sz in zip(range(-len(a.shape), 0), a.shape, strict=True):
                 if isinstance(sz, sp.Symbol):
                     sizes.setdefault(sz.name, arr.shape[ax])
+            _check_values(a, arr)  # once, when bound: finite, and symmetric where the energy needs it
             bound.append(arr)
         as_size = int if self.backend.name == "jax" else (lambda n: np.asarray(n, dtype=dtype))
         size_vals = [as_size(sizes[s.name]) if s.name in sizes else None for s in self._size_symbols]
@@ -447,6 +453,14 @@ class Kernel:
                 args[i] = x
             sv = [v if v is not None else as_size(states[0].shape[-1]) for v in size_vals]
             return f(*args, *sv)
+
+        if self.backend.name == "jax":
+            # one XLA program of the states alone: the bound weights and parameters are compile-time constants
+            # (XLA packs them for the matrix products once, as a model object closed over by jax.jit would be)
+            import jax
+
+            bound = [None if b is None else jax.numpy.asarray(b) for b in bound]
+            return jax.jit(call)
 
         return call
 

@@ -127,6 +127,20 @@ def test_float32_preserved_and_close_to_float64(rng):
     assert e32.dtype == np.float32
 
 
+@pytest.mark.parametrize("backend", nm.available_backends())
+@pytest.mark.parametrize("name,out", _targets(), ids=[f"{n}-{o}" for n, o in _targets()])
+def test_float32_in_float32_out_everywhere(name, out, backend, rng):
+    """Regression: the energy (LseLegendre) and the softmax layer's gradient (SoftmaxCenter) built their masks as
+    ``bool * 1.0``, a float64 array, so float32 inputs came back as float64 on NumPy and JAX."""
+    m = theory.builtin(name)
+    k = nm.compile(m if out is None else m.integrate_out(out), backend=backend)
+    arrays = {a: x.astype(np.float32) for a, x in _random_inputs(k, _sizes(k.model), rng, batch=2).items()}
+    for which in ("energy", "energy_grad", "rhs", "velocity", "activations", "update", "lagrangian"):
+        res = getattr(k, which)(**arrays)
+        for key, val in (res.items() if isinstance(res, dict) else [("", res)]):
+            assert str(val.dtype).endswith("float32"), (which, key, val.dtype)
+
+
 @pytest.mark.parametrize("beta", [1.0, 10.0, 1e3, 1e4])
 @pytest.mark.parametrize("scale", [1.0, 30.0, 1e3])
 def test_stable_forms_match_mpmath(beta, scale, rng):
@@ -463,3 +477,33 @@ def test_unchecked_fast_path_equals_the_general_path():
         k.update(v=v, I=I, xi=xi, beta=0.5, bogus=1, check=False)
     with pytest.raises(TypeError, match="Missing argument"):
         k.update(v=v, xi=xi, beta=0.5, check=False)
+
+
+@pytest.mark.parametrize("backend", [b for b in nm.available_backends() if b != "torch"])
+@pytest.mark.parametrize("which", ["energy", "energy_grad", "rhs", "update"])
+def test_fast_equals_the_checked_call(backend, which, rng):
+    """``Kernel.fast`` (weights bound once; on JAX one jitted function with them as constants) gives what the
+    keyword call gives, for hamux3 and for Model B's effective model."""
+    for model in (theory.builtin("hamux3"), theory.builtin("model_b").integrate_out("h").model):
+        k = nm.compile(model, backend=backend)
+        arrays = _random_inputs(k, _sizes(model), rng, batch=3)
+        states = [arrays[n] for n in k.layer_names]
+        bound = {n: x for n, x in arrays.items() if n not in k.layer_names}
+        got = k.fast(which, **bound)(*states)
+        want = getattr(k, which)(**arrays)
+        if which == "energy":
+            np.testing.assert_allclose(np.asarray(got)[..., 0], want, rtol=1e-12, atol=1e-12)
+        else:
+            for g, n in zip(got, k.layer_names, strict=True):
+                np.testing.assert_allclose(np.asarray(g), want[n], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", [b for b in nm.available_backends() if b != "torch"])
+def test_fast_checks_bound_weights_once(backend):
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"), backend=backend)
+    xi = np.ones((4, 3))
+    xi[1, 2] = np.nan
+    with pytest.raises(nm.KernelInputError, match="xi"):
+        k.fast("update", xi=xi, I=np.zeros(3))
+    with pytest.raises(nm.KernelInputError, match="beta"):
+        k.fast("update", xi=np.ones((4, 3)), I=np.zeros(3), beta=-1.0)
