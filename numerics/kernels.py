@@ -460,6 +460,7 @@ class Kernel:
             import jax
 
             bound = [None if b is None else jax.numpy.asarray(b) for b in bound]
+            f = getattr(f, "__wrapped__", f)  # the generated code itself: a nested jit would hide the constants from XLA
             return jax.jit(call)
 
         return call
