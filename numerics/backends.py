@@ -204,8 +204,10 @@ def _nodes(xp, *, inplace: bool, matvec, select=None) -> dict:
     def TanhLegendre(x):  # noqa: N802 - x tanh x - log cosh x
         ax = xp.abs(x)
         e = xp.exp(-2 * ax)
-        small = ax * xp.tanh(xp.minimum(ax, 1.0)) - logcosh(xp.minimum(ax, 1.0))
-        return select(ax < 1, small, math.log(2.0) - xp.log1p(e) - 2 * ax * e / (1 + e))
+        # |x| < 1: log cosh x = -log1p(-t^2)/2 with t = tanh x, so the two terms (~x^2 and ~x^2/2) cancel by a factor 2
+        # only; beyond, the exp(-2|x|) form, where log 2 dominates
+        t = xp.tanh(xp.minimum(ax, 1.0))
+        return select(ax < 1, ax * t + xp.log1p(-t * t) / 2, math.log(2.0) - xp.log1p(e) - 2 * ax * e / (1 + e))
 
     def SigmoidLegendre(x):  # noqa: N802 - x sigmoid(x) - softplus(x) = -(binary entropy of sigmoid(x))
         ax = xp.abs(x)

@@ -237,6 +237,25 @@ def test_logcosh_relative_accuracy_near_zero():
         assert abs(lc(np.float64(x)) - x * x / 2) <= 1e-14 * x * x / 2
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_legendre_nodes_relative_accuracy(backend):
+    """TanhLegendre (x tanh x - log cosh x, now via log1p(-tanh^2) below |x| = 1) and SigmoidLegendre against mpmath,
+    relative error, from 1e-150 through the branch switch to saturation."""
+    from numerics.backends import available_backends, get_backend
+
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    ns = get_backend(backend).namespace
+    xs = np.array([1e-150, 1e-9, 1e-4, 0.3, 0.999, 1.0, 1.001, 3.0, 20.0, 300.0, 1e4])
+    with mpmath.workdps(700):  # cosh(1e-150) - 1 needs 300 digits
+        tl = [float(x * mpmath.tanh(x) - mpmath.log(mpmath.cosh(x))) for x in map(mpmath.mpf, xs)]
+        sl = [float(x / (1 + mpmath.exp(-x)) - mpmath.log1p(mpmath.exp(x))) for x in map(mpmath.mpf, xs)]
+    for node, ref in (("TanhLegendre", tl), ("SigmoidLegendre", sl)):
+        for sign in (1, -1):
+            got = np.asarray(ns[node](sign * xs))
+            np.testing.assert_allclose(got, ref, rtol=1e-14, atol=0, err_msg=f"{node}({sign} x)")
+
+
 def test_sympy_round_trip_is_the_derivation():
     """The kernel's sympy() is the derived expression, not the printer's stable rewrite of it."""
     k = compile(builtin("continuous_hopfield"))
