@@ -7,17 +7,36 @@ import time
 import numpy as np
 
 
-def median_ratio(fa, fb, repeat: int) -> tuple[float, float, float]:
-    """Median of ``fa`` over median of ``fb``, timed in alternation (shares machine noise), and both medians."""
-    fa(), fb()  # warm-up
+def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0) -> dict:
+    """``fa`` against ``fb`` timed in alternation (they share machine noise), after ``warmup`` calls of each.
+
+    ``settle`` untimed calls precede each timed one: when the two run on different thread pools (NumPy's BLAS,
+    XLA, torch's OpenMP), the first call after a switch pays for waking its pool, which is the switch's cost, not
+    the implementation's.
+
+    Returns the ratio of the medians, the smallest and largest ratio of paired repetitions (``min``, ``max``: how
+    much one pair can swing under load), and both medians in seconds (``a``, ``b``).
+    """
+    for _ in range(warmup):
+        fa(), fb()
     ta, tb = [], []
     for _ in range(repeat):
         for f, acc in ((fa, ta), (fb, tb)):
+            for _ in range(settle):
+                f()
             t = time.perf_counter()
             f()
             acc.append(time.perf_counter() - t)
-    ma, mb = float(np.median(ta)), float(np.median(tb))
-    return ma / mb, ma, mb
+    ta_, tb_ = np.asarray(ta), np.asarray(tb)
+    pair = ta_ / tb_
+    ma, mb = float(np.median(ta_)), float(np.median(tb_))
+    return {"ratio": ma / mb, "min": float(pair.min()), "max": float(pair.max()), "a": ma, "b": mb}
+
+
+def median_ratio(fa, fb, repeat: int) -> tuple[float, float, float]:
+    """Median of ``fa`` over median of ``fb``, timed in alternation (shares machine noise), and both medians."""
+    c = compare(fa, fb, repeat, warmup=1)
+    return c["ratio"], c["a"], c["b"]
 
 
 def softmax_step(v: np.ndarray, xi: np.ndarray) -> np.ndarray:
