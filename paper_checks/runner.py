@@ -245,7 +245,7 @@ def write_report(doc: dict, out: str | Path, json_path: str | Path | None = None
     tmp = jp.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, indent=2))
     os.replace(tmp, jp)
-    md = [f"# Paper checks ({doc['scale']} scale)", "", summary_line(doc), ""]
+    md = [summary_line(doc), "", f"# Paper checks ({doc['scale']} scale)", ""]  # the summary is the first line
     md.append("| id | role | paper | statement | expected | measured | tolerance | verdict | margin | s |")
     md.append("|---|---|---|---|---|---|---|---|---|---|")
     def cell(x: Any) -> str:

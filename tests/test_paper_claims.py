@@ -78,7 +78,7 @@ def test_runner_verdicts_and_exit_status(tmp_path):
     assert "figures/T-6-b.png" in (tmp_path / "report.md").read_text()
     res = json.loads((tmp_path / "results.json").read_text())
     assert set(res) == {"scale", "total_seconds", "machine", "load", "claims"}
-    first = (tmp_path / "report.md").read_text().splitlines()[2]
+    first = (tmp_path / "report.md").read_text().splitlines()[0]
     assert first.startswith("**") and "PASS" in first and "ERROR" in first and "CPUs" in first and "quick scale" in first
     for r in res["claims"]:
         assert {"id", "paper", "statement", "expected", "measured", "tolerance", "verdict", "known_discrepancy", "seconds"} <= set(r)
@@ -256,6 +256,15 @@ def test_measured_cells_are_human_readable_and_figures_captioned(tmp_path):
     assert len(human({"x": list(range(100))}, 30)) <= 30
     r = {"id": "T-1", "statement": "A holds.", "verdict": "PASS", "tolerance": "|x| < 1"}
     assert caption(r) == "Figure T-1: A holds. Verdict PASS; the claim would fail if this did not hold: |x| < 1."
+
+
+def test_summary_is_the_first_line_of_the_report(tmp_path):
+    from paper_checks.runner import summary_line
+
+    doc = run_claims([_fake("T-14", lambda p, s: Result(1.0, True, ""))], "quick", tmp_path, progress=False)
+    write_report(doc, tmp_path)
+    first = (tmp_path / "report.md").read_text().splitlines()[0]
+    assert first == summary_line(doc) and first.startswith("**1 PASS · 0 FAIL")
 
 
 def test_readme_paper_scale_numbers_are_the_recorded_ones():
