@@ -281,7 +281,13 @@ def model_b_records(K: int, N: int, batch: int, repeat: int, suffix: str) -> lis
 
         out.append(_record(f"agreement_model_b_step_torch_f32{suffix}", f"{shape}: workbench torch against hand torch", value=_rel([kern_torch()], [hand_torch()])))
         out.append(_timed(torch_names[0], kern, hand_torch, repeat, f"{shape}: workbench NumPy ({call}) vs hand torch"))
-        out.append(_timed(torch_names[1], kern_torch, hand_torch, repeat, f"{shape}: workbench torch backend vs hand torch"))
+        if check:
+            out.append(_timed(torch_names[1], kern_torch, hand_torch, repeat, f"{shape}: workbench torch backend (keyword call, check=False) vs hand torch"))
+        else:
+            tstep = kt.fast("update", dtype=np.float32, xi=xi, I=I, beta=1.0)
+            out.append(_timed(torch_names[1], lambda: tstep(tv), hand_torch, repeat, f"{shape}: workbench torch backend (Kernel.fast) vs hand torch"))
+            out.append(_timed(f"model_b_step_torch_unchecked_vs_torch{suffix}", kern_torch, hand_torch, repeat,
+                              f"{shape}: workbench torch backend (keyword call, check=False) vs hand torch"))
     return out
 
 

@@ -77,7 +77,9 @@ def _mask_astype(c, like):
     return c.to(like.dtype) if hasattr(c, "to") and not hasattr(c, "astype") else c.astype(like.dtype)
 
 
-def _nodes(xp, *, inplace: bool, matvec, select=None) -> dict:
+def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None) -> dict:
+    """The node implementations on array library ``xp``; ``softmax`` and ``logsumexp`` (of the last axis, shift-stable)
+    replace the generic max/exp/sum passes where the library has a fused kernel."""
     select = select or xp.where
     def VSum(a, n):  # noqa: N802 - vector expressions always carry the neuron axis
         return xp.sum(a, axis=-1, keepdims=True)
@@ -96,6 +98,8 @@ def _nodes(xp, *, inplace: bool, matvec, select=None) -> dict:
 
     def LogSumExp(a, beta):  # noqa: N802
         z = a * beta
+        if logsumexp is not None:
+            return logsumexp(z) / beta
         m = xp.max(z, axis=-1, keepdims=True)
         if inplace:  # z is a fresh product here: shift and exponentiate it in place
             z -= m
@@ -106,6 +110,8 @@ def _nodes(xp, *, inplace: bool, matvec, select=None) -> dict:
 
     def Softmax(a, beta):  # noqa: N802
         z = a * beta if not _is_one(beta) else (a.copy() if inplace else a)
+        if softmax is not None:
+            return softmax(z)
         m = xp.max(z, axis=-1, keepdims=True)
         if inplace:
             z -= m
@@ -314,7 +320,9 @@ def _torch() -> Backend:
         logaddexp=logaddexp,
         ones=lambda shape, dtype=None: torch.ones(shape, dtype=dtype),
     )
-    ns = _nodes(xp, inplace=False, matvec=lambda W, a: a @ W.T)
+    # torch's fused, shift-stable softmax and logsumexp kernels over the neuron axis (one pass each, not four)
+    ns = _nodes(xp, inplace=False, matvec=lambda W, a: a @ W.T, softmax=lambda z: torch.softmax(z, dim=-1),
+                logsumexp=lambda z: torch.logsumexp(z, dim=-1, keepdim=True))
     ns["numpy"] = shim
 
     def asarray(a):  # a tensor stays on its device; anything else becomes a CPU tensor

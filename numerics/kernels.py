@@ -418,7 +418,8 @@ class Kernel:
 
         On the JAX backend the result is one ``jax.jit``-ed function of the states, with the
         bound weights and parameters as compile-time constants (as HAMUX's jitted model methods
-        close over their weights); it returns JAX arrays.
+        close over their weights); it returns JAX arrays.  On torch the bound arrays become CPU
+        tensors once; it takes and returns tensors.
         """
         if which not in self._functions:
             raise KeyError(f"Argument `which` must be one of {list(self._functions)}; got {which!r}.")
@@ -454,6 +455,8 @@ class Kernel:
             sv = [v if v is not None else as_size(states[0].shape[-1]) for v in size_vals]
             return f(*args, *sv)
 
+        if self.backend.name == "torch":  # CPU tensors, made once; the states bring their own device
+            bound = [None if b is None else self.backend.asarray(b) for b in bound]
         if self.backend.name == "jax":
             # one XLA program of the states alone: the bound weights and parameters are compile-time constants
             # (XLA packs them for the matrix products once, as a model object closed over by jax.jit would be)
