@@ -347,13 +347,20 @@ def hamux3_records(batch: int, nv: int, n1: int, n2: int, repeat: int, suffix: s
     kn = nm.compile(model)
     shape = f"batch {batch}, N_v={nv}, N_1={n1}, N_2={n2}, float32"
     ops = {"energy": "energy", "grad": "energy_grad", "step": "rhs"}
-    check = not suffix  # small sizes measure call overhead: the hot-loop call
-    call = "checked call" if check else "check=False"
+    check = not suffix  # small sizes measure call overhead: the hot-loop form, Kernel.fast
+    call = "checked call" if check else "Kernel.fast"
+    states_np = [arr[k] for k in ("v", "h1", "h2")]
 
     def ours(op):
-        return lambda: getattr(kn, ops[op])(**arr, check=check)
+        if check:
+            return lambda: getattr(kn, ops[op])(**arr)
+        f = kn.fast(ops[op], dtype=np.float32, W1=arr["W1"], W2=arr["W2"], beta=1.0)
+        return lambda: f(*states_np)
 
     out = [_record(f"agreement_hamux3_step_numpy_f32{suffix}", f"{shape}: workbench NumPy against hand NumPy", value=_rel(ours("step")(), _hand3(arr)))]
+    if not check:
+        out.append(_timed(f"hamux3_step_unchecked_vs_hand{suffix}", lambda: kn.rhs(**arr, check=False), lambda: _hand3(arr), repeat,
+                          f"{shape}: workbench NumPy (keyword call, check=False) vs hand NumPy"))
     out.append(_timed(f"hamux3_step_numpy_vs_hand{suffix}", ours("step"), lambda: _hand3(arr), repeat, f"{shape}: workbench NumPy ({call}) vs hand NumPy"))
     names = [f"hamux3_{op}_{be}_vs_hamux{suffix}" for op in ops for be in ("jax", "numpy")]
     why = _peer("jax") or _peer("hamux")
