@@ -69,12 +69,28 @@ class ArgSpec:
         return f"{self.name}: {self.kind} {shp}" + (" symmetric" if self.symmetric else "")
 
 
+def _coeff_isneg(term) -> bool:
+    from sympy.core.function import _coeff_isneg as isneg
+
+    return bool(isneg(term))
+
+
 class _KernelPrinter(NumPyPrinter):
     """NumPy printer with the step function as one ``heaviside`` call (not a ``select``)."""
 
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
         return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"
+
+    def _as_ordered_terms(self, expr, order=None):
+        """A sum opens with a term that has no leading minus where it has one: ``drive - x``, not ``-x + drive``,
+        which on NumPy allocates and fills ``-x`` before the addition (one array pass per such sum)."""
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        if terms and _coeff_isneg(terms[0]):
+            first = next((i for i, t in enumerate(terms) if not _coeff_isneg(t)), None)
+            if first is not None:
+                terms.insert(0, terms.pop(first))
+        return terms
 
     def _print_Pow(self, expr, rational=False):
         """Small integer powers of a symbol as squarings and products: ``numpy.power`` with an integer exponent
