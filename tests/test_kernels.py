@@ -511,3 +511,11 @@ def test_fast_checks_bound_weights_once(backend):
         k.fast("update", xi=xi, I=np.zeros(3))
     with pytest.raises(nm.KernelInputError, match="beta"):
         k.fast("update", xi=np.ones((4, 3)), I=np.zeros(3), beta=-1.0)
+
+
+def test_sums_open_with_a_positive_term():
+    """Regression (printer): ``-v + drive`` made NumPy fill ``-v`` before adding; sums now open with a term that has
+    no leading minus where one exists (the value is the same: negation is exact)."""
+    src = nm.compile(theory.builtin("hamux3")).source("rhs")
+    assert "MatTVec(W1, x0) - v" in src and "-v +" not in src and "-h2 +" not in src
+    assert nm.compile(theory.builtin("model_b").integrate_out("h")).source("energy").count("- LogSumExpMatVec") == 1
