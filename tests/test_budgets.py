@@ -152,3 +152,13 @@ def test_set_budget_validates():
             set_budget(minutes=1)
     finally:
         set_budget(**old)
+
+
+def test_budgets_context_restores_on_error():
+    from theory.budget import budgets
+
+    before = dict(BUDGET)
+    with pytest.raises(RuntimeError), budgets(seconds=7.0):
+        assert BUDGET["seconds"] == 7.0
+        raise RuntimeError("inside")
+    assert BUDGET == before

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 import sympy as sp
 
-__all__ = ["BUDGET", "BudgetExceeded", "time_limit", "attempt", "deadline", "check_size", "set_budget", "simplify"]
+__all__ = ["BUDGET", "BudgetExceeded", "time_limit", "attempt", "deadline", "check_size", "set_budget", "budgets", "simplify"]
 
 #: ``seconds``: a whole certificate; ``step_seconds``: one rewrite or solver call inside it;
 #: ``ops``: the largest expression (``sympy.count_ops``) a symbolic step accepts;
@@ -58,6 +58,16 @@ def set_budget(**values: float) -> dict:
     old = dict(BUDGET)
     BUDGET.update(values)
     return old
+
+
+@contextmanager
+def budgets(**values: float) -> Iterator[None]:
+    """:func:`set_budget` for the block only: the previous budgets come back on leaving it, also on an error."""
+    old = set_budget(**values)
+    try:
+        yield
+    finally:
+        BUDGET.update(old)
 
 
 def _can_interrupt() -> bool:
