@@ -1,19 +1,15 @@
 """Kernel benchmarks as ratios measured in one run (never timed unit tests).
 
-Records (``--json`` prints a JSON list of {"name", "ratio", "detail"}):
+Records (``--json`` prints a JSON list of {"name", "ratio", "detail"}), each a ratio of medians over interleaved
+repetitions in this one process:
 
-* ``derive_cost_vs_N``: derive + certify + compile Model B with sizes 10**6 over sizes 10 (target <= 1.2);
-  every record is a ratio of medians over interleaved repetitions in this one process;
-* ``model_b_step_vs_gemm``: Model B effective update (K=60000, N=784, batch 256, float32) over the two bare
-  ``np.matmul`` calls of the same shapes (target <= 1.2);
-* ``model_b_step_vs_numpy``: the same over a hand-written NumPy implementation (target <= 1.05);
-* ``model_b_energy_vs_numpy``: the Model B batch energy (a fused, in-place ``LogSumExpMatVec``) over hand NumPy;
-* ``model_b_small_{checked,unchecked}_vs_numpy``: call overhead at M = 1000, N = 64, batch 32 (float32) over hand NumPy
-  (shapes are validated once per signature, values on every call; target <= 1.1 with ``check=False``);
 * ``hamux3_grad_jax_jit_vs_numpy``: hamux3's energy gradient on the jitted JAX backend over NumPy (None without JAX);
 * ``hamux3_{energy,grad,rhs}_stable_vs_plain``: the cost of :mod:`numerics.stable` -- the hamux3 kernels as
-  compiled over the same kernels printed without the stable rewrite (median of interleaved repetitions,
-  batch 256, N_v = N, N_1 = N_2 = N/2, float64).  Reported, no target: accuracy in saturation is what it buys.
+  compiled over the same kernels printed without the stable rewrite (batch 256, N_v = N, N_1 = N_2 = N/2, float64).
+  Reported, no target: accuracy in saturation is what it buys.
+
+Model B (step, energy, call overhead, chunked memory) and ``derive_cost_vs_N`` are in ``benchmarks/peers.py``, which
+uses :func:`derive_compile` and :func:`chunked_records` from here.
 """
 
 from __future__ import annotations
@@ -21,12 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 from _timing import median_ratio as _median_ratio  # this folder, imported before it leaves the path
-from _timing import softmax_step
 
 # benchmarks/numerics.py would shadow the numerics package: keep this folder off the path
 _HERE = Path(__file__).resolve().parent
@@ -88,29 +82,6 @@ def jax_record(n: int, repeat: int) -> dict:
     np.testing.assert_allclose(np.asarray(jx()["v"]), kn.energy_grad(**arrays)["v"], rtol=1e-8, atol=1e-10)
     r, mj, mn = _median_ratio(jx, lambda: kn.energy_grad(**arrays, check=False), repeat)
     return {"name": name, "ratio": r, "detail": f"batch 256, N_v={n}, N_1=N_2={m}, float64: JAX (jit) {mj * 1e3:.2f} ms, NumPy {mn * 1e3:.2f} ms (medians of {repeat})"}
-
-
-def small_call_records(repeat: int) -> list[dict]:
-    """Call overhead at a small size (M = 1000, N = 64, batch 32, float32): the Model B update over hand NumPy,
-    with the default checks and with ``check=False``."""
-    import theory
-    from numerics import compile as compile_kernel
-
-    k = compile_kernel(theory.builtin("model_b").integrate_out("h"))
-    rng = np.random.default_rng(2)
-    xi = rng.standard_normal((1000, 64), dtype=np.float32) / np.float32(8)
-    v = rng.standard_normal((32, 64), dtype=np.float32)
-    I = np.zeros(64, dtype=np.float32)
-
-    def hand():
-        return softmax_step(v, xi)
-
-    out = []
-    for label, check in (("checked", True), ("unchecked", False)):
-        r, mk, mh = _median_ratio(lambda c=check: k.update(v=v, I=I, xi=xi, beta=1.0, check=c), hand, repeat)
-        out.append({"name": f"model_b_small_{label}_vs_numpy", "ratio": r,
-                    "detail": f"M=1000, N=64, batch 32, float32: kernel {mk * 1e6:.0f} us, hand NumPy {mh * 1e6:.0f} us (medians of {repeat}); target <= 1.1 unchecked"})
-    return out
 
 
 def derive_compile(n: int) -> None:
@@ -182,76 +153,12 @@ def chunked_records(N: int, batch: int, K: int, budget_mib: int, repeat: int) ->
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--K", type=int, default=60000)
     ap.add_argument("--N", type=int, default=784)
-    ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--chunk-K", type=int, default=240_000, help="memories for the chunked-step record")
-    ap.add_argument("--budget-mib", type=int, default=64, help="memory budget of the chunked step")
     a = ap.parse_args()
-    records = []
-
-    derive_compile(10)  # warm imports
-    r, t_big, t_small = _median_ratio(lambda: derive_compile(10**6), lambda: derive_compile(10), max(3, a.repeat))
-    records.append(
-        {
-            "name": "derive_cost_vs_N",
-            "ratio": r,
-            "detail": f"derive+certify+compile Model B: N=10**6 {t_big:.3f}s, N=10 {t_small:.3f}s (medians, interleaved); target <= 1.2",
-        }
-    )
-
-    import theory
-    from numerics import compile as compile_kernel
-
-    k = compile_kernel(theory.builtin("model_b").integrate_out("h"))
-    rng = np.random.default_rng(0)
-    xi = rng.standard_normal((a.K, a.N), dtype=np.float32) / np.sqrt(a.N, dtype=np.float32)
-    v = rng.standard_normal((a.batch, a.N), dtype=np.float32)
-    I = np.zeros(a.N, dtype=np.float32)
-    s = np.empty((a.batch, a.K), dtype=np.float32)
-
-    def gemm():
-        np.matmul(v, xi.T, out=s)
-        return s @ xi
-
-    def hand():
-        return softmax_step(v, xi)
-
-    def kern():
-        return k.update(v=v, I=I, xi=xi, beta=1.0)["v"]
-
-    out = kern()
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out, hand(), rtol=1e-3, atol=1e-4)
-    # interleaved repetitions share machine noise; medians, never best-of single shots
-    tg, th, tk = [], [], []
-    for _ in range(a.repeat):
-        for f, acc in ((gemm, tg), (hand, th), (kern, tk)):
-            t0 = time.perf_counter()
-            f()
-            acc.append(time.perf_counter() - t0)
-    tg, th, tk = float(np.median(tg)), float(np.median(th)), float(np.median(tk))
-    shape = f"K={a.K}, N={a.N}, batch={a.batch}, float32"
-    records.append({"name": "model_b_step_vs_gemm", "ratio": tk / tg, "detail": f"{shape}: kernel {tk:.4f}s, 2 GEMMs {tg:.4f}s; target <= 1.2"})
-    records.append({"name": "model_b_step_vs_numpy", "ratio": tk / th, "detail": f"{shape}: kernel {tk:.4f}s, hand NumPy {th:.4f}s; target <= 1.05"})
-    def hand_energy():
-        z = v @ xi.T
-        m = z.max(axis=1, keepdims=True)
-        z -= m
-        np.exp(z, out=z)
-        return -(m[:, 0] + np.log(z.sum(axis=1))) + 0.5 * (v * v).sum(1) - v @ I
-
-    def kern_energy():
-        return k.energy(v=v, I=I, xi=xi, beta=1.0)
-
-    np.testing.assert_allclose(kern_energy(), hand_energy(), rtol=1e-4, atol=1e-3)
-    r, me, mh = _median_ratio(kern_energy, hand_energy, a.repeat)
-    records.append({"name": "model_b_energy_vs_numpy", "ratio": r,
-                    "detail": f"{shape}: energy kernel {me:.4f}s (fused LogSumExpMatVec), hand NumPy {mh:.4f}s (medians, interleaved)"})
-    records += chunked_records(a.N, a.batch, a.chunk_K, a.budget_mib, max(3, a.repeat))
-    records += small_call_records(max(50, 40 * a.repeat))
-    records += stable_rewrite_records(a.N, max(3, 3 * a.repeat))
+    # Model B step and energy (both sizes), derive_cost_vs_N and the chunked step are measured by benchmarks/peers.py
+    # (which imports derive_compile and chunked_records from here): one place per record
+    records = stable_rewrite_records(a.N, max(3, 3 * a.repeat))
     records.append(jax_record(a.N, max(3, 3 * a.repeat)))
     if a.json:
         print(json.dumps(records, indent=2))

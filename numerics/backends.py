@@ -67,8 +67,8 @@ class Backend:
 
 
 def _select_blend(c, a, b):
-    """``where(c, a, b)`` as ``c a + (not c) b``: NumPy's ``where`` takes a slow branchy path (0.8 ms against 0.12 ms
-    for 200,000 float32 values); exact when the branch not taken is finite, which every caller guarantees."""
+    """``where(c, a, b)`` as ``c a + (not c) b``: NumPy's ``where`` takes a slow branchy path (several times the blend's
+    cost); exact when the branch not taken is finite, which every caller guarantees."""
     return c * a + (~c) * b
 
 
@@ -192,7 +192,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     def relu(x):
         return xp.maximum(x, 0)
 
-    def softplus(x):  # max(x, 0) + log1p(exp(-|x|)): logaddexp(0, x) without NumPy's scalar loop (50x slower)
+    def softplus(x):  # max(x, 0) + log1p(exp(-|x|)): logaddexp(0, x) without NumPy's scalar loop (far slower)
         return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
     def sigmoid(x):  # exp(min(x, 0)) / (1 + exp(-|x|)): relative accuracy on both tails, nothing overflows, no branch
@@ -279,7 +279,7 @@ def _jax() -> Backend:
 
     jax.config.update("jax_enable_x64", True)
     # ``a W^T`` with an explicit transpose: where W is a constant (Kernel.fast) XLA folds it into a transposed copy made
-    # once, and the product runs as the plain one (1.5x faster for Model B's 256 x 784 x 60,000 on XLA:CPU)
+    # once, and the product runs as the plain one (faster on XLA:CPU: benchmarks/peers.py, model_b_step_jax_vs_jax)
     ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray)
