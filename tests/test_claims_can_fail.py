@@ -104,19 +104,19 @@ def test_bpd_15_fails_with_a_wrong_normalisation(monkeypatch):
     assert _verdict("BPD-15") == "FAIL"
 
 
-def test_bpd_16_fails_when_the_threshold_gradient_has_the_wrong_sign(monkeypatch):
-    assert _verdict("BPD-16") == "PASS"
+def _bend_threshold_gradients(monkeypatch, bend) -> None:
+    """numerics.learning.gradients with its output bent by ``bend`` (a plausible learning bug); cached fits dropped."""
     import numerics.learning as nl
     from paper_checks import threshold_learning as mod
 
     real = nl.gradients
-
-    def flipped(*a, **k):
-        out = real(*a, **k)
-        return (out[0], -out[1], *out[2:])
-
-    monkeypatch.setattr(nl, "gradients", flipped)
+    monkeypatch.setattr(nl, "gradients", lambda *a, **k: bend(real(*a, **k)))
     monkeypatch.setattr(mod, "_FITS", {})
+
+
+def test_bpd_16_fails_when_the_threshold_gradient_has_the_wrong_sign(monkeypatch):
+    assert _verdict("BPD-16") == "PASS"
+    _bend_threshold_gradients(monkeypatch, lambda out: (out[0], -out[1], *out[2:]))
     assert _verdict("BPD-16") == "FAIL"
 
 
@@ -193,17 +193,7 @@ def test_bf_1_fails_when_the_correlated_patterns_are_not_correlated(monkeypatch)
 def test_bpd_17_fails_when_learning_leaves_the_weights_at_their_start(monkeypatch):
     """The random start is itself near-orthogonal: without the 'moved' criterion a fit that never learned would pass."""
     assert _verdict("BPD-17") == "PASS"
-    import numerics.learning as nl
-    from paper_checks import threshold_learning as mod
-
-    real = nl.gradients
-
-    def frozen_xi(*a, **k):
-        out = real(*a, **k)
-        return (0 * out[0], *out[1:])
-
-    monkeypatch.setattr(nl, "gradients", frozen_xi)
-    monkeypatch.setattr(mod, "_FITS", {})
+    _bend_threshold_gradients(monkeypatch, lambda out: (0 * out[0], *out[1:]))
     assert _verdict("BPD-17") == "FAIL"
 
 
