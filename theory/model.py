@@ -389,18 +389,18 @@ def _is_quadratic_in_one(e: sp.Expr, W: Weight) -> bool:
 
 def _mpmath_function(free: list, exprs: list):
     """``exprs`` as one mpmath function of ``free`` (common subexpressions shared), or None where a node has no
-    mpmath form: evaluating a concrete-size rate this way is ten times faster than ``evalf`` of the tree."""
-    import mpmath
+    mpmath form: evaluating a concrete-size rate this way is ten times faster than ``evalf`` of the tree.
 
-    # the scalar nodes of theory.vector that mpmath does not name, in their exact forms
-    nodes = {
-        "relu": lambda u: u if u > 0 else mpmath.mpf(0),
-        "sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)),
-        "softplus": lambda u: mpmath.log1p(mpmath.exp(u)) if u < 0 else u + mpmath.log1p(mpmath.exp(-u)),
-        "logcosh": lambda u: mpmath.log(mpmath.cosh(u)),
-    }
+    The scalar nodes of :mod:`theory.vector` that mpmath does not name are replaced by their own definitions
+    (``relu`` as ``Max(x, 0)``, the others rewritten as exponentials), not by forms typed here."""
+    from .vector import logcosh, relu, sigmoid, softplus
+
+    defs = {}
+    for e in exprs:
+        for f in e.atoms(relu, sigmoid, softplus, logcosh):
+            defs[f] = f.rewrite(sp.Max) if isinstance(f, relu) else f.rewrite(sp.exp)
     try:
-        return sp.lambdify(free, exprs, modules=[nodes, "mpmath"], cse=True)
+        return sp.lambdify(free, [e.xreplace(defs) for e in exprs], modules="mpmath", cse=True)
     except Exception:  # noqa: BLE001 - a node mpmath cannot print: the caller falls back to evalf
         return None
 
