@@ -77,9 +77,15 @@ def _mask_astype(c, like):
     return c.to(like.dtype) if hasattr(c, "to") and not hasattr(c, "astype") else c.astype(like.dtype)
 
 
-def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None) -> dict:
+def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None, fused: bool = False) -> dict:
     """The node implementations on array library ``xp``; ``softmax`` and ``logsumexp`` (of the last axis, shift-stable)
-    replace the generic max/exp/sum passes where the library has a fused kernel."""
+    replace the generic max/exp/sum passes where the library has a fused kernel.
+
+    ``fused``: the backend compiles elementwise chains into one pass with common subexpressions shared (XLA under
+    ``jax.jit``). There a ``where`` costs nothing beyond its branches, so the nodes take the forms with the fewest
+    transcendental functions, sharing them between nodes of one layer (``exp(-|x|)`` between ``sigmoid`` and
+    ``SigmoidLegendre``, ``tanh x`` between the activation and ``TanhLegendre``); pass by pass (NumPy) the branch-free
+    forms are cheaper."""
     select = select or xp.where
     def VSum(a, n):  # noqa: N802 - vector expressions always carry the neuron axis
         return xp.sum(a, axis=-1, keepdims=True)
@@ -196,6 +202,10 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
     def sigmoid(x):  # exp(min(x, 0)) / (1 + exp(-|x|)): relative accuracy on both tails, nothing overflows, no branch
+        if fused:  # one exp: sigmoid(|x|) = r and sigmoid(-|x|) = e r with e = exp(-|x|), r = 1 / (1 + e)
+            e = xp.exp(-xp.abs(x))
+            r = 1 / (1 + e)
+            return xp.where(x >= 0, r, e * r)
         return xp.exp(xp.minimum(x, 0)) / (1 + xp.exp(-xp.abs(x)))
 
     def logcosh(x):  # log1p(2 sinh^2(x/2)) keeps relative accuracy near 0, the other form beyond (both finite)
@@ -209,15 +219,19 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
 
     def TanhLegendre(x):  # noqa: N802 - x tanh x - log cosh x
         ax = xp.abs(x)
+        t = xp.tanh(x)  # the activation's own tanh (XLA computes it once for both)
         e = xp.exp(-2 * ax)
-        # |x| < 1: log cosh x = -log1p(-t^2)/2 with t = tanh x, so the two terms (~x^2 and ~x^2/2) cancel by a factor 2
-        # only; beyond, the exp(-2|x|) form, where log 2 dominates
-        t = xp.tanh(xp.minimum(ax, 1.0))
-        return select(ax < 1, ax * t + xp.log1p(-t * t) / 2, math.log(2.0) - xp.log1p(e) - 2 * ax * e / (1 + e))
+        # |x| < 1: log cosh x = -log1p(-t^2)/2, so the two terms (~x^2 and ~x^2/2) cancel by a factor 2 only; beyond,
+        # the exp(-2|x|) form, where log 2 dominates. One log1p serves both: its argument is chosen first (both finite)
+        small = ax < 1
+        lg = xp.log1p(select(small, -t * t, e))
+        return select(small, ax * xp.abs(t) + lg / 2, math.log(2.0) - lg - 2 * ax * (e / (1 + e)))
 
     def SigmoidLegendre(x):  # noqa: N802 - x sigmoid(x) - softplus(x) = -(binary entropy of sigmoid(x))
         ax = xp.abs(x)
         e = xp.exp(-ax)  # softplus(-|x|) = log1p(e), sigmoid(-|x|) = e / (1 + e)
+        if fused:  # e and 1 / (1 + e) as sigmoid forms them, so that XLA computes them once for both
+            return -(xp.log1p(e) + ax * (e * (1 / (1 + e))))
         return -(xp.log1p(e) + ax * e / (1 + e))
 
     def LseLegendre(a, beta):  # noqa: N802 - a . softmax(beta a) - lse(a) = -H(softmax)/beta
@@ -280,7 +294,7 @@ def _jax() -> Backend:
     jax.config.update("jax_enable_x64", True)
     # ``a W^T`` with an explicit transpose: where W is a constant (Kernel.fast) XLA folds it into a transposed copy made
     # once, and the product runs as the plain one (faster on XLA:CPU: benchmarks/peers.py, model_b_step_jax_vs_jax)
-    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T)
+    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, fused=True)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray)
 

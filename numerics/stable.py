@@ -230,6 +230,54 @@ def _softmax_center(terms: list) -> list:
     return terms
 
 
+def _merge_centers(terms: list) -> list:
+    """``k s SoftmaxCenter(u, s) + r k s SoftmaxCenter(w, s)`` (``r`` a number) -> ``k s SoftmaxCenter(u + r w, s)``.
+
+    The node is linear in its first argument, so terms centred on the same softmax share one centring (one set of
+    row reductions instead of one per term). The inner sums of a derivative are rewritten bottom-up, each into its own
+    centring, before the outer sum sees them: this merges them back.
+    """
+    groups: dict = {}
+    rest = []
+    for t in terms:
+        cs = [f for f in sp.Mul.make_args(t) if isinstance(f, SoftmaxCenter)]
+        if len(cs) == 1:
+            groups.setdefault(cs[0].args[1], []).append((_split(t, cs[0]), cs[0].args[0]))
+        else:
+            rest.append(t)
+    out = rest
+    for sm, parts in groups.items():
+        k0, u = parts[0]
+        for k, w in parts[1:]:
+            r = sp.cancel(k / k0)
+            if r.is_Number:
+                u = u + r * w
+            else:
+                out.append(k * SoftmaxCenter(w, sm))
+        out.append(k0 * SoftmaxCenter(u, sm))
+    return out
+
+
+def _factor_common(e: sp.Expr) -> sp.Expr:
+    """Factors common to every term of a sum taken out: ``a c - b c`` -> ``(a - b) c`` (one product instead of one per
+    term; exact in real arithmetic, and no more roundings in floating point)."""
+    terms = sp.Add.make_args(e)
+    if len(terms) < 2:
+        return e
+    common = [f for f in sp.Mul.make_args(terms[0]) if not f.is_Number]
+    for t in terms[1:]:
+        fs = list(sp.Mul.make_args(t))
+        common = [f for f in common if f in fs]
+    if not common:
+        return e
+    rest = []
+    for t in terms:
+        for f in common:
+            t = _split(t, f)
+        rest.append(t)
+    return sp.Mul(*common) * sp.Add(*rest)
+
+
 def _canonical(e: sp.Expr) -> sp.Expr:
     """One node's user-written shapes -> catalogue nodes (the children are already done)."""
     if isinstance(e, sp.log):
@@ -290,7 +338,7 @@ def _rebuild(e: sp.Expr, scalar_sum: bool = False) -> sp.Expr:
             terms = _merge_vsums(terms)
             terms = _lse_legendre(terms)
             terms = [_rebuild_sum_body(t) for t in terms]
-        terms = _softmax_center(_distribute(terms))
+        terms = _merge_centers(_softmax_center(_distribute(terms)))
         terms = _pair(terms, _saturating)
         terms = _pair(terms, _legendre)
         return sp.Add(*terms)
@@ -328,4 +376,4 @@ def stabilize(e: sp.Expr, scalar: bool = False) -> sp.Expr:
     >>> stabilize(sp.log(1 + sp.exp(u)))
     softplus(u)
     """
-    return _rebuild(sp.sympify(e), scalar)
+    return _factor_common(_rebuild(sp.sympify(e), scalar))

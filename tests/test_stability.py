@@ -237,7 +237,7 @@ def test_logcosh_relative_accuracy_near_zero():
         assert abs(lc(np.float64(x)) - x * x / 2) <= 1e-14 * x * x / 2
 
 
-@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_legendre_nodes_relative_accuracy(backend):
     """TanhLegendre (x tanh x - log cosh x, now via log1p(-tanh^2) below |x| = 1) and SigmoidLegendre against mpmath,
     relative error, from 1e-150 through the branch switch to saturation."""
@@ -252,8 +252,39 @@ def test_legendre_nodes_relative_accuracy(backend):
         sl = [float(x / (1 + mpmath.exp(-x)) - mpmath.log1p(mpmath.exp(x))) for x in map(mpmath.mpf, xs)]
     for node, ref in (("TanhLegendre", tl), ("SigmoidLegendre", sl)):
         for sign in (1, -1):
-            got = np.asarray(ns[node](sign * xs))
+            got = get_backend(backend).to_numpy(ns[node](get_backend(backend).asarray(sign * xs)))
             np.testing.assert_allclose(got, ref, rtol=1e-14, atol=0, err_msg=f"{node}({sign} x)")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_sigmoid_node_relative_accuracy_on_both_tails(backend):
+    """sigmoid on every backend (JAX: one exp and a select, NumPy: a branch-free form) against mpmath, relative error
+    on both tails, where 1 - sigmoid(|x|) and sigmoid(-|x|) are tiny."""
+    from numerics.backends import available_backends, get_backend
+
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    be = get_backend(backend)
+    xs = np.array([0.0, 1e-9, 0.5, 3.0, 20.0, 100.0, 700.0])
+    xs = np.concatenate([-xs[::-1], xs])
+    with mpmath.workdps(50):
+        ref = [float(1 / (1 + mpmath.exp(-mpmath.mpf(x)))) for x in xs]
+    got = be.to_numpy(be.namespace["sigmoid"](be.asarray(xs)))
+    np.testing.assert_allclose(got, ref, rtol=4e-16, atol=0)
+
+
+def test_softmax_centrings_of_one_softmax_merge_and_common_factors_come_out():
+    """Regression (printer): the softmax layer's energy gradient beta s (c(h2) - c(W2 f1)) was printed with two
+    centrings (two sets of row reductions), because the inner sums are rewritten before the outer one; and every term
+    of the sigmoid and tanh layers' gradients carried its own product with the Hessian factor. Now one centring of
+    h2 - W2 f1, and each Hessian factor multiplies once."""
+    src = compile(builtin("hamux3")).source("energy_grad")
+    assert src.count("SoftmaxCenter(") == 1, src
+    assert src.count("Sech2(") == 1, src
+    assert src.count("sigmoid(-v)") == 1, src
+    u = sp.Symbol("u")
+    s = stabilize(u * sp.tanh(u) - sp.tanh(u) * sp.Symbol("w"))
+    assert s == (u - sp.Symbol("w")) * sp.tanh(u)
 
 
 def test_sympy_round_trip_is_the_derivation():
