@@ -7,12 +7,19 @@ import time
 import numpy as np
 
 
-def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0) -> dict:
+def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0, block_s: float = 0.0, per_block: int = 9) -> dict:
     """``fa`` against ``fb`` timed in alternation (they share machine noise), after ``warmup`` calls of each.
 
     ``settle`` untimed calls precede each timed one: when the two run on different thread pools (NumPy's BLAS,
     XLA, torch's OpenMP), the first call after a switch pays for waking its pool, which is the switch's cost, not
     the implementation's.
+
+    ``block_s > 0`` alternates blocks instead of single calls, for two sides on *different* thread pools: each block
+    runs its side untimed for ``block_s`` seconds, then times ``per_block`` calls and keeps their median. A pool's
+    idle workers keep spinning for up to ~0.1 s after its last call (OpenBLAS, OpenMP), and on a 2-core machine
+    they take the other side's cores: call-by-call alternation then slows whichever side runs second (measured
+    here: HAMUX's jitted energy at 1.8 ms right after a NumPy kernel, 1.0 ms on its own), which no ``settle`` call
+    fixes. Blocks still alternate, so the two sides still share slow drifts of machine load.
 
     Returns the ratio of the medians, the smallest and largest ratio of paired repetitions (``min``, ``max``: how
     much one pair can swing under load), and both medians in seconds (``a``, ``b``).
@@ -22,6 +29,17 @@ def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0) -> dict:
     ta, tb = [], []
     for _ in range(repeat):
         for f, acc in ((fa, ta), (fb, tb)):
+            if block_s > 0:
+                end = time.perf_counter() + block_s
+                while time.perf_counter() < end:
+                    f()
+                inner = []
+                for _ in range(per_block):
+                    t = time.perf_counter()
+                    f()
+                    inner.append(time.perf_counter() - t)
+                acc.append(float(np.median(inner)))
+                continue
             for _ in range(settle):
                 f()
             t = time.perf_counter()

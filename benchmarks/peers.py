@@ -95,10 +95,22 @@ def _record(name: str, detail: str, ratio: float | None = None, value: float | N
     return rec
 
 
-def _timed(name: str, fa, fb, repeat: int, what: str) -> dict:
-    c = compare(fa, fb, repeat, settle=1)  # one untimed call before each timed one: no thread-pool switch is timed
+CROSS_POOL_BLOCK_S = 0.2  # untimed run-in of each block when the two sides use different thread pools
+
+
+def _timed(name: str, fa, fb, repeat: int, what: str, cross_pool: bool = False) -> dict:
+    """One timing record. Same thread pool: call-by-call alternation, one untimed call before each timed one (no
+    switch of pool is timed). ``cross_pool`` (NumPy's BLAS against XLA or torch): alternating blocks, each after
+    ``CROSS_POOL_BLOCK_S`` of untimed calls, since the pool that ran last keeps spinning on the cores (see
+    ``_timing.compare``)."""
+    if cross_pool:
+        c = compare(fa, fb, repeat, block_s=CROSS_POOL_BLOCK_S)
+        how = f"medians of {repeat} alternating blocks, each timed after {CROSS_POOL_BLOCK_S:g} s of untimed calls"
+    else:
+        c = compare(fa, fb, repeat, settle=1)  # one untimed call before each timed one: no thread-pool switch is timed
+        how = f"medians of {repeat}"
     unit, scale = ("ms", 1e3) if max(c["a"], c["b"]) > 1e-3 else ("us", 1e6)
-    return _record(name, f"{what}: {c['a'] * scale:.3g} {unit} vs {c['b'] * scale:.3g} {unit} (medians of {repeat})",
+    return _record(name, f"{what}: {c['a'] * scale:.3g} {unit} vs {c['b'] * scale:.3g} {unit} ({how})",
                    ratio=c["ratio"], lo=c["min"], hi=c["max"])
 
 
@@ -280,7 +292,7 @@ def model_b_records(K: int, N: int, batch: int, repeat: int, suffix: str) -> lis
             return kt.update(v=tv, I=tI, xi=txi, beta=1.0, check=False)["v"]
 
         out.append(_record(f"agreement_model_b_step_torch_f32{suffix}", f"{shape}: workbench torch against hand torch", value=_rel([kern_torch()], [hand_torch()])))
-        out.append(_timed(torch_names[0], kern, hand_torch, repeat, f"{shape}: workbench NumPy ({call}) vs hand torch"))
+        out.append(_timed(torch_names[0], kern, hand_torch, repeat, f"{shape}: workbench NumPy ({call}) vs hand torch", cross_pool=True))
         if check:
             out.append(_timed(torch_names[1], kern_torch, hand_torch, repeat, f"{shape}: workbench torch backend (keyword call, check=False) vs hand torch"))
         else:
@@ -381,7 +393,7 @@ def hamux3_records(batch: int, nv: int, n1: int, n2: int, repeat: int, suffix: s
         out.append(_timed(f"hamux3_{op}_jax_vs_hamux{suffix}", lambda f=f: _block(f(*states)), lambda op=op: _block(peer[op](*states)), repeat,
                           f"{shape}: workbench JAX (Kernel.fast, jitted) vs HAMUX (jit)"))
         out.append(_timed(f"hamux3_{op}_numpy_vs_hamux{suffix}", ours(op), lambda op=op: _block(peer[op](*states)), repeat,
-                          f"{shape}: workbench NumPy ({call}) vs HAMUX (jit)"))
+                          f"{shape}: workbench NumPy ({call}) vs HAMUX (jit)", cross_pool=True))
     return out
 
 
