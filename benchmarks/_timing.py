@@ -15,11 +15,12 @@ def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0, block_s: floa
     the implementation's.
 
     ``block_s > 0`` alternates blocks instead of single calls, for two sides on *different* thread pools: each block
-    runs its side untimed for ``block_s`` seconds, then times ``per_block`` calls and keeps their median. A pool's
-    idle workers keep spinning for up to ~0.1 s after its last call (OpenBLAS, OpenMP), and on a 2-core machine
-    they take the other side's cores: call-by-call alternation then slows whichever side runs second (measured
-    here: HAMUX's jitted energy at 1.8 ms right after a NumPy kernel, 1.0 ms on its own), which no ``settle`` call
-    fixes. Blocks still alternate, so the two sides still share slow drifts of machine load.
+    runs its side untimed for ``block_s`` seconds, then times ``per_block`` calls and keeps their median
+    (:func:`block_median`). A pool's idle workers keep spinning for a while after its last call (OpenBLAS, OpenMP),
+    and on a 2-core machine they take the other side's cores: call-by-call alternation then slows whichever side
+    runs second, which no ``settle`` call fixes (``benchmarks/peers.py`` measures the effect as
+    ``cross_pool_interference_hamux``). Blocks still alternate, so the two sides still share slow drifts of machine
+    load.
 
     Returns the ratio of the medians, the smallest and largest ratio of paired repetitions (``min``, ``max``: how
     much one pair can swing under load), and both medians in seconds (``a``, ``b``).
@@ -30,15 +31,7 @@ def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0, block_s: floa
     for _ in range(repeat):
         for f, acc in ((fa, ta), (fb, tb)):
             if block_s > 0:
-                end = time.perf_counter() + block_s
-                while time.perf_counter() < end:
-                    f()
-                inner = []
-                for _ in range(per_block):
-                    t = time.perf_counter()
-                    f()
-                    inner.append(time.perf_counter() - t)
-                acc.append(float(np.median(inner)))
+                acc.append(block_median(f, block_s, per_block))
                 continue
             for _ in range(settle):
                 f()
@@ -49,6 +42,19 @@ def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0, block_s: floa
     pair = ta_ / tb_
     ma, mb = float(np.median(ta_)), float(np.median(tb_))
     return {"ratio": ma / mb, "min": float(pair.min()), "max": float(pair.max()), "a": ma, "b": mb}
+
+
+def block_median(f, block_s: float, per_block: int = 9) -> float:
+    """Median time of ``per_block`` calls of ``f`` after ``block_s`` seconds of untimed calls (one block)."""
+    end = time.perf_counter() + block_s
+    while time.perf_counter() < end:
+        f()
+    inner = []
+    for _ in range(per_block):
+        t = time.perf_counter()
+        f()
+        inner.append(time.perf_counter() - t)
+    return float(np.median(inner))
 
 
 def median_ratio(fa, fb, repeat: int) -> tuple[float, float, float]:

@@ -293,7 +293,8 @@ def _jax() -> Backend:
 
     jax.config.update("jax_enable_x64", True)
     # ``a W^T`` with an explicit transpose: where W is a constant (Kernel.fast) XLA folds it into a transposed copy made
-    # once, and the product runs as the plain one (faster on XLA:CPU: benchmarks/peers.py, model_b_step_jax_vs_jax)
+    # once, and the product runs as the plain one (the dot_general form without the fold ran Model B's update slower on
+    # XLA:CPU; reverted in 9abd0a6)
     ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, fused=True)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray)
