@@ -242,9 +242,11 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         zm1 = (xp.sum(_mask_astype(z == 0, z), axis=-1, keepdims=True) - 1) + xp.sum(_mask_astype(z < 0, e) * e, axis=-1, keepdims=True)
         return -(xp.log1p(zm1) - xp.sum(e * z, axis=-1, keepdims=True) / (1 + zm1)) / beta
 
-    def SoftmaxCenter(u, s):  # noqa: N802 - u - s.u, shifted by u where s is largest (exact when s is one-hot)
-        top = _mask_astype(s == xp.max(s, axis=-1, keepdims=True), s)
-        d = u - xp.sum(top * u, axis=-1, keepdims=True) / xp.sum(top, axis=-1, keepdims=True)
+    def SoftmaxCenter(u, s):  # noqa: N802 - u - s.u, centred twice: the second pass removes the first one's rounding
+        # When s is (nearly) one-hot at k, s.u is u_k up to rounding, and u - s.u cancels at k. That rounding is one
+        # shift common to every entry, and a shift c drops out of (u - c) - s.(u - c); the second centering
+        # measures it on the already small differences, exactly where s is one-hot (plain sums: XLA fuses them)
+        d = u - xp.sum(s * u, axis=-1, keepdims=True)
         return d - xp.sum(s * d, axis=-1, keepdims=True)
 
     def DiracDelta(x, k=0):  # noqa: N802 - derivatives of steps are taken almost everywhere

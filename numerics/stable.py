@@ -15,7 +15,7 @@ occur, in any model -- into nodes with stable array implementations in
   beyond ``|u| = 1``;
 - ``-b u sigmoid(u) + b softplus(u)`` -> ``-b * SigmoidLegendre(u)``, minus the binary entropy;
 - ``c lse(a) - c VSum(a softmax(a))`` -> ``-c * LseLegendre(a, beta)``, minus the softmax entropy;
-- ``s u - s VSum(s u)`` -> ``s * SoftmaxCenter(u, s)``, ``u`` shifted at the largest ``s`` first;
+- ``s u - s VSum(s u)`` -> ``s * SoftmaxCenter(u, s)``, centred twice (the second pass removes the first one's rounding);
 - ``log(cosh(u))`` -> ``logcosh(u)`` (``log1p(2 sinh^2(u/2))`` near 0), ``log(1 + exp(u))`` ->
   ``softplus(u)``, ``sinh(u)/cosh(u)`` -> ``tanh(u)``, ``exp(u)/(1 + exp(u))`` -> ``sigmoid(u)``,
   ``cosh(u)**-2`` and ``sech(u)**2`` -> ``Sech2(u)``;

@@ -274,6 +274,35 @@ def test_sigmoid_node_relative_accuracy_on_both_tails(backend):
     np.testing.assert_allclose(got, ref, rtol=4 * np.finfo(np.float64).eps, atol=0)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+@pytest.mark.parametrize("beta", [1.0, 30.0, 1e3, 1e6])
+def test_softmax_center_node_relative_accuracy(backend, beta):
+    """s * SoftmaxCenter(u, s) = s (u - s.u), the softmax layer's Hessian times u, on every backend against mpmath,
+    from a flat softmax to a one-hot one, with u far from 0: where s is nearly one-hot at k, u_k - s.u cancels, and a
+    single centering is off by the rounding of s.u (relative error ~ |u| eps / |result|, far beyond the bound);
+    subnormal results are held to the smallest normal number."""
+    from numerics.backends import available_backends, get_backend
+
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    be = get_backend(backend)
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((4, 9))
+    u = 1e3 + rng.standard_normal((4, 9))
+    s = be.to_numpy(be.namespace["Softmax"](be.asarray(a), be.asarray(np.float64(beta))))
+    got = s * be.to_numpy(be.namespace["SoftmaxCenter"](be.asarray(u), be.asarray(s)))
+    with mpmath.workdps(700):  # s spans 1e-300 to 1: every sum exact
+        for b in range(a.shape[0]):
+            sb = [mpmath.mpf(float(t)) for t in s[b]]  # the computed s, exactly: the node's input
+            su = mpmath.fsum(p * mpmath.mpf(float(t)) for p, t in zip(sb, u[b]))
+            tot = mpmath.fsum(sb)
+            for i in range(a.shape[1]):
+                # s (u - s.u / sum s): the centering the node stands for, on the s it was given
+                ref = sb[i] * (mpmath.mpf(float(u[b, i])) - su / tot)
+                scale = abs(sb[i]) * mpmath.fsum(p * abs(mpmath.mpf(float(t)) - su / tot) for p, t in zip(sb, u[b]))
+                assert abs(got[b, i] - ref) <= 64 * np.finfo(np.float64).eps * (abs(ref) + scale) + np.finfo(np.float64).tiny, (b, i, got[b, i], float(ref))
+
+
 def test_softmax_centrings_of_one_softmax_merge_and_common_factors_come_out():
     """Regression (printer): the softmax layer's energy gradient beta s (c(h2) - c(W2 f1)) was printed with two
     centrings (two sets of row reductions), because the inner sums are rewritten before the outer one; and every term
