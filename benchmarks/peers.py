@@ -566,7 +566,7 @@ def write_readme(recs: list[dict], when: str, mach: str, seconds: float) -> None
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print the records as a JSON list")
-    ap.add_argument("--repeat", type=int, default=15, help="interleaved repetitions per comparison at the large sizes")
+    ap.add_argument("--repeat", type=int, default=15, help="interleaved repetitions per comparison at the large Model B size (hamux3 and the small sizes: ten times as many)")
     ap.add_argument("--small-only", action="store_true", help="only the small sizes, one derivation run (smoke runs)")
     ap.add_argument("--write-readme", action="store_true", help="write the README's Performance section from this run")
     ap.add_argument("--from-json", type=Path, help="with --write-readme: the records of a finished run instead of a new one")
@@ -580,7 +580,9 @@ def main() -> None:
             recs += model_b_records(60_000, 784, 256, a.repeat, "")
         recs += model_b_records(1000, 64, 32, max(a.repeat, 10 * a.repeat if not a.small_only else a.repeat), "_small")
         if not a.small_only:
-            recs += hamux3_records(256, 784, 392, 392, a.repeat, "")
+            # a hamux3 call takes milliseconds, not Model B's hundreds: ten times the repetitions cost seconds, and a
+            # median of 15 pairs swung by +-10% between runs (the pairs spread from 0.5 to 5 under load)
+            recs += hamux3_records(256, 784, 392, 392, 10 * a.repeat, "")
         recs += hamux3_records(32, 64, 32, 32, 10 * a.repeat if not a.small_only else a.repeat, "_small")
         recs += agreement64_records()
         recs += derive_records(1 if a.small_only else 3)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time the names load lazily
     from . import (
+        allocator,
         capacity,
         census,
         datasets,
@@ -20,15 +21,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         sweeps,
         tolerances,
     )
+    from .allocator import retain_freed_heap
     from .backends import Backend, available_backends, get_backend, memory_budget
     from .discrete import BinaryMemory, ThresholdMemory
     from .integrate import Trajectory, simulate
     from .kernels import ArgSpec, Kernel, KernelInputError, compile
 
-_SUBMODULES = ("capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
+_SUBMODULES = ("allocator", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
 _NAMES = {
     "compile": "kernels", "Kernel": "kernels", "ArgSpec": "kernels", "KernelInputError": "kernels",
     "Backend": "backends", "available_backends": "backends", "get_backend": "backends", "memory_budget": "backends",
+    "retain_freed_heap": "allocator",
     "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
 }
 
@@ -56,10 +59,12 @@ __all__ = [
     "available_backends",
     "get_backend",
     "memory_budget",
+    "retain_freed_heap",
     "simulate",
     "Trajectory",
     "BinaryMemory",
     "ThresholdMemory",
+    "allocator",
     "capacity",
     "census",
     "datasets",

@@ -284,6 +284,9 @@ def _is_one(beta) -> bool:
 
 
 def _numpy() -> Backend:
+    from .allocator import retain_freed_heap
+
+    retain_freed_heap()  # freed temporaries stay mapped: no page faults on the next call (AMWB_HEAP_TOP_PAD_MIB=0: off)
     ns = _nodes(np, inplace=True, matvec=lambda W, a: a @ W.T, select=_select_blend)
     ns["numpy"] = np
     return Backend("numpy", np, ns, np.asarray, np.asarray)

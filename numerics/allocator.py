@@ -1,0 +1,80 @@
+"""The C heap under NumPy's temporaries: keep freed memory mapped instead of faulting it back in on every call.
+
+A generated NumPy kernel allocates its temporaries afresh on every call (a batch x N array of float32 at batch 256,
+N = 784 is 0.8 MB). glibc serves such blocks from the heap, and when they are freed and the free space at the top of
+the heap exceeds its trim threshold, it hands the pages back to the kernel; the next call touches them again and pays
+one page fault per 4 KiB. On the hamux3 energy gradient (batch 256, 784/392/392 neurons) that is about 1,500 faults
+per call, most of the call's time beyond its matrix products.
+
+:func:`retain_freed_heap` raises glibc's ``M_TOP_PAD``: up to that many bytes of freed heap stay mapped, so repeated
+calls reuse the same pages. The NumPy backend applies it once per process, the first time it is built, with 64 MiB;
+``AMWB_HEAP_TOP_PAD_MIB=0`` in the environment turns it off (another integer sets the size). It changes nothing
+else: blocks are still freed, and on a C library other than glibc (macOS, musl) nothing is done.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+
+__all__ = ["retain_freed_heap", "DEFAULT_TOP_PAD_MIB", "ENV_VAR"]
+
+DEFAULT_TOP_PAD_MIB = 64
+ENV_VAR = "AMWB_HEAP_TOP_PAD_MIB"
+_M_TOP_PAD = -2  # glibc's mallopt parameter number (malloc.h)
+_applied: int | None = None
+
+
+def _env_mib() -> int:
+    raw = os.environ.get(ENV_VAR)
+    if raw is None:
+        return DEFAULT_TOP_PAD_MIB
+    try:
+        mib = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"Environment variable {ENV_VAR} must be a whole number of MiB (0 turns it off); got {raw!r}.") from None
+    if mib < 0:
+        raise ValueError(f"Environment variable {ENV_VAR} must be >= 0 (MiB; 0 turns it off); got {raw!r}.")
+    return mib
+
+
+def retain_freed_heap(mib: int | None = None) -> bool:
+    """Keep up to ``mib`` MiB of freed C-heap memory mapped (glibc ``mallopt(M_TOP_PAD)``).
+
+    Parameters
+    ----------
+    mib : int or None
+        The padding in MiB; ``None`` reads ``AMWB_HEAP_TOP_PAD_MIB`` from the environment (default 64). ``0`` does
+        nothing.
+
+    Returns
+    -------
+    bool
+        Whether the setting was applied: ``False`` for ``0`` and on C libraries other than glibc.
+
+    Notes
+    -----
+    glibc returns the free space at the top of its heap to the operating system once it exceeds the trim threshold;
+    ``M_TOP_PAD`` is how much it keeps (and how much extra it asks for when the heap grows). A kernel whose
+    temporaries are freed at the end of each call then finds its pages still mapped on the next call instead of
+    faulting them in one 4 KiB page at a time. The cost is at most ``mib`` MiB of resident memory kept after large
+    temporaries are freed. The setting is process-wide, which is why it can be turned off.
+    """
+    global _applied
+    if mib is None:
+        mib = _env_mib()
+    if isinstance(mib, bool) or not isinstance(mib, int) or mib < 0:
+        raise ValueError(f"Argument `mib` must be a whole number >= 0 (MiB); got {mib!r}.")
+    if mib == 0 or platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    if _applied == mib:
+        return True
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    ok = bool(libc.mallopt(_M_TOP_PAD, ctypes.c_int(mib << 20)))
+    if ok:
+        _applied = mib
+    return ok
