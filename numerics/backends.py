@@ -77,15 +77,16 @@ def _mask_astype(c, like):
     return c.to(like.dtype) if hasattr(c, "to") and not hasattr(c, "astype") else c.astype(like.dtype)
 
 
-def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None, fused: bool = False) -> dict:
+def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None, logistic=None, fused: bool = False) -> dict:
     """The node implementations on array library ``xp``; ``softmax`` and ``logsumexp`` (of the last axis, shift-stable)
-    replace the generic max/exp/sum passes where the library has a fused kernel.
+    replace the generic max/exp/sum passes where the library has a fused kernel, and ``logistic`` the sigmoid where the
+    library has one with relative accuracy on both tails (XLA's: one op that its fusions take whole; sharing
+    ``exp(-|x|)`` with ``SigmoidLegendre`` instead left XLA:CPU several materialised passes over the layer).
 
     ``fused``: the backend compiles elementwise chains into one pass with common subexpressions shared (XLA under
     ``jax.jit``). There a ``where`` costs nothing beyond its branches, so the nodes take the forms with the fewest
-    transcendental functions, sharing them between nodes of one layer (``exp(-|x|)`` between ``sigmoid`` and
-    ``SigmoidLegendre``, ``tanh x`` between the activation and ``TanhLegendre``); pass by pass (NumPy) the branch-free
-    forms are cheaper."""
+    transcendental functions, sharing them between nodes of one layer (``tanh x`` between the activation and
+    ``TanhLegendre``); pass by pass (NumPy) the branch-free forms are cheaper."""
     select = select or xp.where
     def VSum(a, n):  # noqa: N802 - vector expressions always carry the neuron axis
         return xp.sum(a, axis=-1, keepdims=True)
@@ -202,10 +203,8 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
     def sigmoid(x):  # exp(min(x, 0)) / (1 + exp(-|x|)): relative accuracy on both tails, nothing overflows, no branch
-        if fused:  # one exp: sigmoid(|x|) = r and sigmoid(-|x|) = e r with e = exp(-|x|), r = 1 / (1 + e)
-            e = xp.exp(-xp.abs(x))
-            r = 1 / (1 + e)
-            return xp.where(x >= 0, r, e * r)
+        if logistic is not None:  # XLA's own logistic op (relative accuracy on both tails, one fused pass)
+            return logistic(x)
         return xp.exp(xp.minimum(x, 0)) / (1 + xp.exp(-xp.abs(x)))
 
     def logcosh(x):  # log1p(2 sinh^2(x/2)) keeps relative accuracy near 0, the other form beyond (both finite)
@@ -230,8 +229,6 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     def SigmoidLegendre(x):  # noqa: N802 - x sigmoid(x) - softplus(x) = -(binary entropy of sigmoid(x))
         ax = xp.abs(x)
         e = xp.exp(-ax)  # softplus(-|x|) = log1p(e), sigmoid(-|x|) = e / (1 + e)
-        if fused:  # e and 1 / (1 + e) as sigmoid forms them, so that XLA computes them once for both
-            return -(xp.log1p(e) + ax * (e * (1 / (1 + e))))
         return -(xp.log1p(e) + ax * e / (1 + e))
 
     def LseLegendre(a, beta):  # noqa: N802 - a . softmax(beta a) - lse(a) = -H(softmax)/beta
@@ -300,7 +297,7 @@ def _jax() -> Backend:
     # ``a W^T`` with an explicit transpose: where W is a constant (Kernel.fast) XLA folds it into a transposed copy made
     # once, and the product runs as the plain one (the dot_general form without the fold ran Model B's update slower on
     # XLA:CPU; reverted in 9abd0a6)
-    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, fused=True)
+    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid, fused=True)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray)
 

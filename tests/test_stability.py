@@ -258,7 +258,7 @@ def test_legendre_nodes_relative_accuracy(backend):
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_sigmoid_node_relative_accuracy_on_both_tails(backend):
-    """sigmoid on every backend (JAX: one exp and a select, NumPy: a branch-free form) against mpmath, relative error
+    """sigmoid on every backend (JAX: XLA's logistic, NumPy: a branch-free form) against mpmath, relative error
     on both tails, where 1 - sigmoid(|x|) and sigmoid(-|x|) are tiny."""
     from numerics.backends import available_backends, get_backend
 
