@@ -581,7 +581,7 @@ def main() -> None:
         recs += model_b_records(1000, 64, 32, max(a.repeat, 10 * a.repeat if not a.small_only else a.repeat), "_small")
         if not a.small_only:
             # a hamux3 call takes milliseconds, not Model B's hundreds: ten times the repetitions cost seconds, and a
-            # median of 15 pairs swung by +-10% between runs (the pairs spread from 0.5 to 5 under load)
+            # median of only 15 pairs moved between runs by more than the targets' margins (min-max shows the spread)
             recs += hamux3_records(256, 784, 392, 392, 10 * a.repeat, "")
         recs += hamux3_records(32, 64, 32, 32, 10 * a.repeat if not a.small_only else a.repeat, "_small")
         recs += agreement64_records()

@@ -3,8 +3,8 @@
 A generated NumPy kernel allocates its temporaries afresh on every call (a batch x N array of float32 at batch 256,
 N = 784 is 0.8 MB). glibc serves such blocks from the heap, and when they are freed and the free space at the top of
 the heap exceeds its trim threshold, it hands the pages back to the kernel; the next call touches them again and pays
-one page fault per 4 KiB. On the hamux3 energy gradient (batch 256, 784/392/392 neurons) that is about 1,500 faults
-per call, most of the call's time beyond its matrix products.
+one page fault per 4 KiB. The hamux3 energy gradient (batch 256, 784/392/392 neurons) paid that on every call
+(``tests/test_allocator.py`` counts the faults with and without this setting).
 
 :func:`retain_freed_heap` raises glibc's ``M_TOP_PAD``: up to that many bytes of freed heap stay mapped, so repeated
 calls reuse the same pages. The NumPy backend applies it once per process, the first time it is built, with 64 MiB;
@@ -18,11 +18,12 @@ import ctypes
 import os
 import platform
 
-__all__ = ["retain_freed_heap", "DEFAULT_TOP_PAD_MIB", "ENV_VAR"]
+__all__ = ["retain_freed_heap", "DEFAULT_TOP_PAD_MIB", "MAX_TOP_PAD_MIB", "ENV_VAR"]
 
 DEFAULT_TOP_PAD_MIB = 64
 ENV_VAR = "AMWB_HEAP_TOP_PAD_MIB"
 _M_TOP_PAD = -2  # glibc's mallopt parameter number (malloc.h)
+MAX_TOP_PAD_MIB = 2047  # mallopt takes a C int of bytes: 2047 MiB is the largest that fits
 _applied: int | None = None
 
 
@@ -34,8 +35,8 @@ def _env_mib() -> int:
         mib = int(raw.strip())
     except ValueError:
         raise ValueError(f"Environment variable {ENV_VAR} must be a whole number of MiB (0 turns it off); got {raw!r}.") from None
-    if mib < 0:
-        raise ValueError(f"Environment variable {ENV_VAR} must be >= 0 (MiB; 0 turns it off); got {raw!r}.")
+    if not 0 <= mib <= MAX_TOP_PAD_MIB:
+        raise ValueError(f"Environment variable {ENV_VAR} must be between 0 and {MAX_TOP_PAD_MIB} (MiB; 0 turns it off); got {raw!r}.")
     return mib
 
 
@@ -45,8 +46,8 @@ def retain_freed_heap(mib: int | None = None) -> bool:
     Parameters
     ----------
     mib : int or None
-        The padding in MiB; ``None`` reads ``AMWB_HEAP_TOP_PAD_MIB`` from the environment (default 64). ``0`` does
-        nothing.
+        The padding in MiB, from 0 to 2047 (mallopt takes a C int of bytes); ``None`` reads ``AMWB_HEAP_TOP_PAD_MIB``
+        from the environment (default 64). ``0`` does nothing (it does not undo an earlier call).
 
     Returns
     -------
@@ -64,8 +65,9 @@ def retain_freed_heap(mib: int | None = None) -> bool:
     global _applied
     if mib is None:
         mib = _env_mib()
-    if isinstance(mib, bool) or not isinstance(mib, int) or mib < 0:
-        raise ValueError(f"Argument `mib` must be a whole number >= 0 (MiB); got {mib!r}.")
+    if isinstance(mib, bool) or not isinstance(mib, int) or not 0 <= mib <= MAX_TOP_PAD_MIB:
+        # beyond MAX_TOP_PAD_MIB the byte count would wrap around in mallopt's C int: a silent wrong setting
+        raise ValueError(f"Argument `mib` must be a whole number from 0 to {MAX_TOP_PAD_MIB} (MiB); got {mib!r}.")
     if mib == 0 or platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
     if _applied == mib:
