@@ -7,7 +7,12 @@ one page fault per 4 KiB. The hamux3 energy gradient (batch 256, 784/392/392 neu
 (``tests/test_allocator.py`` counts the faults with and without this setting).
 
 :func:`retain_freed_heap` raises glibc's ``M_TOP_PAD``: up to that many bytes of freed heap stay mapped, so repeated
-calls reuse the same pages. The NumPy backend applies it once per process, the first time it is built, with 64 MiB;
+calls reuse the same pages. Setting any malloc parameter by hand also freezes glibc's *dynamic* mmap threshold (which
+otherwise rises to the largest block freed so far, up to 32 MiB) at its start value, 128 KiB: every block above that
+would then be ``mmap``-ed and unmapped on each call, faulting in afresh every time -- worse than no setting at all
+(the regression ``tests/test_allocator.py`` holds). So the threshold is set too, to ``min(mib, 32)`` MiB, the value
+the dynamic rule tends to: blocks below it come from the heap and stay mapped, larger ones are mapped per call as
+before. The NumPy backend applies this once per process, the first time it is built, with 64 MiB;
 ``AMWB_HEAP_TOP_PAD_MIB=0`` in the environment turns it off (another integer sets the size). It changes nothing
 else: blocks are still freed, and on a C library other than glibc (macOS, musl) nothing is done.
 """
@@ -22,7 +27,9 @@ __all__ = ["retain_freed_heap", "DEFAULT_TOP_PAD_MIB", "MAX_TOP_PAD_MIB", "ENV_V
 
 DEFAULT_TOP_PAD_MIB = 64
 ENV_VAR = "AMWB_HEAP_TOP_PAD_MIB"
-_M_TOP_PAD = -2  # glibc's mallopt parameter number (malloc.h)
+_M_TOP_PAD = -2  # glibc's mallopt parameter numbers (malloc.h)
+_M_MMAP_THRESHOLD = -3
+MAX_MMAP_THRESHOLD_MIB = 32  # glibc's ceiling on M_MMAP_THRESHOLD on 64-bit (HEAP_MAX_SIZE / 2)
 MAX_TOP_PAD_MIB = 2047  # mallopt takes a C int of bytes: 2047 MiB is the largest that fits
 _applied: int | None = None
 
@@ -41,7 +48,7 @@ def _env_mib() -> int:
 
 
 def retain_freed_heap(mib: int | None = None) -> bool:
-    """Keep up to ``mib`` MiB of freed C-heap memory mapped (glibc ``mallopt(M_TOP_PAD)``).
+    """Keep up to ``mib`` MiB of freed C-heap memory mapped (glibc ``mallopt``: ``M_TOP_PAD`` and ``M_MMAP_THRESHOLD``).
 
     Parameters
     ----------
@@ -59,8 +66,11 @@ def retain_freed_heap(mib: int | None = None) -> bool:
     glibc returns the free space at the top of its heap to the operating system once it exceeds the trim threshold;
     ``M_TOP_PAD`` is how much it keeps (and how much extra it asks for when the heap grows). A kernel whose
     temporaries are freed at the end of each call then finds its pages still mapped on the next call instead of
-    faulting them in one 4 KiB page at a time. The cost is at most ``mib`` MiB of resident memory kept after large
-    temporaries are freed. The setting is process-wide, which is why it can be turned off.
+    faulting them in one 4 KiB page at a time. Blocks at or above glibc's mmap threshold never come from the heap;
+    since a hand-set parameter freezes that threshold at 128 KiB, it is set to ``min(mib, 32)`` MiB as well (32 MiB
+    is glibc's ceiling), so blocks below it are served, and kept, by the heap whatever the process freed before.
+    The cost is at most ``mib`` MiB of resident memory kept after large temporaries are freed. The setting is
+    process-wide, which is why it can be turned off.
     """
     global _applied
     if mib is None:
@@ -76,7 +86,8 @@ def retain_freed_heap(mib: int | None = None) -> bool:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return False
-    ok = bool(libc.mallopt(_M_TOP_PAD, ctypes.c_int(mib << 20)))
+    threshold = min(mib, MAX_MMAP_THRESHOLD_MIB) << 20
+    ok = bool(libc.mallopt(_M_MMAP_THRESHOLD, ctypes.c_int(threshold))) and bool(libc.mallopt(_M_TOP_PAD, ctypes.c_int(mib << 20)))
     if ok:
         _applied = mib
     return ok

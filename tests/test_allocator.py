@@ -45,6 +45,46 @@ def _faults_per_call(env_value: str | None) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# a fresh process where the backend is built before the data: the softmax layer's Legendre term at batch 256 x 392
+# neurons, whose float32 temporaries are 0.4 MB each
+_FIRST = r"""
+import ctypes, json, resource, sys
+import numpy as np
+from numerics.backends import get_backend
+get_backend("numpy")
+if sys.argv[1] == "top-pad-only":  # what the allocator did before the regression fix, in the same place: M_TOP_PAD alone
+    ctypes.CDLL("libc.so.6").mallopt(-2, ctypes.c_int(64 << 20))
+lse = get_backend("numpy").namespace["LseLegendre"]
+a = np.random.default_rng(0).standard_normal((256, 392)).astype(np.float32)
+for _ in range(5):
+    lse(a, 1.0)
+f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    lse(a, 1.0)
+print(json.dumps((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / 20))
+"""
+
+
+def _faults_first(mode: str) -> float:
+    env = {k: v for k, v in os.environ.items() if k != allocator.ENV_VAR}
+    if mode == "top-pad-only":
+        env[allocator.ENV_VAR] = "0"  # the backend leaves the hand-set M_TOP_PAD alone
+    out = subprocess.run([sys.executable, "-c", _FIRST, mode], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not _GLIBC, reason="mallopt is glibc's")
+def test_setting_first_does_not_freeze_the_mmap_threshold():
+    """Regression: a hand-set malloc parameter freezes glibc's dynamic mmap threshold at 128 KiB. Applied at the start
+    of a process (before any larger block was freed), M_TOP_PAD alone sent every 0.4 MB temporary to mmap, unmapped
+    and faulted in afresh on each call: hundreds of faults per call of LseLegendre, and five times its time."""
+    frozen = _faults_first("top-pad-only")
+    ours = _faults_first("backend")
+    assert frozen > 200, frozen  # the control: the mechanism this test guards against is real on this C library
+    assert ours < 20, (ours, frozen)
+
+
 @pytest.mark.skipif(not _GLIBC, reason="M_TOP_PAD is glibc's")
 def test_numpy_kernel_does_not_fault_its_temporaries_back_in():
     """Regression: the hamux3 energy gradient on NumPy (batch 256) faulted its temporaries' pages back in on every
