@@ -533,7 +533,10 @@ def machine() -> str:
         with contextlib.suppress(ImportError):
             vers.append(f"{mod} {__import__(mod).__version__}")
     load = f", load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
-    return f"{cpu}, {os.cpu_count()} CPUs{load}; Python {platform.python_version()}, {', '.join(vers)}"
+    from numerics.blas import blas_info
+
+    # NumPy's matrix products run on whatever kernels its BLAS picked (or was told to pick) when it loaded
+    return f"{cpu}, {os.cpu_count()} CPUs{load}; Python {platform.python_version()}, {', '.join(vers)}; BLAS: {blas_info().summary()}"
 
 
 def _fmt(rec: dict) -> str:
@@ -571,6 +574,10 @@ def main() -> None:
     ap.add_argument("--write-readme", action="store_true", help="write the README's Performance section from this run")
     ap.add_argument("--from-json", type=Path, help="with --write-readme: the records of a finished run instead of a new one")
     a = ap.parse_args()
+    from numerics.blas import blas_info
+
+    if hint := blas_info().hint:  # the NumPy figures would measure a BLAS held below the CPU: say so before timing
+        print(f"peers.py: {hint}", file=sys.stderr)
     t0 = time.perf_counter()
     if a.from_json:
         recs = json.loads(a.from_json.read_text())

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time the names load lazily
     from . import (
         allocator,
+        blas,
         capacity,
         census,
         datasets,
@@ -23,15 +24,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
     )
     from .allocator import retain_freed_heap
     from .backends import Backend, available_backends, get_backend, memory_budget
+    from .blas import BlasInfo, blas_info
     from .discrete import BinaryMemory, ThresholdMemory
     from .integrate import Trajectory, simulate
     from .kernels import ArgSpec, Kernel, KernelInputError, compile
 
-_SUBMODULES = ("allocator", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
+_SUBMODULES = ("allocator", "blas", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
 _NAMES = {
     "compile": "kernels", "Kernel": "kernels", "ArgSpec": "kernels", "KernelInputError": "kernels",
     "Backend": "backends", "available_backends": "backends", "get_backend": "backends", "memory_budget": "backends",
-    "retain_freed_heap": "allocator",
+    "retain_freed_heap": "allocator", "blas_info": "blas", "BlasInfo": "blas",
     "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
 }
 
@@ -60,11 +62,14 @@ __all__ = [
     "get_backend",
     "memory_budget",
     "retain_freed_heap",
+    "blas_info",
+    "BlasInfo",
     "simulate",
     "Trajectory",
     "BinaryMemory",
     "ThresholdMemory",
     "allocator",
+    "blas",
     "capacity",
     "census",
     "datasets",
