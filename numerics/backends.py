@@ -202,9 +202,21 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     def softplus(x):  # max(x, 0) + log1p(exp(-|x|)): logaddexp(0, x) without NumPy's scalar loop (far slower)
         return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
+    def _private(x) -> bool:
+        """Pass by pass in place (NumPy): ``x`` is a float array whose fresh temporaries the node may overwrite."""
+        return inplace and isinstance(x, np.ndarray) and x.ndim > 0 and x.dtype.kind == "f"
+
     def sigmoid(x):  # exp(min(x, 0)) / (1 + exp(-|x|)): relative accuracy on both tails, nothing overflows, no branch
         if logistic is not None:  # XLA's own logistic op (relative accuracy on both tails, one fused pass)
             return logistic(x)
+        if _private(x):  # the same quotient with one exp: exp(min(x, 0)) is e = exp(-|x|) where x < 0, else 1
+            e = np.abs(x)
+            np.negative(e, out=e)
+            np.exp(e, out=e)
+            d = e + 1
+            np.maximum(e, x >= 0, out=e)  # e <= 1, so max(e, 1) = 1 where x >= 0 and max(e, 0) = e elsewhere
+            e /= d
+            return e
         return xp.exp(xp.minimum(x, 0)) / (1 + xp.exp(-xp.abs(x)))
 
     def logcosh(x):  # log1p(2 sinh^2(x/2)) keeps relative accuracy near 0, the other form beyond (both finite)
@@ -217,6 +229,8 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         return 4 * e / (1 + e) ** 2
 
     def TanhLegendre(x):  # noqa: N802 - x tanh x - log cosh x
+        if _private(x):
+            return _tanh_legendre_inplace(x)
         ax = xp.abs(x)
         t = xp.tanh(x)  # the activation's own tanh (XLA computes it once for both)
         e = xp.exp(-2 * ax)
@@ -224,9 +238,49 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         # the exp(-2|x|) form, where log 2 dominates. One log1p serves both: its argument is chosen first (both finite)
         small = ax < 1
         lg = xp.log1p(select(small, -t * t, e))
-        return select(small, ax * xp.abs(t) + lg / 2, math.log(2.0) - lg - 2 * ax * (e / (1 + e)))
+        return select(small, ax * xp.abs(t) + lg / 2, math.log(2.0) - lg - 2 * (ax * (e / (1 + e))))  # 2|x| would overflow at the largest floats
+
+    def _tanh_legendre_inplace(x):
+        """TanhLegendre's two branches below, in place: each branch masked by 0/1 factors (exact: the other factor
+        is 0 and every branch value is finite) instead of a select, and |tanh x| taken as tanh |x|."""
+        ax = np.abs(x)
+        t = np.tanh(ax)
+        with np.errstate(over="ignore"):  # -2|x| is -inf beyond half the largest float: exp gives its limit, 0
+            e = ax * -2.0
+        np.exp(e, out=e)
+        small = ax < 1
+        big = ~small
+        m = t * t
+        np.negative(m, out=m)
+        m *= small
+        lg = e * big
+        lg += m
+        np.log1p(lg, out=lg)  # log1p(-t^2) where |x| < 1, log1p(e) beyond
+        np.multiply(ax, t, out=t)
+        np.multiply(lg, 0.5, out=m)
+        t += m
+        t *= small  # the small branch: |x| |tanh x| + lg / 2
+        d = e + 1
+        np.divide(e, d, out=d)
+        d *= ax
+        d *= 2.0
+        d += lg
+        np.subtract(math.log(2.0), d, out=d)
+        d *= big  # the large branch: log 2 - lg - 2 |x| e / (1 + e)
+        d += t
+        return d
 
     def SigmoidLegendre(x):  # noqa: N802 - x sigmoid(x) - softplus(x) = -(binary entropy of sigmoid(x))
+        if _private(x):  # the same sum in place: -|x| e / (1 + e) - log1p(e)
+            t = np.abs(x)
+            np.negative(t, out=t)
+            e = np.exp(t)
+            d = e + 1
+            np.divide(e, d, out=d)
+            d *= t
+            np.log1p(e, out=e)
+            d -= e
+            return d
         ax = xp.abs(x)
         e = xp.exp(-ax)  # softplus(-|x|) = log1p(e), sigmoid(-|x|) = e / (1 + e)
         return -(xp.log1p(e) + ax * e / (1 + e))

@@ -257,6 +257,22 @@ def test_legendre_nodes_relative_accuracy(backend):
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tanh_legendre_at_the_largest_floats(backend, dtype):
+    """Regression: TanhLegendre(x) -> log 2 as |x| grows, but its large-|x| branch formed 2|x| first, which overflows
+    at the largest floats and turned the exact 0 of 2|x| e/(1 + e) into inf * 0 = NaN."""
+    from numerics.backends import available_backends, get_backend
+
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    be = get_backend(backend)
+    big = np.finfo(dtype).max
+    x = np.array([-big, -big / 2, big / 2, big], dtype=dtype)
+    got = be.to_numpy(be.namespace["TanhLegendre"](be.asarray(x)))
+    np.testing.assert_allclose(got, np.log(2.0), rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_sigmoid_node_relative_accuracy_on_both_tails(backend):
     """sigmoid on every backend (JAX: XLA's logistic, NumPy: a branch-free form) against mpmath, relative error
     on both tails, where 1 - sigmoid(|x|) and sigmoid(-|x|) are tiny."""
