@@ -288,10 +288,52 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     def LseLegendre(a, beta):  # noqa: N802 - a . softmax(beta a) - lse(a) = -H(softmax)/beta
         z = a * beta
         z = z - xp.max(z, axis=-1, keepdims=True)
-        e = xp.exp(z)
+        return _lse_legendre_shifted(z, xp.exp(z), beta)
+
+    def _lse_legendre_shifted(z, e, beta):
+        """LseLegendre from ``z = beta a - max`` and ``e = exp(z)``."""
         # Z - 1 without rounding the maxima's exact 1s into it: log Z = log1p(Z - 1) keeps tiny entropies
         zm1 = (xp.sum(_mask_astype(z == 0, z), axis=-1, keepdims=True) - 1) + xp.sum(_mask_astype(z < 0, e) * e, axis=-1, keepdims=True)
         return -(xp.log1p(zm1) - xp.sum(e * z, axis=-1, keepdims=True) / (1 + zm1)) / beta
+
+    # pairs of nodes computed together (numerics.sharing); in place, the operations of the two separate nodes with
+    # the common ones done once, so that the values are bitwise theirs
+    def SigmoidLegendrePair(x):  # noqa: N802 - (sigmoid(x), SigmoidLegendre(x)): exp(-|x|) and 1 + exp(-|x|) shared
+        if not _private(x):
+            return sigmoid(x), SigmoidLegendre(x)
+        t = np.abs(x)
+        np.negative(t, out=t)
+        e = np.exp(t)
+        d = e + 1
+        q = e / d
+        q *= t
+        lg = np.log1p(e)
+        q -= lg  # SigmoidLegendre
+        np.maximum(e, x >= 0, out=e)
+        e /= d  # sigmoid
+        return e, q
+
+    def SigmoidPlusMinus(x):  # noqa: N802 - (sigmoid(x), sigmoid(-x)): exp(-|x|) and 1 + exp(-|x|) shared
+        if not _private(x):
+            return sigmoid(x), sigmoid(-x)
+        e = np.abs(x)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        d = e + 1
+        m = np.maximum(e, x <= 0)  # -x >= 0 exactly where x <= 0 (NaN: neither)
+        np.maximum(e, x >= 0, out=e)
+        e /= d
+        m /= d
+        return e, m
+
+    def SoftmaxLsePair(a, beta):  # noqa: N802 - (Softmax(a, beta), LseLegendre(a, beta)): the shifted exponentials shared
+        if not _private(a) or softmax is not None:
+            return Softmax(a, beta), LseLegendre(a, beta)
+        z = a * beta
+        z -= z.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        s = e / e.sum(axis=-1, keepdims=True)
+        return s, _lse_legendre_shifted(z, e, beta)
 
     def SoftmaxCenter(u, s):  # noqa: N802 - u - s.u, centred twice: the second pass removes the first one's rounding
         # When s is (nearly) one-hot at k, s.u is u_k up to rounding, and u - s.u cancels at k. That rounding is one
@@ -324,6 +366,11 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         "SigmoidLegendre": SigmoidLegendre,
         "LseLegendre": LseLegendre,
         "SoftmaxCenter": SoftmaxCenter,
+        "SigmoidLegendrePair": SigmoidLegendrePair,
+        "SigmoidPlusMinus": SigmoidPlusMinus,
+        "SoftmaxLsePair": SoftmaxLsePair,
+        "First": lambda p: p[0],
+        "Second": lambda p: p[1],
     }
 
 

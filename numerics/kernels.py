@@ -9,7 +9,9 @@ The expressions from :mod:`theory` (energy, right-hand sides, activations,
 gradients, one-step updates) are printed by ``sympy.lambdify`` with
 ``cse=True`` after :func:`numerics.stable.stabilize` has rewritten the shapes
 that cancel or overflow in floating point (``1 - tanh**2``, Legendre terms, a
-user's ``log(cosh(x))``) into stable nodes; the vector-level nodes (``MatVec``,
+user's ``log(cosh(x))``) into stable nodes, and :func:`numerics.sharing.share_passes` has paired the nodes
+of one layer that share work (a sigmoid with its Legendre term, a softmax with its entropy), so that each pair is
+computed in one pass; the vector-level nodes (``MatVec``,
 ``VSum``, ``Softmax``, ...) resolve to the array implementations of
 :mod:`numerics.backends`.  No Python
 loop runs over neurons or memories and no ``batch x K x N`` array is formed.
@@ -34,6 +36,7 @@ from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, V
 
 from ._checks import as_scalar
 from .backends import Backend, get_backend
+from .sharing import share_passes
 from .stable import stabilize
 
 __all__ = ["compile", "Kernel", "ExpressionKernel", "ArgSpec", "KernelInputError"]
@@ -750,6 +753,7 @@ def _compile(model, backend: str, cse: bool):
         # softmax(W a) is fused (in-place on a private product) when W a is used nowhere else
         single = frozenset(k for k, c in _count_matvecs(group).items() if c == 1)
         pe = [prep(x, single) for x in e] if isinstance(e, list) else prep(e, single)
+        pe = share_passes(pe) if isinstance(pe, list) else share_passes([pe])[0]  # one layer's nodes in one pass
         printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
         f = sp.lambdify(arg_syms, pe, modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
         sources[name] = inspect.getsource(f)
@@ -824,7 +828,7 @@ def _compile_expression(expr, be: Backend, cse: bool) -> ExpressionKernel:
     args += [ArgSpec(p.name, "parameter", ()) for p in params]
     arg_syms = [sp.Symbol(a.name) for a in args[: len(vecs) + len(weights)]] + list(params) + list(sizes)
     single = frozenset(k for k, c in _count_matvecs(exprs).items() if c == 1)
-    pe = [stabilize(_printable(_numeric_constants(e), single), scalar=vsize(e) is None) for e in exprs]
+    pe = share_passes([stabilize(_printable(_numeric_constants(e), single), scalar=vsize(e) is None) for e in exprs])
     printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
     f = sp.lambdify(arg_syms, pe if len(pe) > 1 else pe[0], modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
     return ExpressionKernel(exprs, tuple(args), tuple(s.name for s in sizes), f, inspect.getsource(f))

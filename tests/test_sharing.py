@@ -1,0 +1,126 @@
+"""numerics.sharing: nodes of one layer computed in one pass (pair nodes) give the values of the separate nodes.
+
+On NumPy the pair nodes perform exactly the separate nodes' operations, sharing the common ones: their values are
+compared bitwise, node by node over a grid with the extremes, and kernel by kernel against the same model compiled
+without the rewrite. On JAX and torch a pair is its two nodes (XLA shares the work itself).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import numerics.kernels as nk
+from numerics.backends import available_backends, get_backend
+from numerics.sharing import (
+    SHARED_NODES,
+    First,
+    Second,
+    SigmoidLegendrePair,
+    SigmoidPlusMinus,
+    SoftmaxLsePair,
+    share_passes,
+)
+from numerics.stable import STABLE_NODES, SigmoidLegendre
+from theory import builtin
+from theory.vector import sigmoid
+
+BACKENDS = ["numpy", "jax", "torch"]
+
+
+def _grid(dtype):
+    fi = np.finfo(dtype)
+    xs = np.concatenate([np.linspace(-120, 120, 2401), np.geomspace(fi.tiny / 8, 30, 300), -np.geomspace(fi.tiny / 8, 30, 300),
+                         [0.0, -0.0, 1.0, -1.0, fi.max, -fi.max, 700.0, -700.0, np.nan]])
+    return xs.astype(dtype).reshape(2, -1)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_backend_implements_the_pair_nodes(backend):
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    ns = get_backend(backend).namespace
+    assert all(n in ns for n in SHARED_NODES + STABLE_NODES)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_sigmoid_pairs_are_bitwise_the_separate_nodes(dtype):
+    ns = get_backend("numpy").namespace
+    x = _grid(dtype)
+    with np.errstate(invalid="ignore"):  # SigmoidLegendre at +-inf is not asked; NaN propagates
+        s, sl = ns["SigmoidLegendrePair"](x)
+        p, m = ns["SigmoidPlusMinus"](x)
+        for got, want in ((s, ns["sigmoid"](x)), (sl, ns["SigmoidLegendre"](x)), (p, ns["sigmoid"](x)), (m, ns["sigmoid"](-x))):
+            assert got.dtype == dtype
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("beta", [1.0, 0.3, 40.0])
+def test_numpy_softmax_pair_is_bitwise_the_separate_nodes(dtype, beta):
+    ns = get_backend("numpy").namespace
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal((16, 50)) * np.array([[1e-3], [1.0], [30.0], [1e3]]).repeat(4, 0)).astype(dtype)
+    a[0] = 0.0  # a flat row: every entry a maximum
+    a[1, :3] = a[1].max()  # tied maxima
+    s, lse = ns["SoftmaxLsePair"](a, beta)
+    np.testing.assert_array_equal(s, ns["Softmax"](a, beta))
+    np.testing.assert_array_equal(lse, ns["LseLegendre"](a, beta))
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_other_backends_pairs_are_the_two_nodes(backend):
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    be = get_backend(backend)
+    ns = be.namespace
+    x = be.asarray(np.linspace(-30, 30, 121).reshape(11, 11))
+    for pair, parts in (("SigmoidLegendrePair", (ns["sigmoid"](x), ns["SigmoidLegendre"](x))),
+                        ("SigmoidPlusMinus", (ns["sigmoid"](x), ns["sigmoid"](-x))),
+                        ("SoftmaxLsePair", (ns["Softmax"](x, 2.0), ns["LseLegendre"](x, 2.0)))):
+        got = ns[pair](x, 2.0) if pair == "SoftmaxLsePair" else ns[pair](x)
+        for g, w in zip(got, parts, strict=True):
+            np.testing.assert_array_equal(be.to_numpy(g), be.to_numpy(w))
+
+
+def test_pairs_are_formed_only_with_their_partner():
+    v, w, b = sp.symbols("v w beta")
+    Softmax, Lse = sp.Function("Softmax"), sp.Function("LseLegendre")
+    assert share_passes([SigmoidLegendre(v), sigmoid(w)]) == [SigmoidLegendre(v), sigmoid(w)]  # different arguments
+    assert share_passes([sigmoid(v) * 2, SigmoidLegendre(v)]) == [2 * First(SigmoidLegendrePair(v)), Second(SigmoidLegendrePair(v))]
+    assert share_passes([sigmoid(-v) + sigmoid(v)]) == [First(SigmoidPlusMinus(v)) + Second(SigmoidPlusMinus(v))]
+    assert share_passes([Softmax(v, b), Lse(v, 2 * b)]) == [Softmax(v, b), Lse(v, 2 * b)]  # different beta
+    assert share_passes([Softmax(v, b) + Lse(v, b)]) == [First(SoftmaxLsePair(v, b)) + Second(SoftmaxLsePair(v, b))]
+    # one level only: a pairable node inside an argument keeps the outer ones apart (nothing is mis-nested)
+    inner = sigmoid(sigmoid(v))
+    assert share_passes([inner, SigmoidLegendre(sigmoid(v))]) == [inner, SigmoidLegendre(sigmoid(v))]
+
+
+@pytest.fixture
+def unshared(monkeypatch):
+    """Compile without the rewrite: a fresh kernel cache and share_passes as the identity."""
+    monkeypatch.setattr(nk, "_CACHE", {})
+    monkeypatch.setattr(nk, "share_passes", lambda es: list(es))
+    yield
+    nk._CACHE.clear()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_kernels_with_pairs_are_bitwise_the_kernels_without(dtype, unshared, monkeypatch):
+    model = builtin("hamux3")
+    rng = np.random.default_rng(11)
+    arr = {"v": rng.standard_normal((8, 20)) * 4, "h1": rng.standard_normal((8, 12)) * 2, "h2": rng.standard_normal((8, 12)) * 3,
+           "W1": rng.standard_normal((12, 20)) / 4, "W2": rng.standard_normal((12, 12)) / 3}
+    arr = {k: x.astype(dtype) for k, x in arr.items()}
+    plain = nk.compile(model)
+    monkeypatch.setattr(nk, "share_passes", share_passes)
+    monkeypatch.setattr(nk, "_CACHE", {})
+    shared = nk.compile(model)
+    assert "SigmoidLegendrePair" in shared.source("energy") and "SoftmaxLsePair" in shared.source("energy")
+    assert "Pair" not in plain.source("energy")
+    for which in ("energy", "energy_grad", "rhs"):
+        a, b = getattr(shared, which)(**arr), getattr(plain, which)(**arr)
+        for x, y in (zip(a.values(), b.values(), strict=True) if isinstance(a, dict) else [(a, b)]):
+            np.testing.assert_array_equal(x, y, err_msg=which)
+
