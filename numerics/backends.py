@@ -64,6 +64,9 @@ class Backend:
     namespace: dict
     asarray: Any
     to_numpy: Any
+    #: the generated function is compiled into one program that fuses elementwise passes and their reductions (XLA);
+    #: otherwise it runs node by node, and the printer fuses sums of products into dot products itself
+    fuses_passes: bool = False
 
 
 def _select_blend(c, a, b):
@@ -93,6 +96,11 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
 
     def MatVec(W, a):  # noqa: N802
         return matvec(W, a)
+
+    def RowDot(a, b):  # noqa: N802 - VSum(a b): one dot product per row (NumPy: vecdot, BLAS), the axis kept
+        if inplace and isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype and a.dtype.kind == "f":
+            return _vecdot(a, b)[..., None]
+        return xp.sum(a * b, axis=-1, keepdims=True)
 
     def MatTVec(W, a):  # noqa: N802
         return a @ W
@@ -292,6 +300,9 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
 
     def _lse_legendre_shifted(z, e, beta):
         """LseLegendre from ``z = beta a - max`` and ``e = exp(z)``."""
+        if inplace and z.dtype == e.dtype and z.dtype.kind == "f":  # the same sums: masks summed in the dtype, products as row dots
+            zm1 = (np.sum(z == 0, axis=-1, keepdims=True, dtype=z.dtype) - 1) + _vecdot(e, (z < 0).astype(z.dtype))[..., None]
+            return -(np.log1p(zm1) - _vecdot(e, z)[..., None] / (1 + zm1)) / beta
         # Z - 1 without rounding the maxima's exact 1s into it: log Z = log1p(Z - 1) keeps tiny entropies
         zm1 = (xp.sum(_mask_astype(z == 0, z), axis=-1, keepdims=True) - 1) + xp.sum(_mask_astype(z < 0, e) * e, axis=-1, keepdims=True)
         return -(xp.log1p(zm1) - xp.sum(e * z, axis=-1, keepdims=True) / (1 + zm1)) / beta
@@ -349,6 +360,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         "DiracDelta": DiracDelta,
         "VSum": VSum,
         "MatVec": MatVec,
+        "RowDot": RowDot,
         "MatTVec": MatTVec,
         "Ones": Ones,
         "RowSumSq": RowSumSq,
@@ -372,6 +384,12 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         "First": lambda p: p[0],
         "Second": lambda p: p[1],
     }
+
+
+def _vecdot(a, b):
+    """Sum over the last axis of ``a b`` (NumPy >= 2: the ``vecdot`` ufunc, a BLAS dot per row)."""
+    f = getattr(np, "vecdot", None)
+    return f(a, b) if f is not None else np.einsum("...i,...i->...", a, b)
 
 
 def _is_one(beta) -> bool:
@@ -400,7 +418,7 @@ def _jax() -> Backend:
     # XLA:CPU; reverted in 9abd0a6)
     ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid, fused=True)
     ns["numpy"] = jnp
-    return Backend("jax", jnp, ns, jnp.asarray, np.asarray)
+    return Backend("jax", jnp, ns, jnp.asarray, np.asarray, fuses_passes=True)
 
 
 def _torch() -> Backend:

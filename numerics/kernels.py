@@ -36,7 +36,7 @@ from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, V
 
 from ._checks import as_scalar
 from .backends import Backend, get_backend
-from .sharing import share_passes
+from .sharing import fuse_row_dots, share_passes
 from .stable import stabilize
 
 __all__ = ["compile", "Kernel", "ExpressionKernel", "ArgSpec", "KernelInputError"]
@@ -748,12 +748,17 @@ def _compile(model, backend: str, cse: bool):
         "entrywise": [lay.entrywise if lay.entrywise is not None else 0 * lay.L for lay in model.layers],
     }
     functions, sources = {}, {}
+    vec_names = [a.name for a in args if a.kind in ("state", "input")]
+    weight_names = [a.name for a in args if a.kind == "weight"]
     for name, e in exprs.items():
         group = e if isinstance(e, list) else [e]
         # softmax(W a) is fused (in-place on a private product) when W a is used nowhere else
         single = frozenset(k for k, c in _count_matvecs(group).items() if c == 1)
         pe = [prep(x, single) for x in e] if isinstance(e, list) else prep(e, single)
-        pe = share_passes(pe) if isinstance(pe, list) else share_passes([pe])[0]  # one layer's nodes in one pass
+        # one layer's nodes in one pass; sums of products of two vectors as dot products
+        pe = share_passes(pe if isinstance(pe, list) else [pe])
+        pe = pe if be.fuses_passes else fuse_row_dots(pe, vec_names, weight_names)
+        pe = pe if isinstance(e, list) else pe[0]
         printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
         f = sp.lambdify(arg_syms, pe, modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
         sources[name] = inspect.getsource(f)

@@ -13,6 +13,9 @@ pair is one node returning both values, ``First(P)`` and ``Second(P)``:
 - ``sigmoid(u)`` with ``sigmoid(-u)`` -> ``SigmoidPlusMinus(u)``;
 - ``Softmax(a, beta)`` with ``LseLegendre(a, beta)`` -> ``SoftmaxLsePair(a, beta)``.
 
+and :func:`fuse_row_dots` turns the sum over neurons of a product of two vectors, ``VSum(c a b, N)``, into
+``c RowDot(a, b)``: one dot product per row (BLAS on NumPy) instead of a product pass, a scaling pass and a sum.
+
 The printer's common-subexpression pass then computes each pair node once. It is a printing device, not
 mathematics: ``First(SigmoidLegendrePair(u))`` *is* ``sigmoid(u)``. Every backend implements the pair nodes; the
 NumPy ones perform exactly the operations of the two separate nodes, sharing the common ones, so their values are
@@ -27,7 +30,7 @@ from theory.vector import sigmoid
 
 from .stable import SigmoidLegendre
 
-__all__ = ["share_passes", "SHARED_NODES", "First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair"]
+__all__ = ["share_passes", "fuse_row_dots", "SHARED_NODES", "RowDot", "First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair"]
 
 First = sp.Function("First")
 Second = sp.Function("Second")
@@ -37,9 +40,11 @@ SigmoidLegendrePair = sp.Function("SigmoidLegendrePair")
 SigmoidPlusMinus = sp.Function("SigmoidPlusMinus")
 #: ``(Softmax(a, beta), LseLegendre(a, beta))``
 SoftmaxLsePair = sp.Function("SoftmaxLsePair")
+#: ``VSum(a b)``, the sum over the neuron axis of a product of two vectors (keeping the axis, like VSum)
+RowDot = sp.Function("RowDot")
 
 #: Names the backends must implement.
-SHARED_NODES = ("First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair")
+SHARED_NODES = ("First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair", "RowDot")
 
 _PAIRABLE = ("Softmax", "LseLegendre")
 
@@ -99,3 +104,87 @@ def share_passes(exprs: list) -> list:
     if not rep:
         return list(exprs)
     return [sp.sympify(e).xreplace(rep) for e in exprs]
+
+
+# nodes whose value is a vector of the neuron axis (kernels.py's inert and fused names)
+_VECTOR_NODES = frozenset({"MatVec", "MatTVec", "Softmax", "SoftmaxMatVec", "AttentionMatVec", "Ones", "RowSumSq", "First"})
+_VECTOR_SECONDS = frozenset({"SigmoidLegendrePair", "SigmoidPlusMinus"})  # Second of SoftmaxLsePair is a scalar
+
+
+def _is_vector(e: sp.Basic, vectors: frozenset) -> bool:
+    """Known to be a vector: a vector argument, a vector node, or an elementwise function of a known vector."""
+    if isinstance(e, sp.Symbol):
+        return e.name in vectors
+    if isinstance(e, sp.Function):
+        name = e.func.__name__
+        if name in _VECTOR_NODES:
+            return True
+        if name == "Second":
+            return isinstance(e.args[0], sp.Function) and e.args[0].func.__name__ in _VECTOR_SECONDS
+        return len(e.args) == 1 and _is_vector(e.args[0], vectors)  # tanh, sigmoid, Sech2, ...: elementwise
+    if isinstance(e, sp.Pow):
+        return e.exp.is_number and _is_vector(e.base, vectors)
+    return False
+
+
+def _is_scalar(e: sp.Basic, vectors: frozenset, weights: frozenset) -> bool:
+    """Known to be a scalar: numbers and parameter symbols, and products and powers of them."""
+    return all(isinstance(s, sp.Symbol) and s.name not in vectors and s.name not in weights for s in e.free_symbols) and not any(
+        isinstance(f, sp.Function) for f in e.atoms(sp.Function))
+
+
+def _row_dot_term(t: sp.Expr, vectors: frozenset, weights: frozenset) -> sp.Expr | None:
+    """``c RowDot(a, b)`` for a term ``c a b`` (c scalar, a and b vectors), else ``None``."""
+    vec, sc = [], []
+    for f in sp.Mul.make_args(t):
+        if _is_scalar(f, vectors, weights):
+            sc.append(f)
+        elif _is_vector(f, vectors):
+            vec.append(f)
+        else:
+            return None
+    if len(vec) == 2:
+        return sp.Mul(*sc) * RowDot(*vec)
+    if len(vec) == 1 and isinstance(vec[0], sp.Pow) and vec[0].exp == 2:  # a^2: the row's squared norm
+        return sp.Mul(*sc) * RowDot(vec[0].base, vec[0].base)
+    return None
+
+
+def fuse_row_dots(exprs: list, vectors, weights=()) -> list:
+    """The expressions with every ``VSum`` term ``c a b`` (two vectors) as ``c RowDot(a, b)``.
+
+    Parameters
+    ----------
+    exprs : list of sympy.Expr
+        Printable expressions, after :func:`share_passes`.
+    vectors, weights : iterable of str
+        The names of the vector arguments (states, inputs) and of the weights; every other symbol is a scalar.
+
+    Returns
+    -------
+    list of sympy.Expr
+        The same values; the other terms of a sum stay in a ``VSum`` (a sum over the neuron axis is linear).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y, b, N = sp.symbols("x y beta N")
+    >>> VSum = sp.Function("VSum")
+    >>> fuse_row_dots([VSum(-b * x * sp.tanh(y) + sp.tanh(y), N)], ["x", "y"])
+    [-beta*RowDot(x, tanh(y)) + VSum(tanh(y), N)]
+    """
+    vectors, weights = frozenset(vectors), frozenset(weights)
+
+    def rewrite(e):
+        if not isinstance(e, sp.Function) or e.func.__name__ != "VSum":
+            return e
+        body, n = e.args
+        dots, rest = [], []
+        for t in sp.Add.make_args(body):
+            d = _row_dot_term(t, vectors, weights)
+            (rest if d is None else dots).append(t if d is None else d)
+        if not dots:
+            return e
+        return sp.Add(*dots) + (sp.Function("VSum")(sp.Add(*rest), n) if rest else 0)
+
+    return [sp.sympify(e).replace(lambda t: isinstance(t, sp.Function) and t.func.__name__ == "VSum", rewrite) for e in exprs]

@@ -124,3 +124,50 @@ def test_numpy_kernels_with_pairs_are_bitwise_the_kernels_without(dtype, unshare
         for x, y in (zip(a.values(), b.values(), strict=True) if isinstance(a, dict) else [(a, b)]):
             np.testing.assert_array_equal(x, y, err_msg=which)
 
+
+
+def test_row_dots_only_for_two_vectors_and_a_scalar_coefficient():
+    from numerics.sharing import RowDot, fuse_row_dots
+
+    x, y, b, N = sp.symbols("x y beta N")
+    VSum, MatVec, Lse = sp.Function("VSum"), sp.Function("MatVec"), sp.Function("LseLegendre")
+    W = sp.Symbol("W")
+    vec = ["x", "y"]
+    assert fuse_row_dots([VSum(-b * x * MatVec(W, y), N)], vec, ["W"]) == [-b * RowDot(x, MatVec(W, y))]
+    assert fuse_row_dots([VSum(x**2, N)], vec) == [RowDot(x, x)]
+    # kept: one vector; three vectors; a weight as a factor; a scalar-valued node as a factor
+    for body in (b * x, x * y * sp.tanh(x), W * x * y, Lse(x, b) * x * y):
+        assert fuse_row_dots([VSum(body, N)], vec, ["W"]) == [VSum(body, N)], body
+    # the other terms of the sum stay in one VSum
+    out = fuse_row_dots([VSum(sp.tanh(x) + 2 * x * y, N)], vec)[0]
+    assert out == 2 * RowDot(x, y) + VSum(sp.tanh(x), N)
+    # Second of the softmax pair is its (scalar) entropy, Second of a sigmoid pair a vector
+    s_pair, g_pair = SoftmaxLsePair(x, b), SigmoidLegendrePair(x)
+    assert fuse_row_dots([VSum(Second(s_pair) * x * y, N)], vec) == [VSum(Second(s_pair) * x * y, N)]
+    assert fuse_row_dots([VSum(Second(g_pair) * y, N)], vec) == [RowDot(y, Second(g_pair))]  # factors in SymPy order
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_row_dot_node_against_mpmath(dtype):
+    """RowDot (a BLAS dot per row on NumPy) is the row sum of the product: within a dot product's error bound."""
+    import mpmath
+
+    ns = get_backend("numpy").namespace
+    rng = np.random.default_rng(5)
+    a, b = (rng.standard_normal((6, 300)).astype(dtype) for _ in range(2))
+    got = ns["RowDot"](a, b)
+    assert got.shape == (6, 1) and got.dtype == dtype
+    with mpmath.workdps(40):
+        ref = np.array([float(mpmath.fsum(mpmath.mpf(float(p)) * mpmath.mpf(float(q)) for p, q in zip(ra, rb, strict=True))) for ra, rb in zip(a, b, strict=True)])
+        scale = np.abs(a.astype(float) * b).sum(-1)
+    assert np.all(np.abs(got[:, 0] - ref) <= 300 * np.finfo(dtype).eps * scale)
+    np.testing.assert_array_equal(ns["RowDot"](a[0], b[0]).shape, (1,))  # unbatched: the axis kept, like VSum
+
+
+def test_fused_backends_get_no_row_dots():
+    """On JAX the fused program does the product and the sum in one pass: the printer leaves VSum as it is."""
+    if "jax" not in available_backends():
+        pytest.skip("jax not installed")
+    src = nk.compile(builtin("hamux3"), backend="jax").source("energy")
+    assert "RowDot" not in src and "VSum" in src
+    assert "RowDot" in nk.compile(builtin("hamux3")).source("energy")
