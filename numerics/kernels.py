@@ -589,6 +589,37 @@ def _on_device(x: Any, device: Any) -> Any:
     return x.to(device) if device is not None and _is_tensor(x) else x
 
 
+_ZEROS_ROW = 1024
+_ZEROS: dict = {}
+
+
+def _all_finite(A: np.ndarray) -> bool:
+    """Whether a float array holds no NaN or inf, in one pass without a temporary of its size.
+
+    Notes
+    -----
+    A C-contiguous array is read as rows of 1024 and dotted with a row of zeros (``vecdot``: a BLAS dot per row):
+    ``x * 0`` is 0 for every finite ``x`` and NaN for NaN and +-inf, so the sum of the row dots is 0 or NaN, and
+    nothing overflows (``A.sum()`` overflows for large finite entries and then pays the full scan). Other layouts
+    and old NumPy (no ``vecdot``) take the sum (an overflow there only costs the caller's full scan); arrays
+    smaller than a row are tested entry by entry.
+    """
+    vecdot = getattr(np, "vecdot", None)
+    if A.size < _ZEROS_ROW:
+        return bool(np.isfinite(A).all())
+    if A.dtype.kind != "f" or not A.flags.c_contiguous or vecdot is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.isfinite(A.sum()))
+    z = _ZEROS.get(A.dtype)
+    if z is None:
+        z = _ZEROS[A.dtype] = np.zeros(_ZEROS_ROW, A.dtype)
+    flat = A.reshape(-1)
+    k = flat.size // _ZEROS_ROW
+    with np.errstate(invalid="ignore"):
+        s = vecdot(flat[: k * _ZEROS_ROW].reshape(k, _ZEROS_ROW), z).sum() + vecdot(flat[k * _ZEROS_ROW:], z[: flat.size - k * _ZEROS_ROW])
+    return bool(s == 0)
+
+
 def _require_finite(name: str, arr: Any) -> None:
     if _is_tensor(arr):
         t = _torch()
@@ -597,7 +628,7 @@ def _require_finite(name: str, arr: Any) -> None:
             raise KernelInputError(f"Argument `{name}` must be finite; got {float(arr[idx])} at index {idx}.")
         return
     A = np.asarray(arr)
-    if not np.isfinite(float(A.sum())):  # one pass, no temporary; the full scan only on failure
+    if not _all_finite(A):  # one pass, no temporary; the full scan only on failure
         bad = np.argwhere(~np.isfinite(A))
         if len(bad):
             idx = tuple(int(i) for i in bad[0])

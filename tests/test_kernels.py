@@ -519,3 +519,24 @@ def test_sums_open_with_a_positive_term():
     src = nm.compile(theory.builtin("hamux3")).source("rhs")
     assert "MatTVec(W1, x0) - v" in src and "-v +" not in src and "-h2 +" not in src
     assert nm.compile(theory.builtin("model_b").integrate_out("h")).source("energy").count("- LogSumExpMatVec") == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7,), (3, 1000), (5, 2049), (1, 1024), (4096,)])
+def test_finiteness_scan_finds_every_position(dtype, shape):
+    """The one-pass scan (row dots with zeros) flags NaN and +-inf wherever they sit -- in the full rows of 1024 or
+    in the tail -- and never flags large finite values (a plain sum would overflow there)."""
+    from numerics.kernels import _all_finite
+
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal(shape).astype(dtype)
+    assert _all_finite(A)
+    big = np.full(shape, np.finfo(dtype).max, dtype=dtype)
+    assert _all_finite(big)
+    flat_n = A.size
+    for pos in {0, flat_n // 2, flat_n - 1, min(flat_n - 1, 1023), min(flat_n - 1, 1024)}:
+        for bad in (np.nan, np.inf, -np.inf):
+            B = A.copy().reshape(-1)
+            B[pos] = bad
+            assert not _all_finite(B.reshape(shape)), (pos, bad)
+            assert not _all_finite(B.reshape(shape)[..., ::-1]) if len(shape) > 1 else True  # non-contiguous: the sum
