@@ -14,7 +14,7 @@ from theory.model import EnergyModel
 
 from .kernels import compile as compile_kernel
 
-__all__ = ["main", "derive_report"]
+__all__ = ["main", "derive_report", "info_report"]
 
 
 def _expr(e: Any) -> dict[str, str]:
@@ -204,6 +204,63 @@ def _recall(args) -> int:
     return 0
 
 
+def info_report() -> dict[str, Any]:
+    """What ``amwb info`` prints: versions, the array backends installed, the BLAS kernels NumPy runs on (with the
+    hint :func:`numerics.blas.blas_info` gives when they are below the CPU) and the heap setting of the NumPy backend.
+
+    Nothing heavy is imported: versions come from the installed metadata, not from importing JAX or torch.
+    """
+    import os
+    import platform
+    from importlib import metadata
+
+    import numpy as np
+
+    from . import allocator
+    from .backends import available_backends
+    from .blas import blas_info
+
+    def version(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    b = blas_info()
+    try:
+        heap: Any = allocator._env_mib()
+    except ValueError as exc:  # a bad AMWB_HEAP_TOP_PAD_MIB is reported here, and refused when a NumPy kernel is built
+        heap = f"invalid: {exc}"
+    return {
+        "am_workbench": version("am-workbench"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "numpy": np.__version__,
+        "sympy": sp.__version__,
+        "backends": {name: version(name) for name in available_backends()},
+        "blas": {"summary": b.summary(), "library": b.library, "version": b.version, "core": b.core, "threads": b.threads,
+                 "openblas_coretype": b.coretype_env, "cpu_avx512": b.cpu_avx512, "hint": b.hint},
+        "heap_top_pad_mib": heap,
+    }
+
+
+def _info(args: argparse.Namespace) -> int:
+    rep = info_report()
+    if args.json:
+        print(json.dumps(rep, indent=2))
+        return 0
+    for k, v in rep.items():
+        if k == "backends":
+            v = ", ".join(f"{n} {ver}" for n, ver in v.items())
+        elif k == "blas":
+            v = v["summary"]
+        print(f"{k:<18} {v}")
+    if rep["blas"]["hint"]:
+        print(f"note: {rep['blas']['hint']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``amwb``."""
     ap = argparse.ArgumentParser(prog="amwb", description="am-workbench: derive Lagrangian associative-memory models.")
@@ -237,7 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--images", required=True, metavar="X.npy", help="images (M x N_v, preprocessed as for training) in a .npy file")
     r.add_argument("--max-steps", type=int, default=100, help="synchronous steps allowed per image (default 100)")
     r.add_argument("--json", action="store_true")
+    i = sub.add_parser("info", help="versions, backends, and the BLAS kernels NumPy runs on (with a hint where they are below the CPU)")
+    i.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    if args.cmd == "info":
+        return _info(args)
     if args.cmd == "recall":
         try:
             return _recall(args)

@@ -186,3 +186,25 @@ def test_derive_prints_effective_model_in_the_states():
     for text in (eff["energy"]["str"], eff["fixed_point"]["str"], eff["dynamics"]["v"]["str"]):
         assert "sign(v)" in text and "sigma" not in text, text
     assert "sigma" in eff["dynamics_activations"]["v"]["str"]
+
+
+def test_info_reports_versions_backends_and_blas(capsys, monkeypatch):
+    import numpy as np
+
+    from numerics import blas
+
+    assert main(["info", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["numpy"] == np.__version__ and "numpy" in rep["backends"]
+    assert rep["blas"]["library"] and rep["blas"]["summary"].startswith(rep["blas"]["library"])
+    # where OpenBLAS runs below the CPU, the text output ends with the hint (a constructed report, not this machine's)
+    monkeypatch.setattr(blas, "blas_info", lambda: blas.BlasInfo("openblas", "0.3", "Haswell", 2, "Haswell", True))
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "Haswell kernels" in out and out.strip().splitlines()[-1].startswith("note: OPENBLAS_CORETYPE=Haswell")
+    monkeypatch.setattr(blas, "blas_info", lambda: blas.BlasInfo("openblas", "0.3", "SkylakeX", 2, None, True))
+    assert main(["info"]) == 0
+    assert "note:" not in capsys.readouterr().out
+    monkeypatch.setenv("AMWB_HEAP_TOP_PAD_MIB", "lots")  # a bad setting is reported, not raised
+    assert main(["info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["heap_top_pad_mib"].startswith("invalid")
