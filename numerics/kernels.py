@@ -11,7 +11,8 @@ gradients, one-step updates) are printed by ``sympy.lambdify`` with
 that cancel or overflow in floating point (``1 - tanh**2``, Legendre terms, a
 user's ``log(cosh(x))``) into stable nodes, and :func:`numerics.sharing.share_passes` has paired the nodes
 of one layer that share work (a sigmoid with its Legendre term, a softmax with its entropy), so that each pair is
-computed in one pass; the vector-level nodes (``MatVec``,
+computed in one pass, and, where the backend runs node by node, :func:`numerics.sharing.fuse_row_dots` has
+turned sums of products of two vectors into row dots; the vector-level nodes (``MatVec``,
 ``VSum``, ``Softmax``, ...) resolve to the array implementations of
 :mod:`numerics.backends`.  No Python
 loop runs over neurons or memories and no ``batch x K x N`` array is formed.
@@ -865,6 +866,7 @@ def _compile_expression(expr, be: Backend, cse: bool) -> ExpressionKernel:
     arg_syms = [sp.Symbol(a.name) for a in args[: len(vecs) + len(weights)]] + list(params) + list(sizes)
     single = frozenset(k for k, c in _count_matvecs(exprs).items() if c == 1)
     pe = share_passes([stabilize(_printable(_numeric_constants(e), single), scalar=vsize(e) is None) for e in exprs])
+    pe = pe if be.fuses_passes else fuse_row_dots(pe, [v.name for v in vecs], [W.name for W in weights])
     printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
     f = sp.lambdify(arg_syms, pe if len(pe) > 1 else pe[0], modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
     return ExpressionKernel(exprs, tuple(args), tuple(s.name for s in sizes), f, inspect.getsource(f))

@@ -171,3 +171,17 @@ def test_fused_backends_get_no_row_dots():
     src = nk.compile(builtin("hamux3"), backend="jax").source("energy")
     assert "RowDot" not in src and "VSum" in src
     assert "RowDot" in nk.compile(builtin("hamux3")).source("energy")
+
+
+def test_expression_kernels_get_row_dots_too():
+    from theory.vector import MatVec, Vector, VSum, Weight, size_symbol
+
+    D, K = size_symbol("D"), size_symbol("K")
+    x, y, W = Vector("x", D), Vector("y", D), Weight("W", K, D)
+    k = nk.compile([VSum(x * y, D), VSum(MatVec(W, x) ** 2, K)])
+    assert k.source.count("RowDot(") == 2, k.source
+    rng = np.random.default_rng(2)
+    xv, yv, Wv = rng.standard_normal((4, 6)), rng.standard_normal((4, 6)), rng.standard_normal((3, 6))
+    a, b = k(x=xv, y=yv, W=Wv)
+    np.testing.assert_allclose(a, (xv * yv).sum(-1), rtol=1e-13)
+    np.testing.assert_allclose(b, ((xv @ Wv.T) ** 2).sum(-1), rtol=1e-13)
