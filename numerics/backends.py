@@ -80,16 +80,16 @@ def _mask_astype(c, like):
     return c.to(like.dtype) if hasattr(c, "to") and not hasattr(c, "astype") else c.astype(like.dtype)
 
 
-def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None, logistic=None, fused: bool = False) -> dict:
+def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None, logistic=None) -> dict:
     """The node implementations on array library ``xp``; ``softmax`` and ``logsumexp`` (of the last axis, shift-stable)
     replace the generic max/exp/sum passes where the library has a fused kernel, and ``logistic`` the sigmoid where the
     library has one with relative accuracy on both tails (XLA's: one op that its fusions take whole; sharing
     ``exp(-|x|)`` with ``SigmoidLegendre`` instead left XLA:CPU several materialised passes over the layer).
 
-    ``fused``: the backend compiles elementwise chains into one pass with common subexpressions shared (XLA under
-    ``jax.jit``). There a ``where`` costs nothing beyond its branches, so the nodes take the forms with the fewest
-    transcendental functions, sharing them between nodes of one layer (``tanh x`` between the activation and
-    ``TanhLegendre``); pass by pass (NumPy) the branch-free forms are cheaper."""
+    ``inplace`` (NumPy): the generated function runs node by node, and a node may overwrite the fresh temporaries it
+    made itself, so the nodes work in place on them (``_private``). Elsewhere they take the generic forms, which a
+    compiling backend (XLA under ``jax.jit``, ``Backend.fuses_passes``) fuses and shares between nodes of one layer
+    (``tanh x`` between the activation and ``TanhLegendre``)."""
     select = select or xp.where
     def VSum(a, n):  # noqa: N802 - vector expressions always carry the neuron axis
         return xp.sum(a, axis=-1, keepdims=True)
@@ -416,7 +416,7 @@ def _jax() -> Backend:
     # ``a W^T`` with an explicit transpose: where W is a constant (Kernel.fast) XLA folds it into a transposed copy made
     # once, and the product runs as the plain one (the dot_general form without the fold ran Model B's update slower on
     # XLA:CPU; reverted in 9abd0a6)
-    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid, fused=True)
+    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray, fuses_passes=True)
 

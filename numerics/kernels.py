@@ -36,7 +36,7 @@ from theory.model import EnergyModel
 from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, Vector, VSum, Weight, parameters, vsize
 
 from ._checks import as_scalar
-from .backends import Backend, get_backend
+from .backends import Backend, _vecdot, get_backend
 from .sharing import fuse_row_dots, share_passes
 from .stable import stabilize
 
@@ -599,16 +599,15 @@ def _all_finite(A: np.ndarray) -> bool:
 
     Notes
     -----
-    A C-contiguous array is read as rows of 1024 and dotted with a row of zeros (``vecdot``: a BLAS dot per row):
+    A C-contiguous array is read as rows of 1024 and dotted with a row of zeros (the backends' row dot, ``vecdot``):
     ``x * 0`` is 0 for every finite ``x`` and NaN for NaN and +-inf, so the sum of the row dots is 0 or NaN, and
     nothing overflows (``A.sum()`` overflows for large finite entries and then pays the full scan). Other layouts
-    and old NumPy (no ``vecdot``) take the sum (an overflow there only costs the caller's full scan); arrays
+    take the sum (an overflow there only costs the caller's full scan); arrays
     smaller than a row are tested entry by entry.
     """
-    vecdot = getattr(np, "vecdot", None)
     if A.size < _ZEROS_ROW:
         return bool(np.isfinite(A).all())
-    if A.dtype.kind != "f" or not A.flags.c_contiguous or vecdot is None:
+    if A.dtype.kind != "f" or not A.flags.c_contiguous:
         with np.errstate(over="ignore", invalid="ignore"):
             return bool(np.isfinite(A.sum()))
     z = _ZEROS.get(A.dtype)
@@ -617,7 +616,7 @@ def _all_finite(A: np.ndarray) -> bool:
     flat = A.reshape(-1)
     k = flat.size // _ZEROS_ROW
     with np.errstate(invalid="ignore"):
-        s = vecdot(flat[: k * _ZEROS_ROW].reshape(k, _ZEROS_ROW), z).sum() + vecdot(flat[k * _ZEROS_ROW:], z[: flat.size - k * _ZEROS_ROW])
+        s = _vecdot(flat[: k * _ZEROS_ROW].reshape(k, _ZEROS_ROW), z).sum() + _vecdot(flat[k * _ZEROS_ROW:], z[: flat.size - k * _ZEROS_ROW])
     return bool(s == 0)
 
 

@@ -28,7 +28,7 @@ import sympy as sp
 
 from theory.vector import sigmoid
 
-from .stable import SigmoidLegendre
+from .stable import SigmoidLegendre, _is_inert
 
 __all__ = ["share_passes", "fuse_row_dots", "SHARED_NODES", "RowDot", "First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair"]
 
@@ -47,10 +47,6 @@ RowDot = sp.Function("RowDot")
 SHARED_NODES = ("First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair", "RowDot")
 
 _PAIRABLE = ("Softmax", "LseLegendre")
-
-
-def _named(e: sp.Basic, name: str) -> bool:
-    return isinstance(e, sp.Function) and e.func.__name__ == name
 
 
 def _nested(arg: sp.Basic) -> bool:
@@ -96,7 +92,7 @@ def share_passes(exprs: list) -> list:
             if m in fs and m not in rep:
                 p = SigmoidPlusMinus(f.args[0])
                 rep[f], rep[m] = First(p), Second(p)
-        if _named(f, "LseLegendre") and not any(_nested(a) for a in f.args):
+        if _is_inert(f, "LseLegendre") and not any(_nested(a) for a in f.args):
             s = sp.Function("Softmax")(*f.args)
             if s in fs and s not in rep:
                 p = SoftmaxLsePair(*f.args)

@@ -71,7 +71,7 @@ class SigmoidLegendre(sp.Function):
 #: ``a . softmax(beta a) - lse_beta(a)`` (a scalar reduction, minus the softmax entropy over beta).
 LseLegendre = sp.Function("LseLegendre")
 
-#: ``u - sum(s u)`` for a probability vector ``s``, shifted by ``u`` at the largest ``s`` first.
+#: ``u - sum(s u)`` for a probability vector ``s``, centred twice (the second pass removes the first one's rounding).
 SoftmaxCenter = sp.Function("SoftmaxCenter")
 
 #: Names the backends must implement.
