@@ -205,6 +205,12 @@ def test_info_reports_versions_backends_and_blas(capsys, monkeypatch):
     monkeypatch.setattr(blas, "blas_info", lambda: blas.BlasInfo("openblas", "0.3", "SkylakeX", 2, None, True))
     assert main(["info"]) == 0
     assert "note:" not in capsys.readouterr().out
+    import platform
+
     monkeypatch.setenv("AMWB_HEAP_TOP_PAD_MIB", "lots")  # a bad setting is reported, not raised
     assert main(["info", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["heap_top_pad_mib"].startswith("invalid")
+    heap = json.loads(capsys.readouterr().out)["heap_top_pad_mib"]
+    assert heap.startswith("invalid" if platform.libc_ver()[0] == "glibc" else "not applied")
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("musl", "1.2"))  # elsewhere nothing is applied: said so
+    assert main(["info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["heap_top_pad_mib"].startswith("not applied")
