@@ -92,6 +92,8 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     (``tanh x`` between the activation and ``TanhLegendre``)."""
     select = select or xp.where
     def VSum(a, n):  # noqa: N802 - vector expressions always carry the neuron axis
+        if inplace and _blas_float(a):
+            return _rowsum(a)
         return xp.sum(a, axis=-1, keepdims=True)
 
     def MatVec(W, a):  # noqa: N802
@@ -119,8 +121,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         if inplace:  # z is a fresh product here: shift and exponentiate it in place
             z -= m
             np.exp(z, out=z)
-            s = z.sum(axis=-1, keepdims=True)
-            return (m + np.log(s)) / beta
+            return (m + np.log(_rowsum(z))) / beta
         return (m + xp.log(xp.sum(xp.exp(z - m), axis=-1, keepdims=True))) / beta
 
     def Softmax(a, beta):  # noqa: N802
@@ -131,7 +132,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         if inplace:
             z -= m
             np.exp(z, out=z)
-            z /= z.sum(axis=-1, keepdims=True)
+            z /= _rowsum(z)
             return z
         e = xp.exp(z - m)
         return e / xp.sum(e, axis=-1, keepdims=True)
@@ -150,7 +151,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         if not inplace:
             return Softmax(z, beta)
         _exp_shifted(z, beta)
-        z /= z.sum(axis=-1, keepdims=True)
+        z /= _rowsum(z)
         return z
 
     def AttentionMatVec(W, a, beta):  # noqa: N802 - W^T softmax(beta W a), chunked over the rows of W under a memory budget
@@ -202,7 +203,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         if not inplace:
             return LogSumExp(z, beta)
         m = _exp_shifted(z, beta)
-        return (m + np.log(z.sum(axis=-1, keepdims=True))) / beta
+        return (m + np.log(_rowsum(z))) / beta
 
     def relu(x):
         return xp.maximum(x, 0)
@@ -250,19 +251,19 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
 
     def _tanh_legendre_inplace(x):
         """TanhLegendre's two branches below, in place: each branch masked by 0/1 factors (exact: the other factor
-        is 0 and every branch value is finite) instead of a select, and |tanh x| taken as tanh |x|."""
+        is 0 and every branch value is finite) instead of a select, and |tanh x| taken as tanh |x|. The factors are
+        floats of x's dtype (a float times a boolean array runs NumPy's slower mixed-type loop)."""
         ax = np.abs(x)
         t = np.tanh(ax)
         with np.errstate(over="ignore"):  # -2|x| is -inf beyond half the largest float: exp gives its limit, 0
             e = ax * -2.0
         np.exp(e, out=e)
-        small = ax < 1
-        big = ~small
+        small = (ax < 1).astype(x.dtype)
+        big = 1 - small
         m = t * t
-        np.negative(m, out=m)
         m *= small
         lg = e * big
-        lg += m
+        lg -= m
         np.log1p(lg, out=lg)  # log1p(-t^2) where |x| < 1, log1p(e) beyond
         np.multiply(ax, t, out=t)
         np.multiply(lg, 0.5, out=m)
@@ -301,7 +302,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     def _lse_legendre_shifted(z, e, beta):
         """LseLegendre from ``z = beta a - max`` and ``e = exp(z)``."""
         if inplace and z.dtype == e.dtype and z.dtype.kind == "f":  # the same sums: masks summed in the dtype, products as row dots
-            zm1 = (np.sum(z == 0, axis=-1, keepdims=True, dtype=z.dtype) - 1) + _vecdot(e, (z < 0).astype(z.dtype))[..., None]
+            zm1 = (_rowsum((z == 0).astype(z.dtype)) - 1) + _vecdot(e, (z < 0).astype(z.dtype))[..., None]
             return -(np.log1p(zm1) - _vecdot(e, z)[..., None] / (1 + zm1)) / beta
         # Z - 1 without rounding the maxima's exact 1s into it: log Z = log1p(Z - 1) keeps tiny entropies
         zm1 = (xp.sum(_mask_astype(z == 0, z), axis=-1, keepdims=True) - 1) + xp.sum(_mask_astype(z < 0, e) * e, axis=-1, keepdims=True)
@@ -343,7 +344,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         z = a * beta
         z -= z.max(axis=-1, keepdims=True)
         e = np.exp(z)
-        s = e / e.sum(axis=-1, keepdims=True)
+        s = e / _rowsum(e)
         return s, _lse_legendre_shifted(z, e, beta)
 
     def SoftmaxCenter(u, s):  # noqa: N802 - u - s.u, centred twice: the second pass removes the first one's rounding
@@ -390,6 +391,33 @@ def _vecdot(a, b):
     """Sum over the last axis of ``a b`` (NumPy >= 2: the ``vecdot`` ufunc, a BLAS dot per row)."""
     f = getattr(np, "vecdot", None)
     return f(a, b) if f is not None else np.einsum("...i,...i->...", a, b)
+
+
+_ONES: dict = {}
+
+
+def _blas_float(a) -> bool:
+    """``a`` is a NumPy array of a BLAS float type (float32, float64) with at least one axis."""
+    return isinstance(a, np.ndarray) and a.ndim > 0 and a.dtype in (np.float32, np.float64)
+
+
+def _rowsum(a: np.ndarray) -> np.ndarray:
+    """Sum of a float32/float64 array over its last axis, the axis kept, as one BLAS matrix-vector product with a
+    vector of ones (cached per length and dtype).
+
+    Notes
+    -----
+    NumPy's ``sum`` over the last axis of a C-contiguous array runs a pairwise sum per row; ``gemv`` with ones reads
+    the rows once with vector accumulators (``benchmarks/peers.py`` measures the kernels). Both are within the
+    recursive-summation bound ``n eps sum|a_i|``; the tests hold it to a few units of rounding against exact sums.
+    NaN and inf propagate as in ``sum`` (``x * 1`` is ``x``)."""
+    key = (a.shape[-1], a.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(a.shape[-1], a.dtype)
+    return (a @ ones)[..., None]
 
 
 def _is_one(beta) -> bool:
