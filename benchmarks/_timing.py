@@ -22,14 +22,19 @@ def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0, block_s: floa
     ``cross_pool_interference_hamux``). Blocks still alternate, so the two sides still share slow drifts of machine
     load.
 
+    The order within a repetition alternates (A B, B A, A B, ...): a side that runs second in every pair can gain or
+    lose by its position alone (on XLA:CPU a call of tens of microseconds runs faster or slower depending on whether
+    the pool's workers are still awake from the call before), and ``benchmarks/peers.py`` reports that resolution as
+    the ``*_vs_itself`` records, a function timed against itself.
+
     Returns the ratio of the medians, the smallest and largest ratio of paired repetitions (``min``, ``max``: how
     much one pair can swing under load), and both medians in seconds (``a``, ``b``).
     """
     for _ in range(warmup):
         fa(), fb()
     ta, tb = [], []
-    for _ in range(repeat):
-        for f, acc in ((fa, ta), (fb, tb)):
+    for i in range(repeat):
+        for f, acc in ((fa, ta), (fb, tb)) if i % 2 == 0 else ((fb, tb), (fa, ta)):
             if block_s > 0:
                 acc.append(block_median(f, block_s, per_block))
                 continue

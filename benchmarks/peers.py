@@ -376,7 +376,7 @@ def hamux3_records(batch: int, nv: int, n1: int, n2: int, repeat: int, suffix: s
         out.append(_timed(f"hamux3_step_unchecked_vs_hand{suffix}", lambda: kn.rhs(**arr, check=False), lambda: _hand3(arr), repeat,
                           f"{shape}: workbench NumPy (keyword call, check=False) vs hand NumPy"))
     out.append(_timed(f"hamux3_step_numpy_vs_hand{suffix}", ours("step"), lambda: _hand3(arr), repeat, f"{shape}: workbench NumPy ({call}) vs hand NumPy"))
-    names = [f"hamux3_{op}_{be}_vs_hamux{suffix}" for op in ops for be in ("jax", "numpy")]
+    names = [f"hamux3_{op}_{be}_vs_hamux{suffix}" for op in ops for be in ("jax", "numpy")] + [f"hamux3_energy_hamux_vs_itself{suffix}"]
     why = _peer("jax") or _peer("hamux")
     if why:
         return out + _missing(names, why)
@@ -396,6 +396,10 @@ def hamux3_records(batch: int, nv: int, n1: int, n2: int, repeat: int, suffix: s
                           f"{shape}: workbench JAX (Kernel.fast, jitted) vs HAMUX (jit)"))
         out.append(_timed(f"hamux3_{op}_numpy_vs_hamux{suffix}", ours(op), lambda op=op: _block(peer[op](*states)), repeat,
                           f"{shape}: workbench NumPy ({call}) vs HAMUX (jit)", cross_pool=True))
+    # the same-pool protocol's resolution: HAMUX's energy timed against itself (a ratio this far from 1, or a pair
+    # range this wide, says nothing about either implementation)
+    out.append(_timed(f"hamux3_energy_hamux_vs_itself{suffix}", lambda: _block(peer["energy"](*states)),
+                      lambda: _block(peer["energy"](*states)), repeat, f"{shape}: HAMUX (jit) vs the same HAMUX function, timed as the JAX records are"))
     if not suffix:  # where the NumPy bar stands: NumPy itself, not the workbench, against XLA
         import jax
 

@@ -83,3 +83,24 @@ def test_main_job_benchmark_reads_a_finished_run(tmp_path):
                          capture_output=True, text=True, timeout=120, check=True)
     (rec,) = json.loads(out.stdout)
     assert rec["name"] == "main_job_quick_s" and rec["value"] == 12.5 and "T-6 6s" in rec["detail"]
+
+
+def test_compare_alternates_the_order_within_pairs():
+    """Regression: with A always first in a pair, HAMUX's small energy timed against itself came out markedly faster
+    in second place on XLA:CPU (a position effect). The order alternates, A B then B A, in single calls and in
+    blocks."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_timing", ROOT / "benchmarks" / "_timing.py")
+    timing = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(timing)
+    calls: list[str] = []
+    c = timing.compare(lambda: calls.append("a"), lambda: calls.append("b"), 4, warmup=0)
+    assert calls == list("abbaabba") and set(c) == {"ratio", "min", "max", "a", "b"}
+    calls.clear()
+    timing.compare(lambda: calls.append("a"), lambda: calls.append("b"), 3, warmup=1, settle=1)
+    assert "".join(calls) == "ab" + "aabb" + "bbaa" + "aabb"
+    calls.clear()
+    timing.compare(lambda: calls.append("a"), lambda: calls.append("b"), 2, warmup=0, block_s=1e-9, per_block=2)
+    runs = "".join(calls)
+    assert runs.startswith("a") and runs.endswith("a") and "b" in runs and runs.strip("a").strip("b") == ""
