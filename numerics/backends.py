@@ -409,7 +409,7 @@ def _rowsum(a: np.ndarray) -> np.ndarray:
     -----
     NumPy's ``sum`` over the last axis of a C-contiguous array runs a pairwise sum per row; ``gemv`` with ones reads
     the rows once with vector accumulators (``benchmarks/peers.py`` measures the kernels). Both are within the
-    recursive-summation bound ``n eps sum|a_i|``; the tests hold it to a few units of rounding against exact sums.
+    recursive-summation bound ``n eps sum|a_i|``; the tests hold it to that bound against exact (mpmath) sums.
     NaN and inf propagate as in ``sum`` (``x * 1`` is ``x``)."""
     key = (a.shape[-1], a.dtype)
     ones = _ONES.get(key)

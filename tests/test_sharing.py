@@ -111,7 +111,8 @@ def test_numpy_kernels_with_pairs_agree_with_the_kernels_without(dtype, unshared
     """The kernels agree to the rounding of their final sum: its terms come in SymPy's order of the printed names
     (``Second(x0) - RowDot(W2 ...) - RowDot(W1 ...)`` against ``LseLegendre(h2) - RowDot(W1 ...) - ...``), and a
     reassociated float sum may differ in its last bits (it did for float32 at these inputs). The nodes themselves are
-    bitwise (the tests above); the gradient and the update, one term per output, are compared bitwise here."""
+    bitwise (the tests above); the gradient and the update, whose sums keep their order under the rewrite, are
+    compared bitwise here."""
     model = builtin("hamux3")
     rng = np.random.default_rng(11)
     arr = {"v": rng.standard_normal((8, 20)) * 4, "h1": rng.standard_normal((8, 12)) * 2, "h2": rng.standard_normal((8, 12)) * 3,
@@ -130,7 +131,6 @@ def test_numpy_kernels_with_pairs_agree_with_the_kernels_without(dtype, unshared
     a, b = shared.energy(**arr), plain.energy(**arr)
     eps = np.finfo(dtype).eps
     np.testing.assert_allclose(a, b, rtol=0, atol=8 * eps * float(np.abs(b).max()))
-    assert np.count_nonzero(a != b) <= len(b) // 2  # a few last bits, not a different sum
 
 
 
