@@ -21,6 +21,7 @@ loop runs over neurons or memories and no ``batch x K x N`` array is formed.
 from __future__ import annotations
 
 import inspect
+import math
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -224,14 +225,17 @@ class Kernel:
         return self._exprs[which]
 
     # ------------------------------------------------------------ calling
-    def _fast_prepare(self, kw: dict) -> tuple | None:
-        """``check=False`` with keyword NumPy arrays and plain-number parameters: the arguments of a signature seen
-        before (shapes, dtypes, parameter values) are assembled from its cached plan, without the general path's
-        per-argument branching. ``None`` sends the call to the general path (which also builds the plan)."""
+    def _fast_prepare(self, kw: dict, check: bool = False) -> tuple | None:
+        """Keyword NumPy arrays and plain-number parameters: the arguments of a signature seen before (shapes,
+        dtypes, parameter values, ``check``) are assembled from its cached plan, without the general path's
+        per-argument branching. A checked call still scans every array's values (finiteness, symmetry) on every
+        call; what the plan saves is what depends on the signature alone (shapes validated, parameter values checked
+        against their assumptions and converted). ``None`` sends the call to the general path (which also builds the
+        plan)."""
         plans = self._state.get("fast")
         if not plans or not kw.keys() <= self._arg_set:
             return None
-        key, vals = [], []
+        key, vals = [check], []
         for a in self.args:
             v = kw.get(a.name, a.default) if a.kind == "parameter" else kw.get(a.name)
             if a.kind == "parameter":
@@ -246,6 +250,10 @@ class Kernel:
         plan = plans.get(tuple(key))
         if plan is None:
             return None
+        if check:
+            deferred = self._deferred
+            for a in self._array_args:
+                _check_values(a, kw[a.name], deferred)
         template, batched, dtype = plan
         out, it = [], iter(vals)
         for item in template:  # an array slot (reshape a single state to a batch of one), or a converted scalar/size
@@ -261,9 +269,13 @@ class Kernel:
     def _arg_set(self) -> frozenset:
         return frozenset(self.arg_names)
 
-    def _remember_fast(self, kw: dict, out: list, batched: bool, dtype) -> None:
-        """Store the plan of a ``check=False`` keyword call (see :meth:`_fast_prepare`)."""
-        key, template = [], []
+    @cached_property
+    def _array_args(self) -> tuple:
+        return tuple(a for a in self.args if a.kind != "parameter")
+
+    def _remember_fast(self, kw: dict, out: list, batched: bool, dtype, check: bool = False) -> None:
+        """Store the plan of a keyword call (see :meth:`_fast_prepare`)."""
+        key, template = [check], []
         for a, o in zip(self.args, out, strict=False):
             v = kw.get(a.name, a.default) if a.kind == "parameter" else kw.get(a.name)
             if a.kind == "parameter":
@@ -282,12 +294,12 @@ class Kernel:
             plans[tuple(key)] = (template, batched, dtype)
 
     def _prepare(self, pos: tuple, kw: dict, check: bool) -> tuple[list, bool, Any]:
-        if not check and not pos and self.backend.name == "numpy":
-            fast = self._fast_prepare(kw)
+        if not pos and self.backend.name == "numpy":
+            fast = self._fast_prepare(kw, check)
             if fast is not None:
                 return fast
             res = self._prepare_general(pos, kw, check)
-            self._remember_fast(kw, *res)
+            self._remember_fast(kw, *res, check=check)
             return res
         return self._prepare_general(pos, kw, check)
 
@@ -592,6 +604,9 @@ def _on_device(x: Any, device: Any) -> Any:
 
 _ZEROS_ROW = 1024
 _ZEROS: dict = {}
+#: below this many entries ``np.isfinite(A).all()`` is the cheaper scan (one short pass and a small boolean
+#: temporary against the row dots' fixed cost); above it, the row dots (no temporary of A's size)
+_SCAN_DOT_MIN = 1 << 17
 
 
 def _all_finite(A: np.ndarray) -> bool:
@@ -602,10 +617,10 @@ def _all_finite(A: np.ndarray) -> bool:
     A C-contiguous array is read as rows of 1024 and dotted with a row of zeros (the backends' row dot, ``vecdot``):
     ``x * 0`` is 0 for every finite ``x`` and NaN for NaN and +-inf, so the sum of the row dots is 0 or NaN, and
     nothing overflows (``A.sum()`` overflows for large finite entries and then pays the full scan). Other layouts
-    take the sum (an overflow there only costs the caller's full scan); arrays
-    smaller than a row are tested entry by entry.
+    take the sum (an overflow there only costs the caller's full scan); arrays below ``_SCAN_DOT_MIN`` entries are
+    tested entry by entry (``isfinite``), which costs less there than the row dots' fixed cost.
     """
-    if A.size < _ZEROS_ROW:
+    if A.size < _SCAN_DOT_MIN:
         return bool(np.isfinite(A).all())
     if A.dtype.kind != "f" or not A.flags.c_contiguous:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -669,7 +684,7 @@ def _check_shape(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> None:
 def _check_values(a: ArgSpec, arr: Any, deferred: list | None = None) -> None:
     """Finiteness (eager, or through the outputs for large arrays) and the symmetry a weight declares."""
     if _dtype_kind(arr) == "f":
-        if int(np.prod(tuple(arr.shape))) > _EAGER_FINITE_LIMIT and deferred is not None:
+        if math.prod(arr.shape) > _EAGER_FINITE_LIMIT and deferred is not None:
             deferred.append((a.name, arr))  # checked through the outputs (NaN/inf propagate), see Kernel._run
         else:
             _require_finite(a.name, arr)

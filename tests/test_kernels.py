@@ -347,6 +347,30 @@ def test_signature_cache_still_checks_every_call():
     with pytest.raises(KernelInputError, match="beta"):
         k.update(v=v, I=I, xi=xi, beta=-1.0)
     np.testing.assert_allclose(k.update(v=v, I=I, xi=xi, beta=0.5)["v"], k.update(v=v, I=I, xi=xi, beta=0.5, check=False)["v"])
+    # the checked call's plan (a signature seen before) still scans every array, states and inputs included, and an
+    # unchecked call's plan of the same signature is not taken for a checked one
+    k.update(v=v, I=I, xi=xi, beta=2.0, check=False)
+    for name, where in (("v", (1, 2)), ("I", (5,)), ("xi", (0, 0))):
+        for bad_value in (np.nan, np.inf):
+            args = {"v": v.copy(), "I": I.copy(), "xi": xi.copy()}
+            args[name][where] = bad_value
+            with pytest.raises(KernelInputError, match=f"`{name}`"):
+                k.update(**args, beta=2.0)
+    # a large input is scanned through the outputs (deferred): a NaN there is still named
+    from numerics.kernels import _EAGER_FINITE_LIMIT
+
+    big_xi = rng.standard_normal((_EAGER_FINITE_LIMIT // 8 + 1, 8)) * 0.1
+    k.energy(v=v, I=I, xi=big_xi, beta=1.0)
+    big_xi[-1, -1] = np.nan
+    with pytest.raises(KernelInputError, match="`xi`"):
+        k.energy(v=v, I=I, xi=big_xi, beta=1.0)
+    # a symmetric weight is checked on every call of a seen signature
+    kh = compile_kernel(theory.builtin("continuous_hopfield"))
+    T = rng.standard_normal((4, 4))
+    kh.energy(v=np.zeros(4), I=np.zeros(4), T=(T + T.T) / 2)
+    kh.energy(v=np.zeros(4), I=np.zeros(4), T=(T + T.T) / 2)
+    with pytest.raises(KernelInputError, match="`T` must be symmetric"):
+        kh.energy(v=np.zeros(4), I=np.zeros(4), T=T)
 
 
 def test_fused_logsumexp_of_a_product():
@@ -522,11 +546,14 @@ def test_sums_open_with_a_positive_term():
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(7,), (3, 1000), (5, 2049), (1, 1024), (4096,)])
+@pytest.mark.parametrize("shape", [(7,), (3, 1000), (5, 2049), (1, 1024), (4096,), (3, 50000), (1, 1 << 17), (2, (1 << 16) + 1025)])
 def test_finiteness_scan_finds_every_position(dtype, shape):
-    """The one-pass scan (row dots with zeros) flags NaN and +-inf wherever they sit -- in the full rows of 1024 or
-    in the tail -- and never flags large finite values (a plain sum would overflow there)."""
-    from numerics.kernels import _all_finite
+    """The one-pass scan (row dots with zeros, from ``_SCAN_DOT_MIN`` entries on; ``isfinite`` below) flags NaN and
+    +-inf wherever they sit -- in the full rows of 1024 or in the tail -- and never flags large finite values (a
+    plain sum would overflow there)."""
+    from numerics.kernels import _SCAN_DOT_MIN, _all_finite
+
+    assert 1 << 17 >= _SCAN_DOT_MIN  # the three last shapes take the row dots
 
     rng = np.random.default_rng(0)
     A = rng.standard_normal(shape).astype(dtype)
