@@ -23,7 +23,7 @@ import ctypes
 import os
 import platform
 
-__all__ = ["retain_freed_heap", "DEFAULT_TOP_PAD_MIB", "MAX_TOP_PAD_MIB", "ENV_VAR"]
+__all__ = ["retain_freed_heap", "applies_here", "DEFAULT_TOP_PAD_MIB", "MAX_TOP_PAD_MIB", "ENV_VAR"]
 
 DEFAULT_TOP_PAD_MIB = 64
 ENV_VAR = "AMWB_HEAP_TOP_PAD_MIB"
@@ -45,6 +45,11 @@ def _env_mib() -> int:
     if not 0 <= mib <= MAX_TOP_PAD_MIB:
         raise ValueError(f"Environment variable {ENV_VAR} must be between 0 and {MAX_TOP_PAD_MIB} (MiB; 0 turns it off); got {raw!r}.")
     return mib
+
+
+def applies_here() -> bool:
+    """Whether this process's C library is glibc on Linux, the only one :func:`retain_freed_heap` configures."""
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
 
 
 def retain_freed_heap(mib: int | None = None) -> bool:
@@ -78,7 +83,7 @@ def retain_freed_heap(mib: int | None = None) -> bool:
     if isinstance(mib, bool) or not isinstance(mib, int) or not 0 <= mib <= MAX_TOP_PAD_MIB:
         # beyond MAX_TOP_PAD_MIB the byte count would wrap around in mallopt's C int: a silent wrong setting
         raise ValueError(f"Argument `mib` must be a whole number from 0 to {MAX_TOP_PAD_MIB} (MiB); got {mib!r}.")
-    if mib == 0 or platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    if mib == 0 or not applies_here():
         return False
     if _applied == mib:
         return True

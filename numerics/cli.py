@@ -231,7 +231,7 @@ def info_report() -> dict[str, Any]:
         heap: Any = allocator._env_mib()
     except ValueError as exc:  # a bad AMWB_HEAP_TOP_PAD_MIB is reported here, and refused when a NumPy kernel is built
         heap = f"invalid: {exc}"
-    if not (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"):
+    if not allocator.applies_here():
         heap = "not applied (the C library is not glibc)"
     return {
         "am_workbench": version("am-workbench"),
