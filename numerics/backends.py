@@ -244,40 +244,40 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         t = xp.tanh(x)  # the activation's own tanh (XLA computes it once for both)
         e = xp.exp(-2 * ax)
         # |x| < 1: log cosh x = -log1p(-t^2)/2, so the two terms (~x^2 and ~x^2/2) cancel by a factor 2 only; beyond,
-        # the exp(-2|x|) form, where log 2 dominates. One log1p serves both: its argument is chosen first (both finite)
+        # the exp(-2|x|) form, where log 2 dominates. One log1p serves both: its argument is chosen first (both finite).
+        # Not log1p(t) - |x| (1 - t) beyond (the NumPy form, which saves the exp): XLA's tanh is 1 from |x| = 7.9 on
+        # in float32, and |x| (1 - t) carries that error times |x|
         small = ax < 1
         lg = xp.log1p(select(small, -t * t, e))
         return select(small, ax * xp.abs(t) + lg / 2, math.log(2.0) - lg - 2 * (ax * (e / (1 + e))))  # 2|x| would overflow at the largest floats
 
     def _tanh_legendre_inplace(x):
-        """TanhLegendre's two branches below, in place: each branch masked by 0/1 factors (exact: the other factor
-        is 0 and every branch value is finite) instead of a select, and |tanh x| taken as tanh |x|. The factors are
-        floats of x's dtype (a float times a boolean array runs NumPy's slower mixed-type loop)."""
-        ax = np.abs(x)
-        t = np.tanh(ax)
-        with np.errstate(over="ignore"):  # -2|x| is -inf beyond half the largest float: exp gives its limit, 0
-            e = ax * -2.0
-        np.exp(e, out=e)
-        small = (ax < 1).astype(x.dtype)
+        """TanhLegendre in place, with one transcendental fewer than the form above: with u = |x| and t = tanh u,
+        log cosh u = u - log1p(t) exactly (cosh u = e^u / (1 + t)), so beyond u = 1 the term is log1p(t) - u (1 - t),
+        where 1 - t is exact (t > 1/2) and the product is 0, not inf * 0, at the largest floats; it carries tanh's
+        rounding times u (at most u eps / 2 while t < 1, against a term >= 0.33: ``tol.LEGENDRE_EPS``). Below u = 1,
+        as above, u t + log1p(-t^2)/2.
+
+        The forms are blended by 0/1 factors of x's dtype, not selected (NumPy's ``where`` and masked ufuncs run
+        far slower than a multiply, and a float times a boolean array runs its slower mixed-type loop): with
+        s = [u < 1] and b = 1 - s, ``log1p(t (b - s t))`` is log1p(-t^2) or log1p(t), and the term is
+        ``lg (1 - s/2) + u (t - b)``. Every factor and difference is exact (t - 1 by Sterbenz), so each form rounds
+        as it would alone."""
+        u = np.abs(x)
+        t = np.tanh(u)
+        small = (u < 1).astype(x.dtype)
         big = 1 - small
-        m = t * t
-        m *= small
-        lg = e * big
-        lg -= m
-        np.log1p(lg, out=lg)  # log1p(-t^2) where |x| < 1, log1p(e) beyond
-        np.multiply(ax, t, out=t)
-        np.multiply(lg, 0.5, out=m)
-        t += m
-        t *= small  # the small branch: |x| |tanh x| + lg / 2
-        d = e + 1
-        np.divide(e, d, out=d)
-        d *= ax
-        d *= 2.0
-        d += lg
-        np.subtract(math.log(2.0), d, out=d)
-        d *= big  # the large branch: log 2 - lg - 2 |x| e / (1 + e)
-        d += t
-        return d
+        lg = small * t
+        np.subtract(big, lg, out=lg)
+        lg *= t
+        np.log1p(lg, out=lg)  # log1p(-t^2) where u < 1, log1p(t) beyond
+        w = small * -0.5
+        w += 1.0
+        lg *= w  # lg / 2 where u < 1, lg beyond
+        np.subtract(t, big, out=t)
+        t *= u  # u t where u < 1, -u (1 - t) beyond (0 at the largest floats: t is 1 there)
+        lg += t
+        return lg
 
     def SigmoidLegendre(x):  # noqa: N802 - x sigmoid(x) - softplus(x) = -(binary entropy of sigmoid(x))
         if _private(x):  # the same sum in place: -|x| e / (1 + e) - log1p(e)

@@ -11,8 +11,9 @@ occur, in any model -- into nodes with stable array implementations in
 
 - ``c - c tanh(u)**2`` -> ``c * Sech2(u)``, computed as ``4e/(1+e)^2`` with ``e = exp(-2|u|)``;
 - ``c - c sigmoid(u)`` -> ``c * sigmoid(-u)`` (``sigmoid`` is built on ``exp(-|u|)``);
-- ``-b u tanh(u) + b logcosh(u)`` -> ``-b * TanhLegendre(u)``, ``log 2 - log1p(e) - 2|u| e/(1+e)``
-  beyond ``|u| = 1``;
+- ``-b u tanh(u) + b logcosh(u)`` -> ``-b * TanhLegendre(u)``, ``|u| t + log1p(-t^2)/2`` (``t = tanh|u|``)
+  below ``|u| = 1``, ``log 2 - log1p(e) - 2|u| e/(1+e)`` beyond (NumPy: ``log1p(t) - |u| (1 - t)``, the same by
+  ``log cosh u = u - log1p(tanh u)``);
 - ``-b u sigmoid(u) + b softplus(u)`` -> ``-b * SigmoidLegendre(u)``, minus the binary entropy;
 - ``c lse(a) - c VSum(a softmax(a))`` -> ``-c * LseLegendre(a, beta)``, minus the softmax entropy;
 - ``s u - s VSum(s u)`` -> ``s * SoftmaxCenter(u, s)``, centred twice (the second pass removes the first one's rounding);

@@ -258,6 +258,38 @@ def test_legendre_nodes_relative_accuracy(backend):
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_legendre_nodes_dense_grid(backend, dtype):
+    """TanhLegendre and SigmoidLegendre on dense grids against mpmath, relative error in units of the dtype's eps
+    (``tol.LEGENDRE_EPS``), both signs: geometric from 1e-30 to 1 (the small-|x| forms), linear from 1 to 40 (the
+    switch, and TanhLegendre's log1p(t) - u (1 - t), whose error grows with u until tanh rounds to 1) and beyond."""
+    from numerics.backends import available_backends, get_backend
+
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    be = get_backend(backend)
+    xs = np.concatenate([np.geomspace(1e-30, 1, 300), np.linspace(1, 40, 1500), [0.99999, 1.00001, 88.0, 300.0, 1e4]]).astype(dtype)
+    with mpmath.workdps(200):
+        refs = {"TanhLegendre": [x * mpmath.tanh(x) - mpmath.log(mpmath.cosh(x)) for x in map(mpmath.mpf, xs.astype(float))],
+                "SigmoidLegendre": [x / (1 + mpmath.exp(-x)) - mpmath.log1p(mpmath.exp(x)) for x in map(mpmath.mpf, xs.astype(float))]}
+    fi = np.finfo(dtype)
+    for node, ref in refs.items():
+        for sign in (1, -1):
+            r = np.array([float(v) for v in ref])  # both nodes are even in x
+            got = be.to_numpy(be.namespace[node](be.asarray(sign * xs))).astype(float)
+            normal = np.abs(r) >= fi.tiny  # below, the value underflows in this dtype
+            # XLA:CPU flushes subnormal numbers to zero: where exp(-|x|) is subnormal (|x| > 87.3 in float32) the
+            # sigmoid term (true value about -(1 + |x|) exp(-|x|), still normal up to |x| ~ 92) comes out as 0. Those
+            # points are held to that absolute bound, the others to the relative one
+            xla = backend == "jax" and node == "SigmoidLegendre"
+            flushed = (np.exp(-xs.astype(float)) < fi.tiny) & normal if xla else np.zeros_like(normal)
+            assert (np.abs(got[flushed] - r[flushed]) <= 1.01 * (1 + xs[flushed]) * np.exp(-xs[flushed].astype(float))).all()
+            normal &= ~flushed
+            err = np.abs(got[normal] - r[normal]) / np.abs(r[normal])
+            assert err.max() <= tol.LEGENDRE_EPS * fi.eps, f"{node}({sign} x), {dtype.__name__}: {err.max() / fi.eps:.1f} eps at x = {xs[normal][err.argmax()]}"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_tanh_legendre_at_the_largest_floats(backend, dtype):
     """Regression: TanhLegendre(x) -> log 2 as |x| grows, but its large-|x| branch formed 2|x| first, which overflows
     at the largest floats and turned the exact 0 of 2|x| e/(1 + e) into inf * 0 = NaN."""
