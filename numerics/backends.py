@@ -296,17 +296,34 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
 
     def LseLegendre(a, beta):  # noqa: N802 - a . softmax(beta a) - lse(a) = -H(softmax)/beta
         z = a * beta
+        if _private(z):
+            return _softmax_lse_inplace(z, beta, softmax_too=False)
         z = z - xp.max(z, axis=-1, keepdims=True)
-        return _lse_legendre_shifted(z, xp.exp(z), beta)
-
-    def _lse_legendre_shifted(z, e, beta):
-        """LseLegendre from ``z = beta a - max`` and ``e = exp(z)``."""
-        if inplace and z.dtype == e.dtype and z.dtype.kind == "f":  # the same sums: masks summed in the dtype, products as row dots
-            zm1 = (_rowsum((z == 0).astype(z.dtype)) - 1) + _vecdot(e, (z < 0).astype(z.dtype))[..., None]
-            return -(np.log1p(zm1) - _vecdot(e, z)[..., None] / (1 + zm1)) / beta
+        e = xp.exp(z)
         # Z - 1 without rounding the maxima's exact 1s into it: log Z = log1p(Z - 1) keeps tiny entropies
         zm1 = (xp.sum(_mask_astype(z == 0, z), axis=-1, keepdims=True) - 1) + xp.sum(_mask_astype(z < 0, e) * e, axis=-1, keepdims=True)
         return -(xp.log1p(zm1) - xp.sum(e * z, axis=-1, keepdims=True) / (1 + zm1)) / beta
+
+    def _softmax_lse_inplace(z, beta, softmax_too):
+        """LseLegendre (and the softmax, ``softmax_too``) from the private product ``z = beta a``, in place (NumPy).
+
+        Z - 1 as the row sum of exp(z - max) with one maximum's entry (the first, from ``argmax``) set to 0: the
+        other terms, ties' exact 1s included, summed without the 1 that would round tiny entropies away; the max
+        itself is read at that index, so no separate max pass. Six passes over the layer where masks of the ties and
+        of the rest took thirteen. The softmax is ``exp(z - max) / Z`` with that entry restored: bitwise the
+        ``Softmax`` node's."""
+        k = z.argmax(axis=-1)[..., None]
+        z -= np.take_along_axis(z, k, axis=-1)
+        e = np.exp(z)
+        ek = np.take_along_axis(e, k, axis=-1)  # exp(0) = 1, or NaN where the row held NaN or inf
+        np.put_along_axis(e, k, 0, axis=-1)
+        zm1 = _rowsum(e)
+        lse = -(np.log1p(zm1) - _vecdot(e, z)[..., None] / (1 + zm1)) / beta
+        if not softmax_too:
+            return lse
+        np.put_along_axis(e, k, ek, axis=-1)
+        e /= _rowsum(e)
+        return e, lse
 
     # pairs of nodes computed together (numerics.sharing); in place, the operations of the two separate nodes with
     # the common ones done once, so that the values are bitwise theirs
@@ -341,11 +358,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     def SoftmaxLsePair(a, beta):  # noqa: N802 - (Softmax(a, beta), LseLegendre(a, beta)): the shifted exponentials shared
         if not _private(a) or softmax is not None:
             return Softmax(a, beta), LseLegendre(a, beta)
-        z = a * beta
-        z -= z.max(axis=-1, keepdims=True)
-        e = np.exp(z)
-        s = e / _rowsum(e)
-        return s, _lse_legendre_shifted(z, e, beta)
+        return _softmax_lse_inplace(a * beta, beta, softmax_too=True)
 
     def SoftmaxCenter(u, s):  # noqa: N802 - u - s.u, centred twice: the second pass removes the first one's rounding
         # When s is (nearly) one-hot at k, s.u is u_k up to rounding, and u - s.u cancels at k. That rounding is one

@@ -290,6 +290,43 @@ def test_legendre_nodes_dense_grid(backend, dtype):
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lse_legendre_ties_and_tiny_entropies(backend, dtype):
+    """LseLegendre (minus the softmax entropy over beta) and the softmax pair against mpmath: flat rows (every entry a
+    tie: the entropy is log n), two- and three-way ties, rows whose softmax is one-hot up to 1e-30 (the entropy is tiny
+    and Z - 1 must not be rounded into Z), the tie at a later index than a near-maximum, and a NaN row (NaN out).
+    The entropy is a sum of positive terms (log Z and -s.z), so its relative error is that of the row sums: (n + 8)
+    eps; the softmax is held to 4 eps of each entry."""
+    from numerics.backends import available_backends, get_backend
+
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    be, n = get_backend(backend), 9
+    rows = [np.zeros(n), np.r_[3.0, 3.0, np.zeros(n - 2)], np.r_[0.0, 5.0, 5.0, 5.0, np.full(n - 4, -1.0)],
+            np.r_[0.0, -70.0 * np.ones(n - 1)], np.r_[np.full(n - 1, -60.0), 0.0], np.linspace(-3, 2, n),
+            np.r_[2.0, 2.0 - 1e-6, np.full(n - 2, -40.0)]]
+    a = np.array(rows, dtype=dtype)
+    fi = np.finfo(dtype)
+    for beta in (1.0, 7.0):
+        lse = be.to_numpy(be.namespace["LseLegendre"](be.asarray(a), be.asarray(dtype(beta))))
+        s, lse_pair = (be.to_numpy(x) for x in be.namespace["SoftmaxLsePair"](be.asarray(a), be.asarray(dtype(beta))))
+        with mpmath.workdps(tol.STABLE_REFERENCE_DPS):  # Z = 1 + 1e-212 at beta = 7
+            for b, row in enumerate(a):
+                u = [beta * mpmath.mpf(float(x)) for x in row]
+                z = mpmath.fsum(mpmath.exp(x) for x in u)
+                p = [mpmath.exp(x) / z for x in u]
+                h = -mpmath.fsum(q * mpmath.log(q) for q in p if q > 0)
+                if abs(h) < fi.tiny:  # the exactly flat limit aside, every entropy here is normal in both dtypes
+                    continue
+                for got in (lse[b, 0], lse_pair[b, 0]):
+                    assert abs(got + h / beta) <= (n + 8) * fi.eps * abs(h / beta), (backend, beta, b, got, float(-h / beta))
+                for i in range(n):
+                    assert abs(s[b, i] - p[i]) <= 4 * fi.eps * p[i] + fi.tiny, (beta, b, i)
+    nan = be.to_numpy(be.namespace["LseLegendre"](be.asarray(np.r_[0.0, np.nan, 1.0].astype(dtype)[None]), be.asarray(dtype(1.0))))
+    assert np.isnan(nan).all()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_tanh_legendre_at_the_largest_floats(backend, dtype):
     """Regression: TanhLegendre(x) -> log 2 as |x| grows, but its large-|x| branch formed 2|x| first, which overflows
     at the largest floats and turned the exact 0 of 2|x| e/(1 + e) into inf * 0 = NaN."""
