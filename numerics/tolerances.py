@@ -19,8 +19,9 @@ STABLE_RTOL = 1e-12
 #: (``sum_j |x_j df/dx_j|`` times it): the mixed forward-backward bound, ~45 ulp of the inputs.
 STABLE_INPUT_RTOL = 1e-14
 #: the Legendre nodes (TanhLegendre, SigmoidLegendre) against mpmath over dense grids, in units of the dtype's eps:
-#: beyond |x| = 1 TanhLegendre is log1p(t) - u (1 - t), whose u (1 - t) carries tanh's rounding times u, at most
-#: u eps / 2 while t < 1 (u < 19 in float64, 9 in float32) against a value >= 0.33: under 14 eps, plus log1p's own.
+#: beyond ``u = abs(x) = 1`` NumPy's TanhLegendre is ``log1p(t) - u (1 - t)``, whose ``u (1 - t)`` carries tanh's
+#: rounding times u, at most ``u eps / 2`` while ``t < 1`` (u < 19 in float64, 9 in float32) against a value of at
+#: least 0.33: under 14 eps, plus log1p's own.
 LEGENDRE_EPS = 16
 #: below this the true value counts as underflowed: absolute error bound.
 STABLE_ATOL = 1e-300
