@@ -64,9 +64,15 @@ def test_numpy_softmax_pair_is_bitwise_the_separate_nodes(dtype, beta):
     a = (rng.standard_normal((16, 50)) * np.array([[1e-3], [1.0], [30.0], [1e3]]).repeat(4, 0)).astype(dtype)
     a[0] = 0.0  # a flat row: every entry a maximum
     a[1, :3] = a[1].max()  # tied maxima
-    s, lse = ns["SoftmaxLsePair"](a, beta)
-    np.testing.assert_array_equal(s, ns["Softmax"](a, beta))
-    np.testing.assert_array_equal(lse, ns["LseLegendre"](a, beta))
+    # non-finite rows: the pair zeroes one maximum's exp(0) for Z - 1 and restores what was there (NaN where the row's
+    # maximum is inf or NaN), so these rows stay the Softmax node's too (regression: restoring an exact 1 made an inf
+    # row one-hot where the node gives NaN)
+    a[2, 5], a[3, 7], a[4, 1], a[4, 9] = np.inf, np.nan, -np.inf, np.inf
+    with np.errstate(invalid="ignore"):
+        s, lse = ns["SoftmaxLsePair"](a, beta)
+        np.testing.assert_array_equal(s, ns["Softmax"](a, beta))
+        np.testing.assert_array_equal(lse, ns["LseLegendre"](a, beta))
+    assert np.isnan(s[2:5]).all() and np.isnan(lse[2:5]).all()  # no finite answer from a non-finite row
 
 
 @pytest.mark.parametrize("backend", ["jax", "torch"])
