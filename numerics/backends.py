@@ -245,8 +245,9 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         e = xp.exp(-2 * ax)
         # |x| < 1: log cosh x = -log1p(-t^2)/2, so the two terms (~x^2 and ~x^2/2) cancel by a factor 2 only; beyond,
         # the exp(-2|x|) form, where log 2 dominates. One log1p serves both: its argument is chosen first (both finite).
-        # Not log1p(t) - |x| (1 - t) beyond (the NumPy form, which saves the exp): XLA's tanh is 1 from about |x| = 8
-        # in float32, and |x| (1 - t) carries that error times |x|
+        # Not log1p(t) - |x| (1 - t) beyond (the NumPy form, which saves the exp): XLA's float32 tanh is exactly 1
+        # well before tanh rounds to 1, and |x| (1 - t) carries that error times |x| (tests/test_stability.py's dense
+        # grid fails with that form on XLA)
         small = ax < 1
         lg = xp.log1p(select(small, -t * t, e))
         return select(small, ax * xp.abs(t) + lg / 2, math.log(2.0) - lg - 2 * (ax * (e / (1 + e))))  # 2|x| would overflow at the largest floats
