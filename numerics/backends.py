@@ -455,12 +455,10 @@ def _jax() -> Backend:
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
-    # ``a W^T`` as one dot_general contracting W's last axis, with no transpose op: where W is a constant (Kernel.fast)
-    # XLA constant-folds ``W.T`` into a second, transposed copy of the weight, so a weight used both ways (every
-    # symmetric synapse: W a and W^T b) was held twice, as HAMUX's models are not (tests/test_kernels.py counts the
-    # constants). Without the fold XLA still picks a layout per product where it pays (Model B's xi)
-    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: jnp.tensordot(a, W, axes=((a.ndim - 1,), (W.ndim - 1,))),
-                logistic=jax.nn.sigmoid)
+    # ``a W^T`` with an explicit transpose: where W is a constant (Kernel.fast) XLA folds it into a transposed copy made
+    # once, and the product runs as the plain one (the dot_general form without the fold ran Model B's update slower on
+    # XLA:CPU; reverted in 9abd0a6)
+    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray, fuses_passes=True)
 

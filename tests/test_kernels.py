@@ -526,22 +526,6 @@ def test_fast_equals_the_checked_call(backend, which, rng):
                 np.testing.assert_allclose(np.asarray(g), want[n], rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.skipif("jax" not in nm.available_backends(), reason="JAX not installed")
-@pytest.mark.parametrize("which", ["energy_grad", "rhs", "update"])  # (the lowered energies showed no transpose either way)
-def test_jax_fast_products_transpose_no_weight(which, rng):
-    """Regression (JAX printer): ``a @ W.T`` on a weight bound by ``Kernel.fast`` made XLA constant-fold a transposed
-    copy of it, so a weight used both ways (``W a`` and ``W^T b``) was held twice. The products are dot_generals that
-    contract the weight's own axes: the program the kernel hands XLA transposes nothing."""
-    import jax.numpy as jnp
-
-    for model in (theory.builtin("hamux3"), theory.builtin("model_b").integrate_out("h").model):
-        k = nm.compile(model, backend="jax")
-        arrays = _random_inputs(k, _sizes(model), rng, batch=3)
-        f = k.fast(which, **{n: x for n, x in arrays.items() if n not in k.layer_names})
-        text = f.lower(*[jnp.asarray(arrays[n]) for n in k.layer_names]).as_text()
-        assert "dot_general" in text and "transpose" not in text, (which, model)
-
-
 @pytest.mark.parametrize("backend", [b for b in nm.available_backends() if b != "torch"])
 def test_fast_checks_bound_weights_once(backend):
     k = nm.compile(theory.builtin("model_b").integrate_out("h"), backend=backend)
