@@ -457,7 +457,8 @@ def _jax() -> Backend:
     jax.config.update("jax_enable_x64", True)
     # ``a W^T`` with an explicit transpose: where W is a constant (Kernel.fast) XLA folds it into a transposed copy made
     # once, and the product runs as the plain one (the dot_general form without the fold ran Model B's update slower on
-    # XLA:CPU; reverted in 9abd0a6)
+    # XLA:CPU: reverted in 9abd0a6, and again in 1242da9 on jax 0.10.2, where it held one constant per weight and sped
+    # hamux3's step by a few percent, but left Model B's score product on the memory matrix in its NT layout)
     ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray, fuses_passes=True)
