@@ -80,7 +80,7 @@ def _mask_astype(c, like):
     return c.to(like.dtype) if hasattr(c, "to") and not hasattr(c, "astype") else c.astype(like.dtype)
 
 
-def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None, logistic=None) -> dict:
+def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=None, logistic=None, rowsum=None) -> dict:
     """The node implementations on array library ``xp``; ``softmax`` and ``logsumexp`` (of the last axis, shift-stable)
     replace the generic max/exp/sum passes where the library has a fused kernel, and ``logistic`` the sigmoid where the
     library has one with relative accuracy on both tails (XLA's: one op that its fusions take whole; sharing
@@ -89,12 +89,19 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     ``inplace`` (NumPy): the generated function runs node by node, and a node may overwrite the fresh temporaries it
     made itself, so the nodes work in place on them (``_private``). Elsewhere they take the generic forms, which a
     compiling backend (XLA under ``jax.jit``, ``Backend.fuses_passes``) fuses and shares between nodes of one layer
-    (``tanh x`` between the activation and ``TanhLegendre``)."""
+    (``tanh x`` between the activation and ``TanhLegendre``).
+
+    ``rowsum`` (the generic forms' sums over the neuron axis, the axis kept) replaces ``xp.sum`` where the library
+    has a better reduction for some shapes (XLA:CPU: :func:`_xla_rowsum`)."""
     select = select or xp.where
+
+    def rs(a):
+        return rowsum(a) if rowsum is not None else xp.sum(a, axis=-1, keepdims=True)
+
     def VSum(a, n):  # noqa: N802 - vector expressions always carry the neuron axis
         if inplace and _blas_float(a):
             return _rowsum(a)
-        return xp.sum(a, axis=-1, keepdims=True)
+        return rs(a)
 
     def MatVec(W, a):  # noqa: N802
         return matvec(W, a)
@@ -102,7 +109,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
     def RowDot(a, b):  # noqa: N802 - VSum(a b): one dot product per row (NumPy: vecdot, BLAS), the axis kept
         if inplace and isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype and a.dtype.kind == "f":
             return _vecdot(a, b)[..., None]
-        return xp.sum(a * b, axis=-1, keepdims=True)
+        return rs(a * b)
 
     def MatTVec(W, a):  # noqa: N802
         return a @ W
@@ -122,7 +129,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
             z -= m
             np.exp(z, out=z)
             return (m + np.log(_rowsum(z))) / beta
-        return (m + xp.log(xp.sum(xp.exp(z - m), axis=-1, keepdims=True))) / beta
+        return (m + xp.log(rs(xp.exp(z - m)))) / beta
 
     def Softmax(a, beta):  # noqa: N802
         z = a * beta if not _is_one(beta) else (a.copy() if inplace else a)
@@ -135,7 +142,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
             z /= _rowsum(z)
             return z
         e = xp.exp(z - m)
-        return e / xp.sum(e, axis=-1, keepdims=True)
+        return e / rs(e)
 
     def _exp_shifted(z, beta):
         """``exp(beta z - max)`` in place on the private product ``z``; returns the max."""
@@ -302,8 +309,8 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         z = z - xp.max(z, axis=-1, keepdims=True)
         e = xp.exp(z)
         # Z - 1 without rounding the maxima's exact 1s into it: log Z = log1p(Z - 1) keeps tiny entropies
-        zm1 = (xp.sum(_mask_astype(z == 0, z), axis=-1, keepdims=True) - 1) + xp.sum(_mask_astype(z < 0, e) * e, axis=-1, keepdims=True)
-        return -(xp.log1p(zm1) - xp.sum(e * z, axis=-1, keepdims=True) / (1 + zm1)) / beta
+        zm1 = (rs(_mask_astype(z == 0, z)) - 1) + rs(_mask_astype(z < 0, e) * e)
+        return -(xp.log1p(zm1) - rs(e * z) / (1 + zm1)) / beta
 
     def _softmax_lse_inplace(z, beta, softmax_too):
         """LseLegendre (and the softmax, ``softmax_too``) from the private product ``z = beta a``, in place (NumPy).
@@ -365,8 +372,8 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         # When s is (nearly) one-hot at k, s.u is u_k up to rounding, and u - s.u cancels at k. That rounding is one
         # shift common to every entry, and a shift c drops out of (u - c) - s.(u - c); the second centering
         # measures it on the already small differences, exactly where s is one-hot (plain sums: XLA fuses them)
-        d = u - xp.sum(s * u, axis=-1, keepdims=True)
-        return d - xp.sum(s * d, axis=-1, keepdims=True)
+        d = u - rs(s * u)
+        return d - rs(s * d)
 
     def DiracDelta(x, k=0):  # noqa: N802 - derivatives of steps are taken almost everywhere
         return 0 * x
@@ -459,9 +466,34 @@ def _jax() -> Backend:
     # once, and the product runs as the plain one (the dot_general form without the fold ran Model B's update slower on
     # XLA:CPU: reverted in 9abd0a6, and again in 1242da9 on jax 0.10.2, where it held one constant per weight and sped
     # hamux3's step by a few percent, but left Model B's score product on the memory matrix in its NT layout)
-    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid)
+    # row sums as products with ones only on XLA:CPU, whose cost model splits small loops over threads (_xla_rowsum)
+    rowsum = _xla_rowsum if jax.default_backend() == "cpu" else None
+    ns = _nodes(jnp, inplace=False, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid, rowsum=rowsum)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray, fuses_passes=True)
+
+
+#: XLA:CPU row sums over at most this many entries (batch times neurons) run as one matrix-vector product with a
+#: vector of ones; larger ones as reductions. See :func:`_xla_rowsum`.
+XLA_DOT_ROWSUM_MAX = 4096
+
+
+def _xla_rowsum(a):
+    """The sum of ``a`` over its last axis (the axis kept), in the form XLA:CPU runs faster: ``a @ ones`` when small.
+
+    XLA:CPU fuses the row sums of one expression, with the elementwise passes that feed them, into one loop, and its
+    cost model splits a loop that reads more than about 20 kB over the thread pool. On a few thousand entries waking
+    the pool costs more than the loop does (``hamux3_energy_jax_vs_hamux_small`` in ``benchmarks/peers.py``: HAMUX's
+    smaller fusions stay on one thread). A product with a vector of ones is a dot, which XLA hands whole to its matrix
+    library on the calling thread. Above :data:`XLA_DOT_ROWSUM_MAX` entries the split loop is the faster form (the
+    same record at batch 256). Only the order of the additions differs; NaN and inf propagate as in a sum (the ones
+    are exact)."""
+    import jax.numpy as jnp
+
+    n = a.size
+    if a.ndim == 0 or not isinstance(n, int) or n > XLA_DOT_ROWSUM_MAX:  # (a symbolic size: the reduction)
+        return jnp.sum(a, axis=-1, keepdims=True)
+    return (a @ jnp.ones(a.shape[-1:], dtype=a.dtype))[..., None]
 
 
 def _torch() -> Backend:

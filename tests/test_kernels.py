@@ -526,6 +526,58 @@ def test_fast_equals_the_checked_call(backend, which, rng):
                 np.testing.assert_allclose(np.asarray(g), want[n], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_xla_row_sums_are_sums_in_both_forms(dtype):
+    """The JAX backend's row sums (``_xla_rowsum``): a product with ones up to ``XLA_DOT_ROWSUM_MAX`` entries, a
+    reduction above; both equal NumPy's sum up to the order of the additions, and rows holding NaN, inf or both
+    infinities give what a sum gives."""
+    if "jax" not in nm.available_backends():
+        pytest.skip("jax not installed")
+    import jax
+    import jax.numpy as jnp
+
+    from numerics import backends
+
+    backends.get_backend("jax")  # float64 on (the backend's setting)
+    limit = backends.XLA_DOT_ROWSUM_MAX
+    rng = np.random.default_rng(5)
+    rtol = tol.KERNEL_RTOL_F32 if dtype == np.float32 else tol.STABLE_RTOL
+    for rows, cols, form in ((8, limit // 8, "dot_general"), (8, limit // 8 + 1, "reduce_sum"), (1, 7, "dot_general")):
+        a = rng.standard_normal((rows, cols)).astype(dtype)
+        a[0, 1], a[-1, 0] = np.nan, np.inf
+        if rows > 2:
+            a[1, 2], a[2, 0], a[2, 3] = np.inf, np.inf, -np.inf
+        with np.errstate(invalid="ignore"):
+            want = a.sum(-1, keepdims=True)
+        got = np.asarray(jax.jit(backends._xla_rowsum)(jnp.asarray(a)))
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=rtol)  # equal infinities compare equal
+        assert form in str(jax.make_jaxpr(backends._xla_rowsum)(jnp.asarray(a))), (rows, cols)
+
+
+def test_small_jax_energies_sum_rows_by_products():
+    """Regression (speed, XLA:CPU): the small hamux3 energy's row sums, one loop fused with its Legendre terms, were
+    split over the thread pool, which cost more than the loop; they run as products with ones now, and the larger
+    batch still reduces. Both agree with NumPy."""
+    if "jax" not in nm.available_backends():
+        pytest.skip("jax not installed")
+    import jax
+    import jax.numpy as jnp
+
+    m = theory.builtin("hamux3")
+    kn, kj = nm.compile(m), nm.compile(m, backend="jax")
+    rng = np.random.default_rng(2)
+    bound = {"W1": rng.standard_normal((8, 16)) / 4, "W2": rng.standard_normal((8, 8)) / 3}
+    for batch, small in ((4, True), (512, False)):
+        states = [rng.standard_normal((batch, n)) for n in (16, 8, 8)]
+        f = kj.fast("energy", **bound)
+        jaxpr = str(jax.make_jaxpr(f)(*map(jnp.asarray, states)))
+        assert ("reduce_sum" not in jaxpr) == small, batch
+        want = kn.energy(**dict(zip(kn.layer_names, states, strict=True)), **bound)
+        np.testing.assert_allclose(np.asarray(f(*states))[..., 0], want, rtol=tol.KERNEL_RTOL_F64)
+
+
 @pytest.mark.parametrize("backend", [b for b in nm.available_backends() if b != "torch"])
 def test_fast_checks_bound_weights_once(backend):
     k = nm.compile(theory.builtin("model_b").integrate_out("h"), backend=backend)
