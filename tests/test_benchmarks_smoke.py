@@ -104,3 +104,32 @@ def test_compare_alternates_the_order_within_pairs():
     timing.compare(lambda: calls.append("a"), lambda: calls.append("b"), 2, warmup=0, block_s=1e-9, per_block=2)
     runs = "".join(calls)
     assert runs.startswith("a") and runs.endswith("a") and "b" in runs and runs.strip("a").strip("b") == ""
+
+
+def test_hamux3_xla_diagnostics_run_small(tmp_path):
+    """benchmarks/hamux3_xla.py (the README's evidence for hamux3 on JAX against HAMUX): both modes run at the small
+    size and name what they measured; without JAX or HAMUX it says so and exits non-zero, never prints a number."""
+    script = str(ROOT / "benchmarks" / "hamux3_xla.py")
+    try:
+        import fastcore  # noqa: F401
+        import hamux  # noqa: F401
+        import jax  # noqa: F401
+    except ImportError:
+        out = subprocess.run([sys.executable, script, "--json", "--size", "small", "--repeat", "1"], capture_output=True, text=True, timeout=300)
+        assert out.returncode != 0 and "needs JAX and HAMUX" in out.stderr and not out.stdout
+        return
+    out = subprocess.run([sys.executable, script, "--json", "--size", "small", "--repeat", "2", "--only", "4", "--hlo", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300, check=True)
+    recs = json.loads(out.stdout)
+    assert [r["name"] for r in recs] == ["hamux3_energy_jax_vs_hamux_small_opts0", "hamux3_energy_jax_vs_hamux_small_opts4"]
+    assert recs[0]["detail"].startswith("defaults: ") and "prefer_vector_width=512" in recs[1]["detail"]
+    assert all(np.isfinite(r["ratio"]) and 0 < r["min"] <= r["ratio"] * (1 + 1e-12) and r["ratio"] <= r["max"] * (1 + 1e-12) for r in recs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"energy_small_{w}_opts{i}.hlo" for i in (0, 4) for w in ("hamux", "workbench"))
+    out = subprocess.run([sys.executable, script, "profile", "--json", "--size", "small", "--repeat", "3", "--top", "3"],
+                         capture_output=True, text=True, timeout=300, check=True)
+    recs = json.loads(out.stdout)
+    assert [r["program"] for r in recs] == ["workbench"] * 3 + ["hamux"] * 3, recs
+    # only the programs' own thunks, each traced once per call, not the runtime's dispatch events
+    assert all(r["calls"] == 3 and r["us_per_call"] > 0 and "Execute" not in r["thunk"] for r in recs), recs
+    bad = subprocess.run([sys.executable, script, "--repeat", "0"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "--repeat must be a positive integer, got 0" in bad.stderr
