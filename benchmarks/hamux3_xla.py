@@ -53,7 +53,6 @@ OPS = {"energy": "energy", "grad": "energy_grad", "step": "rhs"}
 
 def programs(op: str, size: str):
     """The two jitted functions (workbench, HAMUX) of ``op`` at ``size`` and the states they take."""
-    import jax
     import jax.numpy as jnp
 
     import numerics as nm
@@ -61,7 +60,7 @@ def programs(op: str, size: str):
 
     arr = peers._hamux3_data(*SIZES[size], np.float32)
     kj = nm.compile(theory.builtin("hamux3"), backend="jax")
-    ours = jax.jit(kj.fast(OPS[op], dtype=np.float32, W1=arr["W1"], W2=arr["W2"], beta=1.0))
+    ours = kj.fast(OPS[op], dtype=np.float32, W1=arr["W1"], W2=arr["W2"], beta=1.0)  # jitted already
     theirs = dict(zip(OPS, peers._hamux3_hamux(arr), strict=True))[op]
     return ours, theirs, [jnp.asarray(arr[k]) for k in ("v", "h1", "h2")]
 
