@@ -15,7 +15,25 @@ from theory import capacity as th
 from ._checks import as_array, as_count, as_scalar, require
 from .patterns import rng_from
 
-__all__ = ["CapacityResult", "largest_k", "capacity", "fit_power_law", "fit_exponential", "theory_value", "ags_critical_load"]
+__all__ = [
+    "CapacityResult",
+    "largest_k",
+    "capacity",
+    "fit_power_law",
+    "fit_exponential",
+    "theory_value",
+    "ags_critical_load",
+    "all_stable",
+    "fraction_stable",
+    "recall_from_corrupted",
+    "k_max_predicted",
+    "bit_errors",
+    "k_max_measured",
+    "median_interval",
+    "CapacityPoint",
+    "CapacityCheck",
+    "check",
+]
 
 
 @dataclass(frozen=True)
@@ -180,9 +198,6 @@ def recall_from_corrupted(rho: float, make_memory, make_patterns, success: float
         return bool(overlap(out, X[:n_cues]).mean() >= success - 1e-12)
 
     return crit
-
-
-__all__ += ["all_stable", "fraction_stable", "recall_from_corrupted"]
 
 
 # ------------------------------------------------------------------ a derived law against simulation
@@ -422,6 +437,3 @@ def check(law, N: Sequence[int], seeds: int | Sequence[int] = 5, probes: int = 3
         med, lo, hi = median_interval(ks)
         out_points.append(CapacityPoint(n, k_max_predicted(law, n, vals), med, lo, hi, tuple(ks), any(r["censored"] for r in rs)))
     return CapacityCheck(law, tuple(out_points), probes, tuple(seed_list))
-
-
-__all__ += ["k_max_predicted", "bit_errors", "k_max_measured", "median_interval", "CapacityPoint", "CapacityCheck", "check"]

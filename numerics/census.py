@@ -27,6 +27,7 @@ __all__ = [
     "enumerate_fixed",
     "fraction_fixed",
     "is_fixed",
+    "basin_flip_rate",
 ]
 
 
@@ -149,6 +150,3 @@ def basin_flip_rate(xi: np.ndarray, theta: float, sigma_v: float, n_trials: int,
     pred = float(sp.N(tt.flip_probability().subs({tt.Nh: N_h, tt.Nv: N_v, tt.sigma_v: sigma_v})))
     n = s.size
     return {"rate": rate, "se": float(np.sqrt(max(rate * (1 - rate), 1e-300) / n)), "predicted": pred}
-
-
-__all__ += ["basin_flip_rate"]

@@ -18,7 +18,19 @@ from .discrete import ThresholdMemory
 from .kernels import compile as compile_kernel
 from .patterns import rng_from
 
-__all__ = ["train_threshold", "initial_weights", "ThresholdFit", "recall_codes", "minima_census", "FIT_FORMAT"]
+__all__ = [
+    "train_threshold",
+    "initial_weights",
+    "ThresholdFit",
+    "recall_codes",
+    "minima_census",
+    "FIT_FORMAT",
+    "ode_agreement",
+    "ode_recall",
+    "smooth_recall",
+    "smooth_model",
+    "readout",
+]
 
 #: version tag written into saved fits (bumped when the layout changes)
 FIT_FORMAT = "am-workbench threshold fit, version 1"
@@ -388,6 +400,3 @@ def ode_agreement(fit: ThresholdFit, X: np.ndarray, tau_ratio: float = 20.0, t_m
     codes, _, _ = recall_codes(fit, X)
     ode_codes = ode_recall(fit, X, tau_ratio, t_max, dt, h_start="input")
     return float((ode_codes == codes).all(-1).mean())
-
-
-__all__ += ["ode_agreement", "ode_recall", "smooth_recall", "smooth_model", "readout"]

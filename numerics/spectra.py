@@ -11,7 +11,17 @@ from theory import spectra as th
 from ._checks import as_array, as_count, as_scalar, check_symmetric, require
 from .patterns import rng_from
 
-__all__ = ["coupling", "mp_edges", "mp_density", "mp_cdf", "ks_distance", "entry_statistics", "operator_deviation"]
+__all__ = [
+    "coupling",
+    "mp_edges",
+    "mp_density",
+    "mp_cdf",
+    "ks_distance",
+    "entry_statistics",
+    "operator_deviation",
+    "predicted_operator_deviation",
+    "random_spectrum",
+]
 
 _density_t = sp.lambdify((th.t, th.lam), th.density_on_circle(), "numpy")
 _density_x = sp.lambdify((th.x, th.lam), th.density(), "numpy")
@@ -93,6 +103,3 @@ def random_spectrum(N_h: int, N_v: int, seed) -> np.ndarray:
     """Eigenvalues of ``J`` for a Gaussian ``xi`` (N_h x N_v)."""
     xi = rng_from(seed).standard_normal((as_count("N_h", N_h), as_count("N_v", N_v)))
     return np.linalg.eigvalsh(coupling(xi))
-
-
-__all__ += ["predicted_operator_deviation", "random_spectrum"]

@@ -1,7 +1,7 @@
 """Every quantitative claim of the papers as a runnable check (``python -m paper_checks``).
 
-One module per paper defines its claims with :func:`paper_checks.claim.claim`; the compute
-functions call :mod:`theory` and :mod:`numerics` only.
+One module per paper, named by the paper's key (claim prefix + year, :mod:`paper_checks.papers`), defines its
+claims with :func:`paper_checks.claim.claim`; the compute functions call :mod:`theory` and :mod:`numerics` only.
 """
 
 from __future__ import annotations
@@ -9,26 +9,13 @@ from __future__ import annotations
 import importlib
 
 from .claim import REGISTRY, Claim, Result, Skip, claim
+from .papers import PAPERS, Paper, module_of, paper_of
 from .runner import exit_status, format_table, run_claims, write_report
 
-__all__ = ["Claim", "Result", "Skip", "claim", "all_claims", "run_claims", "write_report", "exit_status", "format_table", "MODULES"]
+__all__ = ["Claim", "Result", "Skip", "claim", "all_claims", "run_claims", "write_report", "exit_status", "format_table", "MODULES", "PAPERS", "Paper", "paper_of", "module_of"]
 
-#: Paper modules, in report order.
-MODULES = (
-    "krotov_hopfield_2021",
-    "krotov_hopfield_2016",
-    "demircigil_2017",
-    "ramsauer_2021",
-    "classical_hopfield",
-    "threshold_2026",
-    "threshold_learning",
-    "marchenko_pastur",
-    "tutorial_2025",
-    "spherical_codes_2024",
-    "epanechnikov_2025",
-    "drdam_2024",
-    "feature_correlations_2025",
-)
+#: Paper modules, in report order (one per paper, named by its key; see :mod:`paper_checks.papers`).
+MODULES = tuple(p.key for p in PAPERS)
 
 
 def all_claims() -> list[Claim]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS", "ROLES"]
+__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS", "ROLES", "margin", "margin_factor"]
 
 KINDS = ("symbolic", "numeric", "simulation")
 #: what a verdict means: a paper's number reproduced, an identity the derivation guarantees, or a bound checked
@@ -130,6 +130,3 @@ def margin_factor(ratio: float, factor: float) -> float:
     import math
 
     return margin(math.log(ratio), math.log(factor)) if ratio > 0 else -math.inf
-
-
-__all__ += ["margin", "margin_factor"]

@@ -20,7 +20,7 @@ def _verdict(cid: str) -> str:
 
 def test_kh21_4_fails_with_a_wrong_memory_lagrangian(monkeypatch):
     assert _verdict("KH21-4") == "PASS"
-    from paper_checks import krotov_hopfield_2021 as mod
+    from paper_checks import kh2021 as mod
 
     real = theory.builtin
 
@@ -52,7 +52,7 @@ def test_demircigil_claims_fail_with_the_one_pattern_exponent(cid, monkeypatch):
 @pytest.mark.parametrize("cid", ["RAM-6", "RAM-7"])
 def test_ramsauer_bounds_fail_with_beta_misplaced(cid, monkeypatch):
     assert _verdict(cid) == "PASS"
-    from paper_checks import ramsauer_2021 as mod
+    from paper_checks import ram2021 as mod
 
     real = mod._kernel()
 
@@ -66,7 +66,7 @@ def test_ramsauer_bounds_fail_with_beta_misplaced(cid, monkeypatch):
 
 def test_bpd_3_fails_with_a_wrong_normalisation(monkeypatch):
     assert _verdict("BPD-3") == "PASS"
-    from paper_checks import threshold_2026 as mod
+    from paper_checks.bpd2026 import fixed_points as mod
 
     # normalising by N_h instead of N_v (the two sizes are easy to swap)
     monkeypatch.setattr(mod.spectra, "coupling", lambda xi: xi @ xi.T / xi.shape[0])
@@ -75,7 +75,7 @@ def test_bpd_3_fails_with_a_wrong_normalisation(monkeypatch):
 
 def test_bpd_1_fails_with_an_inverted_rescaling(monkeypatch):
     assert _verdict("BPD-1") == "PASS"
-    from paper_checks import threshold_2026 as mod
+    from paper_checks.bpd2026 import fixed_points as mod
 
     builtin = theory.builtin
     real = builtin("threshold")
@@ -98,7 +98,7 @@ def test_ram_8_fails_with_beta_misplaced(monkeypatch):
 
 def test_bpd_15_fails_with_a_wrong_normalisation(monkeypatch):
     assert _verdict("BPD-15") == "PASS"
-    from paper_checks import threshold_2026 as mod
+    from paper_checks.bpd2026 import fixed_points as mod
 
     monkeypatch.setattr(mod.spectra, "coupling", lambda xi: xi @ xi.T / xi.shape[0])  # N_h for N_v
     assert _verdict("BPD-15") == "FAIL"
@@ -107,7 +107,7 @@ def test_bpd_15_fails_with_a_wrong_normalisation(monkeypatch):
 def _bend_threshold_gradients(monkeypatch, bend) -> None:
     """numerics.learning.gradients with its output bent by ``bend`` (a plausible learning bug); cached fits dropped."""
     import numerics.learning as nl
-    from paper_checks import threshold_learning as mod
+    from paper_checks.bpd2026 import learning as mod
 
     real = nl.gradients
     monkeypatch.setattr(nl, "gradients", lambda *a, **k: bend(real(*a, **k)))
@@ -167,7 +167,7 @@ def test_dr_4_fails_without_the_factor_2(monkeypatch):
 
 def test_bpd_12_fails_without_the_readout_normalisation(monkeypatch):
     assert _verdict("BPD-12") == "PASS"
-    from paper_checks import threshold_learning as mod
+    from paper_checks.bpd2026 import learning as mod
 
     real = mod.recall_codes
 
@@ -183,7 +183,7 @@ def test_bpd_12_fails_without_the_readout_normalisation(monkeypatch):
 def test_bf_1_fails_when_the_correlated_patterns_are_not_correlated(monkeypatch):
     """Its PASS is test_paper_claims' quick-scale run (45 s); here only the injected bug: the correlated datasets drawn
     without correlation (c ignored), so the correlation gap vanishes."""
-    from paper_checks import feature_correlations_2025 as mod
+    from paper_checks import bf2025 as mod
 
     real = mod.patterns.correlated_binary
     monkeypatch.setattr(mod.patterns, "correlated_binary", lambda n, N, c, seed, n_latent=1: real(n, N, 0.0, seed, n_latent))
@@ -201,7 +201,7 @@ def test_epa_5_fails_with_the_log_sum_relu_energy_in_place_of_lse(monkeypatch):
     """A beta misplacement cannot turn EPA-5 (Prop. 1 holds at every beta); swapping in the energy that does show
     emergence must."""
     assert _verdict("EPA-5") == "PASS"
-    from paper_checks import epanechnikov_2025 as mod
+    from paper_checks import epa2025 as mod
     from theory.energies import epanechnikov_energy, gradient_system
 
     monkeypatch.setattr(mod, "_lse_model", lambda: gradient_system(lambda g: epanechnikov_energy(g, mod.W, mod.BETA, 0.01), "D", "lsr"))

@@ -404,7 +404,7 @@ def test_spherical_code_reaches_known_optima_and_never_beats_them():
     """Repulsion codes in d = 3 against the Tammes table (independent: published optima): the icosahedron (M = 12)
     and the octahedron (M = 6) to 0.05 degrees, and no code separates better than the proven/best known optimum."""
     from numerics import patterns
-    from paper_checks.spherical_codes_2024 import TAMMES_DEG
+    from paper_checks.hu2024 import TAMMES_DEG
 
     for M in (4, 6, 8, 12, 16, 20):
         X = patterns.spherical_code(M, 3, M)

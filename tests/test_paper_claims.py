@@ -34,7 +34,7 @@ def test_cifar_claim_runs_on_a_synthetic_folder(tmp_path, monkeypatch):
 
     import numpy as np
 
-    from paper_checks import threshold_learning as tl
+    from paper_checks.bpd2026 import learning as tl
 
     d = tmp_path / "cifar-10-batches-py"
     d.mkdir()

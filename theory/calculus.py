@@ -49,15 +49,7 @@ from .vector import (
     vsize,
 )
 
-__all__ = [
-    "grad",
-    "vjp",
-    "hvp",
-    "StructuredHessian",
-    "hessian",
-    "vsimplify",
-    "NotStructured",
-]
+__all__ = ["grad", "vjp", "hvp", "StructuredHessian", "hessian", "vsimplify", "NotStructured", "centre_sums"]
 
 
 class NotStructured(ValueError):
@@ -391,6 +383,3 @@ def centre_sums(e: sp.Expr) -> sp.Expr:
                     rest = [x for k, x in enumerate(terms) if k not in (i, j)]
                     return centre_sums(sp.Add(*rest, c1 * VSum((u - VSum(u, n) / n) ** 2, n)))
     return e
-
-
-__all__ += ["centre_sums"]

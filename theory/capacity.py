@@ -61,6 +61,11 @@ __all__ = [
     "LargeDeviation",
     "Scaling",
     "capacity_law",
+    "ramsauer_energy_offset",
+    "ramsauer_theorem3",
+    "ramsauer_retrieval_error_bound",
+    "ramsauer_one_step_bound",
+    "ramsauer_separation_condition",
 ]
 
 N = sp.Symbol("N", positive=True)
@@ -105,9 +110,6 @@ def ramsauer_retrieval_error_bound() -> sp.Expr:
     return 2 * (Np - 1) * sp.exp(-beta * (Delta - 2 * dmax * M)) * M
 
 
-__all__ += ["ramsauer_energy_offset", "ramsauer_theorem3", "ramsauer_retrieval_error_bound"]
-
-
 def ramsauer_one_step_bound() -> sp.Expr:
     """Theorem 4: ``||f(x) - x_i*|| <= 2 beta N M^2 (N-1) exp(-beta (Delta - 2 max_dist M)) ||x - x_i*||``
     (the contraction factor bounding ``||J^m||_2``; symbols N_p, beta, Delta, d_max, M, r)."""
@@ -115,17 +117,11 @@ def ramsauer_one_step_bound() -> sp.Expr:
     return 2 * beta * Np * M**2 * (Np - 1) * sp.exp(-beta * (Delta - 2 * dmax * M)) * r
 
 
-__all__ += ["ramsauer_one_step_bound"]
-
-
 def ramsauer_separation_condition() -> sp.Expr:
     """Theorems 4-5 assume pattern ``i`` well separated: ``Delta_i >= 2/(beta N) + log(2 (N-1) N beta M^2)/beta``
     (the right-hand side, symbols N_p, beta, M); the query lies in the sphere ``||x - x_i|| <= 1/(beta N M)``."""
     Np, beta, M = sp.symbols("N_p beta M", positive=True)
     return 2 / (beta * Np) + sp.log(2 * (Np - 1) * Np * beta * M**2) / beta
-
-
-__all__ += ["ramsauer_separation_condition"]
 
 
 # ===================================================================== derived capacity laws

@@ -25,7 +25,16 @@ from .model import EnergyModel
 from .synapses import Synapse
 from .vector import LogSumExp, MatVec, RowSumSq, Vector, VSum, Weight, relu
 
-__all__ = ["squared_distances", "lse_distance_energy", "epanechnikov_energy", "gradient_system"]
+__all__ = [
+    "squared_distances",
+    "lse_distance_energy",
+    "epanechnikov_energy",
+    "gradient_system",
+    "epanechnikov_gradient_formula",
+    "et_attention_energy",
+    "et_hopfield_energy",
+    "energy_transformer_block",
+]
 
 
 def squared_distances(x: Vector, W: Weight) -> sp.Expr:
@@ -62,9 +71,6 @@ def epanechnikov_gradient_formula(x: Vector, W: Weight, beta: sp.Expr, eps: sp.E
     return (VSum(ind, K) * x - MatTVec(W, ind)) / (eps + VSum(ind * a, K))
 
 
-__all__ += ["epanechnikov_gradient_formula"]
-
-
 def et_attention_energy(tokens: list[Vector], WK: list[Weight], WQ: list[Weight], beta: sp.Expr) -> sp.Expr:
     r"""Energy Transformer attention energy over a fixed set of token activations ``g_B``.
 
@@ -92,9 +98,6 @@ def et_hopfield_energy(tokens: list[Vector], Xi: Weight) -> sp.Expr:
     r"""Energy Transformer Hopfield-network energy :math:`-\sum_B\sum_\mu \tfrac12\mathrm{ReLU}(\xi_\mu\cdot g_B)^2`."""
     K = Xi.shape[0]
     return sp.Add(*[-VSum(relu(MatVec(Xi, g)) ** 2, K) / 2 for g in tokens])
-
-
-__all__ += ["et_attention_energy", "et_hopfield_energy"]
 
 
 def energy_transformer_block(tokens: int, heads: int = 1, size: str = "D", name: str = "energy_transformer") -> EnergyModel:
@@ -125,6 +128,3 @@ def energy_transformer_block(tokens: int, heads: int = 1, size: str = "D", name:
     beta = sp.Symbol("beta", positive=True)
     syn = (Synapse(et_attention_energy(g, WK, WQ, beta), "attention"), Synapse(et_hopfield_energy(g, Weight("xi", K, D)), "hopfield"))
     return EnergyModel(layers, syn, name, {})
-
-
-__all__ += ["energy_transformer_block"]

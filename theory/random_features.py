@@ -15,7 +15,17 @@ import sympy as sp
 
 from .vector import MatVec, Vector, VSum, Weight
 
-__all__ = ["rbf", "trig_estimate", "positive_estimate", "lse_energy_exact", "lse_energy_random_features"]
+__all__ = [
+    "rbf",
+    "trig_estimate",
+    "positive_estimate",
+    "lse_energy_exact",
+    "lse_energy_random_features",
+    "positive_features",
+    "drdam_divergence_bound",
+    "drdam_step_size",
+    "drdam_theorem2_bound",
+]
 
 
 def rbf(x: Vector, y: Vector) -> sp.Expr:
@@ -61,9 +71,6 @@ def positive_features(u: Vector, W: Weight, scale: sp.Expr) -> tuple[sp.Expr, sp
     return sp.exp(z + pre), sp.exp(-z + pre)
 
 
-__all__ += ["positive_features"]
-
-
 def drdam_divergence_bound() -> sp.Expr:
     """DrDAM Corollary 1: ``C1 C2 exp(beta (E(x) - 1/2)) sqrt(D/Y) / (beta (1 - C2))`` (symbols C1, C2, beta, E, D, Y)."""
     C1, C2, beta, E, Dd, Yy = sp.symbols("C_1 C_2 beta E D Y", positive=True)
@@ -83,6 +90,3 @@ def drdam_theorem2_bound() -> sp.Expr:
     eta, L, C1, Kk, beta, E, Dd, Yy = sp.symbols("eta L C_1 K beta E D Y", positive=True)
     q = eta * L * (1 + 2 * Kk * beta * sp.exp(beta / 2))
     return 2 * eta * L * C1 * Kk * sp.exp(beta * E) * sp.sqrt(Dd / Yy) * (1 - q**L) / (1 - q)
-
-
-__all__ += ["drdam_divergence_bound", "drdam_step_size", "drdam_theorem2_bound"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["lam", "x", "t", "edges", "density", "density_on_circle", "moment", "operator_deviation"]
+__all__ = ["lam", "x", "t", "edges", "density", "density_on_circle", "moment", "operator_deviation", "row_l1_offdiag"]
 
 lam = sp.Symbol("lambda", positive=True)
 x = sp.Symbol("x", positive=True)
@@ -59,6 +59,3 @@ def row_l1_offdiag() -> sp.Expr:
     """Mean off-diagonal row L1 norm of ``J - I``: ``(N_h - 1) sqrt(2/pi) / sqrt(N_v)`` (E|zeta| = sqrt(2/pi))."""
     Nh, Nv = sp.symbols("N_h N_v", positive=True)
     return (Nh - 1) * sp.sqrt(2 / sp.pi) / sp.sqrt(Nv)
-
-
-__all__ += ["row_l1_offdiag"]

@@ -23,6 +23,9 @@ __all__ = [
     "flip_probability",
     "all_states_gaussian",
     "all_states_scale",
+    "perturbation_variance",
+    "ratio",
+    "hidden_rise_peak",
 ]
 
 Nh = sp.Symbol("N_h", positive=True)
@@ -65,9 +68,6 @@ def perturbation_variance() -> sp.Expr:
     return (k - s + 2 * s) / Nv
 
 
-__all__ += ["perturbation_variance"]
-
-
 ratio = sp.Symbol("r", positive=True)
 
 
@@ -85,6 +85,3 @@ def hidden_rise_peak() -> sp.Expr:
     sol = sp.simplify(sol.xreplace({tv: ratio * th}))
     (t_star,) = sp.solve(sp.diff(sol, t), t)
     return sp.simplify(sp.powsimp(sp.simplify(sol.xreplace({t: t_star})), force=True))
-
-
-__all__ += ["ratio", "hidden_rise_peak"]

@@ -33,7 +33,7 @@ from numerics.learning import (
     train_threshold,
 )
 
-from .claim import Result, Skip, claim, margin
+from ..claim import Result, Skip, claim, margin
 
 PAPER = "Shafiei Kafraj et al. 2026"
 

@@ -15,7 +15,7 @@ from numerics import census, spectra
 from numerics.plots import phase_diagram
 from theory import threshold as tt
 
-from .claim import Result, claim, margin
+from ..claim import Result, claim, margin
 
 PAPER = "Shafiei Kafraj et al. 2026"
 
@@ -322,7 +322,7 @@ def bpd_8b(p, seed):
     return Result(measured, ok, detail, margin=min(clean["4"], clean["20"]) - 1.0)  # 0 when perfect at 4 and 20
 
 
-# BPD-10 .. BPD-14 (learning on data) live in threshold_learning.py.
+# BPD-10 .. BPD-17 (learning on data) live in paper_checks.bpd2026.learning.
 
 
 @claim(
