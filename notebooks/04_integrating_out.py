@@ -66,7 +66,7 @@ xi, v = rng.standard_normal((30, 8)), rng.standard_normal((4, 8))
 assert np.allclose(kc.energy(v=v, xi=xi), kc.energy(v=7.0 * v, xi=xi), rtol=1e-12)
 kb = nm.compile(theory.builtin("model_b").integrate_out("h"))
 step = kb.step(1.0, v=v, I=np.zeros(8), xi=xi, tau_v=1.0)["v"]
-from theory.modern_hopfield import attention_update  # Ramsauer's update written from the paper, not derived
+from theory.literature.ram2021 import attention_update  # Ramsauer's update written from the paper, not derived
 
 mb = theory.builtin("model_b")
 att = nm.compile(attention_update(mb.layer("v").state, mb.weights[0], sp.Symbol("beta", positive=True)))(v=v, xi=xi, beta=1.0)

@@ -16,7 +16,7 @@ from IPython.display import Math, display
 import numerics as nm
 import theory
 from numerics import patterns
-from theory import capacity as th
+from theory.literature import ram2021 as lit
 
 SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": 2000 patterns in d = 128
 NPAT, DIM = (100, 32) if SCALE == "quick" else (2000, 128)
@@ -47,7 +47,7 @@ plt.show()
 # $c = b / W_0(\exp(a + \ln b))$, evaluated from the symbolic theorem:
 
 # %%
-f = th.ramsauer_theorem3()
+f = lit.theorem3()
 beta, K, d, p = sp.symbols("beta K d p", positive=True)
 c1 = sp.N(f["c"].subs({beta: 1, K: 3, d: 20, p: sp.Rational(1, 1000)}))
 c2 = sp.N(f["c"].subs({beta: 1, K: 1, d: 75, p: sp.Rational(1, 1000)}))

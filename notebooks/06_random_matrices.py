@@ -14,7 +14,7 @@ from IPython.display import Math, display
 
 from numerics import spectra
 from numerics.plots import spectrum
-from theory import spectra as th
+from theory.literature import mp1967 as th
 
 SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": N_h = 1000, N_v = 10000
 display(Math(r"\rho(x) = " + sp.latex(th.density())))

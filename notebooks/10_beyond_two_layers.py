@@ -17,6 +17,7 @@ import numerics as nm
 import theory
 from numerics.integrate import simulate
 from theory import diffusion as df
+from theory.literature import tut2025 as lit
 
 SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": wider layers
 W1, W0, W2 = (6, 12, 4) if SCALE == "quick" else (64, 256, 32)
@@ -54,7 +55,7 @@ display(Math(r"E^{ATT} = " + sp.latex(E)))
 # $E(R) = R^2 + 1 - \beta^{-1}\log I_0(2\beta R) \to (R-1)^2$ as $\beta$ grows.
 
 # %%
-f = sp.lambdify((df.R, df.beta), df.circle_energy_closed(), "mpmath")
+f = sp.lambdify((df.R, df.beta), lit.circle_energy_closed(), "mpmath")
 R = np.linspace(0, 2, 81)
 fig, ax = plt.subplots(figsize=(5, 3.2))
 for b in (1, 5, 50):

@@ -10,8 +10,6 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory import capacity as th
-
 from ._checks import as_array, as_count, as_scalar, require
 from .patterns import rng_from
 
@@ -155,7 +153,9 @@ def theory_value(expr: sp.Expr, **values: float) -> float:
 
 def ags_critical_load() -> tuple[float, float]:
     """``(alpha_c, m_c)``: the maximum of the AGS load curve and the overlap there (~0.138, ~0.967)."""
-    a = sp.lambdify(th.y, th.ags_alpha_of_y(), "mpmath")
+    from theory.literature import chn1985
+
+    a = sp.lambdify(chn1985.y, chn1985.ags_alpha_of_y(), "mpmath")
     with mpmath.workdps(30):
         y_star = mpmath.findroot(lambda t: mpmath.diff(a, t), 1.5)
         return float(a(y_star)), float(mpmath.erf(y_star))

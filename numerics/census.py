@@ -121,14 +121,14 @@ def basin_flip_rate(xi: np.ndarray, theta: float, sigma_v: float, n_trials: int,
     Uses the compiled ``threshold`` model: the recalled visible state of a random code ``s``
     (its ``v`` update), published-unit noise ``N(0, sigma_v^2)`` converted with the model's
     rescaling ``v = lambda v~``, then one ``h`` update and ``s' = Theta(h - theta)``.
-    The prediction is :func:`theory.threshold.flip_probability`.
+    The prediction is :func:`theory.literature.bpd2026.flip_probability`.
     """
     import sympy as sp
 
-    from theory import threshold as tt
+    from theory.literature import bpd2026 as tt
     from theory.specs import builtin
 
-    from .kernels import compile as compile_kernel
+    from .codegen.kernel import compile as compile_kernel
 
     xi = as_array("xi", xi, ndim=2)
     theta = as_scalar("theta", theta)

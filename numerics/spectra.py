@@ -1,4 +1,4 @@
-"""Empirical spectra of ``J = xi xi^T / N_v`` against the Marchenko-Pastur law of :mod:`theory.spectra`."""
+"""Empirical spectra of ``J = xi xi^T / N_v`` against the Marchenko-Pastur law of :mod:`theory.literature.mp1967`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 from scipy import integrate
 
-from theory import spectra as th
+from theory.literature import mp1967 as th
 
 from ._checks import as_array, as_count, as_scalar, check_symmetric, require
 from .patterns import rng_from

@@ -9,6 +9,7 @@ import numerics as nm
 from numerics.capacity import fit_power_law
 from numerics.plots import capacity_curve
 from theory import random_features as rf
+from theory.literature import dr2024 as lit
 from theory.vector import Vector, Weight, size_symbol
 
 from .claim import Result, claim, margin
@@ -126,8 +127,8 @@ def _descent_divergence(p, seed, etas):
     quick={"D": 10, "K": 20, "Y": 20000, "betas": [1.0, 5.0, 25.0], "L": 10, "C2": 0.5, "queries": 10},
 )
 def dr_5(p, seed):
-    bound = sp.lambdify(sp.symbols("C_1 C_2 beta E D Y", positive=True), rf.drdam_divergence_bound(), "numpy")
-    eta_f = sp.lambdify(sp.symbols("C_2 L K beta", positive=True), rf.drdam_step_size(), "numpy")
+    bound = sp.lambdify(sp.symbols("C_1 C_2 beta E D Y", positive=True), lit.divergence_bound(), "numpy")
+    eta_f = sp.lambdify(sp.symbols("C_2 L K beta", positive=True), lit.step_size(), "numpy")
     out, violations = {}, 0
     for b, _, r in _descent_divergence(p, seed, lambda b: {"C2": float(eta_f(p["C2"], p["L"], p["K"], b))}):
         div = r["divergence"]
@@ -149,8 +150,8 @@ def dr_5(p, seed):
 )
 def dr_4(p, seed):
     names = sp.symbols("eta L C_1 K beta E D Y", positive=True)
-    thm = sp.lambdify(names, rf.drdam_theorem2_bound(), "numpy")
-    cor = sp.lambdify(sp.symbols("C_1 C_2 beta E D Y", positive=True), rf.drdam_divergence_bound(), "numpy")
+    thm = sp.lambdify(names, lit.theorem2_bound(), "numpy")
+    cor = sp.lambdify(sp.symbols("C_1 C_2 beta E D Y", positive=True), lit.divergence_bound(), "numpy")
 
     def etas(b):
         return {f"q={qq}": qq / (p["L"] * (1 + 2 * p["K"] * b * np.exp(b / 2))) for qq in p["qs"]}

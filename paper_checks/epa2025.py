@@ -10,7 +10,8 @@ import sympy as sp
 import numerics as nm
 from numerics.retrieval import distinct_limits
 from theory import concrete
-from theory.energies import epanechnikov_energy, epanechnikov_gradient_formula, gradient_system
+from theory.energies import epanechnikov_energy, gradient_system
+from theory.literature.epa2025 import gradient_formula
 from theory.vector import Weight, size_symbol
 
 from .claim import Result, claim
@@ -80,7 +81,7 @@ def epa_2(p, seed):
     m = _model()
     x = m.layer("x").state
     derived = -m.velocity["x"].xreplace({m.layer("x").tau: 1})
-    paper = epanechnikov_gradient_formula(x, W, BETA, EPS)
+    paper = gradient_formula(x, W, BETA, EPS)
     sizes = {K: 3, D: 2}
     a, b = concrete.expand(derived, sizes), concrete.expand(paper, sizes)
     rng = np.random.default_rng(seed)

@@ -9,7 +9,7 @@ import sympy as sp
 
 from numerics import patterns
 from numerics.capacity import fit_power_law
-from theory import spherical_codes as sc
+from theory.literature import hu2024 as sc
 
 from .claim import Result, claim, margin
 

@@ -148,7 +148,7 @@ def kh16_1(p, seed):
     S = patterns.binary(p["states"], N, seed=seed + 1)
     hop = BinaryMemory(theory.builtin("classical_hopfield"), X)
     ed = np.sign(hop.delta_energy(S) * S)  # preferred sign of each bit: keep s_i if flipping raises E, else -s_i
-    from theory.modern_hopfield import hebbian_field_zero_diagonal
+    from theory.literature.chn1985 import hebbian_field_zero_diagonal
     from theory.vector import Vector, Weight, size_symbol
 
     h0 = nm.compile(hebbian_field_zero_diagonal(Vector("sigma", size_symbol("N")), Weight("xi", size_symbol("K"), size_symbol("N"))))

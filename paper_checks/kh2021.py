@@ -129,7 +129,7 @@ def kh21_5a(p, seed):
     k = nm.compile(theory.builtin("model_b").integrate_out("h"))
     xi = rng.standard_normal((p["nh"], p["nv"])) / np.sqrt(p["nv"])
     v = rng.standard_normal((p["batch"], p["nv"]))
-    from theory.modern_hopfield import attention_update
+    from theory.literature.ram2021 import attention_update
 
     m = theory.builtin("model_b")
     ref = nm.compile(attention_update(m.layer("v").state, m.weights[0], sp.Symbol("beta", positive=True)))  # Ramsauer's Eq. 3

@@ -7,7 +7,7 @@ import sympy as sp
 
 from numerics import spectra
 from numerics.plots import spectrum
-from theory import spectra as th
+from theory.literature import mp1967 as th
 
 from .claim import Result, claim, margin
 

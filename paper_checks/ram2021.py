@@ -9,7 +9,7 @@ import numerics as nm
 import theory
 from numerics import patterns
 from numerics.plots import energy_trace
-from theory import capacity as th
+from theory.literature import ram2021 as lit
 
 from .claim import Result, claim, margin
 
@@ -21,7 +21,7 @@ def _kernel():
 
 
 def _offset(beta, n, M):
-    return float(sp.N(th.ramsauer_energy_offset(sp.Float(beta, 20), n, sp.Float(M, 20))))
+    return float(sp.N(lit.energy_offset(sp.Float(beta, 20), n, sp.Float(M, 20))))
 
 
 @claim(
@@ -83,7 +83,7 @@ def ram_2(p, seed):
     tolerance_reason="the paper quotes 5 significant digits, truncated (1.37188 is printed 1.3718), so the last digit may be off by one",
 )
 def ram_5(p, seed):
-    f = th.ramsauer_theorem3()
+    f = lit.theorem3()
     beta, K, d, pp = sp.symbols("beta K d p", positive=True)
     out = {}
     for name, vals in (("c1", {beta: 1, K: 3, d: 20, pp: sp.Rational(1, 1000)}), ("c2", {beta: 1, K: 1, d: 75, pp: sp.Rational(1, 1000)})):
@@ -102,7 +102,7 @@ def _theorem_setup(p, rng, beta):
     M = float(np.linalg.norm(X, axis=1).max())
     G = X @ X.T
     Delta = np.diag(G) - np.where(np.eye(p["N"], dtype=bool), -np.inf, G).max(1)
-    cond = float(sp.N(th.ramsauer_separation_condition().xreplace(dict(zip(sp.symbols("N_p beta M", positive=True), (p["N"], beta, M))))))
+    cond = float(sp.N(lit.separation_condition().xreplace(dict(zip(sp.symbols("N_p beta M", positive=True), (p["N"], beta, M))))))
     r = 1 / (beta * p["N"] * M)
     u = rng.standard_normal(X.shape)
     u *= r * rng.uniform(0, 1, (p["N"], 1)) ** (1 / p["d"]) / np.linalg.norm(u, axis=1, keepdims=True)
@@ -118,7 +118,7 @@ def _theorem_setup(p, rng, beta):
 def _bound_check(p, seed, which):
     rng = np.random.default_rng(seed)
     names = sp.symbols("N_p beta Delta d_max M r", positive=True)
-    expr = th.ramsauer_retrieval_error_bound() if which == "retrieval" else th.ramsauer_one_step_bound()
+    expr = lit.retrieval_error_bound() if which == "retrieval" else lit.one_step_bound()
     bound = sp.lambdify(names[: 5 if which == "retrieval" else 6], expr, "numpy")
     violations, judged, skipped, ratios, zero = 0, 0, 0, [], 0
     for beta in p["betas"]:

@@ -12,6 +12,7 @@ from numerics.integrate import simulate
 from numerics.plots import energy_trace
 from numerics.retrieval import distinct_limits
 from theory import diffusion as df
+from theory.literature import tut2025 as lit
 
 from .claim import Result, claim
 
@@ -47,8 +48,8 @@ def tut_2(p, seed):
 )
 def tut_4(p, seed):
     integ = df.circle_energy_integral()
-    closed = sp.lambdify((df.R, df.beta), df.circle_energy_closed(), "mpmath")
-    lim = sp.lambdify(df.R, df.circle_energy_limit(), "mpmath")
+    closed = sp.lambdify((df.R, df.beta), lit.circle_energy_closed(), "mpmath")
+    lim = sp.lambdify(df.R, lit.circle_energy_limit(), "mpmath")
     body = integ.atoms(sp.Integral).pop().function
     f = sp.lambdify((df.phi, df.R, df.beta), body, "mpmath")
     worst_q, worst_l = 0.0, 0.0
@@ -181,7 +182,7 @@ def tut_5(p, seed):
 def tut_6(p, seed):
     rng = np.random.default_rng(seed)
     kE, kG, _ = _diffusion_kernels()
-    closed = sp.lambdify((df.R, df.beta), df.circle_energy_closed(), "scipy")
+    closed = sp.lambdify((df.R, df.beta), lit.circle_energy_closed(), "scipy")
     b = p["beta"]
     out, ok, data, m = {}, True, {}, None
     for K in p["Ks"]:

@@ -150,7 +150,7 @@ def test_tut_8_fails_with_the_legendre_transform_sign_flipped(monkeypatch):
 
 def test_hu_4_fails_with_the_upper_bound_exponent(monkeypatch):
     assert _verdict("HU-4") == "PASS"
-    from theory import spherical_codes as sc
+    from theory.literature import hu2024 as sc
 
     monkeypatch.setattr(sc, "lower_bound", sc.upper_bound)  # the other bound's exponent, -1/(d-1)
     assert _verdict("HU-4") == "FAIL"
@@ -158,10 +158,10 @@ def test_hu_4_fails_with_the_upper_bound_exponent(monkeypatch):
 
 def test_dr_4_fails_without_the_factor_2(monkeypatch):
     assert _verdict("DR-4") == "PASS"
-    from theory import random_features as rf
+    from theory.literature import dr2024 as lit
 
-    real = rf.drdam_theorem2_bound
-    monkeypatch.setattr(rf, "drdam_theorem2_bound", lambda: real() / 2)
+    real = lit.theorem2_bound
+    monkeypatch.setattr(lit, "theorem2_bound", lambda: real() / 2)
     assert _verdict("DR-4") == "FAIL"
 
 

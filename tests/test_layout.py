@@ -71,3 +71,71 @@ def test_every_module_is_importable():
             if info.name.endswith("__main__"):
                 continue
             __import__(info.name)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a source file imports, absolute (relative imports resolved against its package)."""
+    rel = path.relative_to(ROOT).with_suffix("")
+    package = list(rel.parts[:-1])
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in node.names)
+    return out
+
+
+def _is_engine(path: Path) -> bool:
+    """The framework and the derivation engines (theory/ outside literature/) and the kernel compiler."""
+    parts = path.relative_to(ROOT).parts
+    return (parts[0] == "theory" and parts[1] != "literature") or parts[:2] == ("numerics", "codegen")
+
+
+def test_no_engine_imports_the_literature():
+    offenders = [
+        f"{p.relative_to(ROOT)} imports {m}"
+        for p in _sources()
+        if _is_engine(p)
+        for m in _imports(p)
+        if m == "theory.literature" or m.startswith("theory.literature.")
+    ]
+    assert not offenders, offenders
+
+
+def test_the_import_rule_sees_relative_and_absolute_imports(tmp_path):
+    """The rule above can fail: relative and absolute imports of the literature from theory/ are both seen."""
+    probe = ROOT / "theory" / "_layout_probe.py"
+    try:
+        probe.write_text("from .literature import ram2021\nimport theory.literature.mp1967\n")
+        assert {"theory.literature.ram2021", "theory.literature.mp1967"} <= _imports(probe)
+        assert _is_engine(probe)
+    finally:
+        probe.unlink()
+
+
+def _names_used(code) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_used(const)
+    return names
+
+
+def test_derived_expectations_do_not_come_from_the_literature():
+    """A claim whose expected value is "derived from the model" neither names nor calls a literature formula."""
+    import types
+
+    for c in paper_checks.all_claims():
+        if not c.expected_source.startswith("derived from the model"):
+            continue
+        assert "literature" not in c.expected_source, c.id
+        for name in _names_used(c.compute.__code__):
+            assert "literature" not in name, f"{c.id} imports {name}"
+            obj = c.compute.__globals__.get(name)
+            where = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", "") or ""
+            assert not where.startswith("theory.literature"), f"{c.id} uses {name} from {where}"

@@ -242,7 +242,7 @@ def test_measured_all_stable_capacity_brackets_mceliece():
 
 
 def test_mp_density_normalisation_and_moments_mpmath():
-    from theory import spectra as th
+    from theory.literature import mp1967 as th
 
     f = sp.lambdify((th.t, th.lam), th.density_on_circle(), "mpmath")
     xc = sp.lambdify((th.t, th.lam), 1 + th.lam + 2 * sp.sqrt(th.lam) * sp.cos(th.t), "mpmath")
@@ -388,10 +388,10 @@ def test_coupling_is_the_derived_reduction():
 
 
 def test_hidden_rise_peak_against_the_ode():
-    """theory.threshold.hidden_rise_peak (dsolve + stationary point) against scipy's integration of the same ODE."""
+    """theory.relaxation.hidden_rise_peak (dsolve + stationary point) against scipy's integration of the same ODE."""
     from scipy.integrate import solve_ivp
 
-    from theory.threshold import hidden_rise_peak, ratio
+    from theory.relaxation import hidden_rise_peak, ratio
 
     peak = hidden_rise_peak()
     for r in (2.0, 4.0, 20.0):

@@ -50,9 +50,6 @@ __all__ = [
     "n",
     "rho",
     "alpha",
-    "y",
-    "ags_alpha_of_y",
-    "ags_overlap_of_y",
     "x",
     "S",
     "PATTERNS",
@@ -61,11 +58,6 @@ __all__ = [
     "LargeDeviation",
     "Scaling",
     "capacity_law",
-    "ramsauer_energy_offset",
-    "ramsauer_theorem3",
-    "ramsauer_retrieval_error_bound",
-    "ramsauer_one_step_bound",
-    "ramsauer_separation_condition",
 ]
 
 N = sp.Symbol("N", positive=True)
@@ -73,55 +65,7 @@ K = sp.Symbol("K", positive=True)
 n = sp.Symbol("n", integer=True, positive=True)
 rho = sp.Symbol("rho", nonnegative=True)
 alpha = sp.Symbol("alpha", positive=True)
-y = sp.Symbol("y", positive=True)
 z = sp.Symbol("z", positive=True)
-
-
-def ags_alpha_of_y() -> sp.Expr:
-    r"""Load :math:`\alpha(y) = \tfrac12\left(\operatorname{erf}(y)/y - 2e^{-y^2}/\sqrt\pi\right)^2`.
-
-    The retrieval solution exists iff :math:`\alpha \le \max_y \alpha(y) = \alpha_c`.
-    """
-    return (sp.erf(y) / y - 2 * sp.exp(-(y**2)) / sp.sqrt(sp.pi)) ** 2 / 2
-
-
-def ags_overlap_of_y() -> sp.Expr:
-    """Retrieval overlap ``m = erf(y)`` on the solution branch."""
-    return sp.erf(y)
-
-
-def ramsauer_energy_offset(beta: sp.Expr, n_patterns: sp.Expr, M: sp.Expr) -> sp.Expr:
-    """Constant added to ``1/2 x.x - lse_beta(X^T x)`` in Ramsauer et al. Eq. 2: ``beta^-1 log N + M^2/2``."""
-    return sp.log(n_patterns) / beta + M**2 / 2
-
-
-def ramsauer_theorem3() -> dict[str, sp.Expr]:
-    """Ramsauer et al. Theorem 3: ``a, b, c`` and the bound ``N >= sqrt(p) c^((d-1)/4)`` (symbols beta, K, d, p)."""
-    beta, Kr, d, p = sp.symbols("beta K d p", positive=True)
-    a = 2 / (d - 1) * (1 + sp.log(2 * beta * Kr**2 * p * (d - 1)))
-    b = 2 * Kr**2 * beta / 5
-    c = b / sp.LambertW(sp.exp(a + sp.log(b)))
-    return {"a": a, "b": b, "c": c, "N_bound": sp.sqrt(p) * c ** ((d - 1) / 4), "c_min": (2 / sp.sqrt(p)) ** (4 / (d - 1))}
-
-
-def ramsauer_retrieval_error_bound() -> sp.Expr:
-    """Theorem 5 bound ``2 (N-1) exp(-beta (Delta - 2 max_dist M)) M`` on ``||f(x) - x_i||`` (symbols N, beta, Delta, dmax, M)."""
-    Np, beta, Delta, dmax, M = sp.symbols("N_p beta Delta d_max M", positive=True)
-    return 2 * (Np - 1) * sp.exp(-beta * (Delta - 2 * dmax * M)) * M
-
-
-def ramsauer_one_step_bound() -> sp.Expr:
-    """Theorem 4: ``||f(x) - x_i*|| <= 2 beta N M^2 (N-1) exp(-beta (Delta - 2 max_dist M)) ||x - x_i*||``
-    (the contraction factor bounding ``||J^m||_2``; symbols N_p, beta, Delta, d_max, M, r)."""
-    Np, beta, Delta, dmax, M, r = sp.symbols("N_p beta Delta d_max M r", positive=True)
-    return 2 * beta * Np * M**2 * (Np - 1) * sp.exp(-beta * (Delta - 2 * dmax * M)) * r
-
-
-def ramsauer_separation_condition() -> sp.Expr:
-    """Theorems 4-5 assume pattern ``i`` well separated: ``Delta_i >= 2/(beta N) + log(2 (N-1) N beta M^2)/beta``
-    (the right-hand side, symbols N_p, beta, M); the query lies in the sphere ``||x - x_i|| <= 1/(beta N M)``."""
-    Np, beta, M = sp.symbols("N_p beta M", positive=True)
-    return 2 / (beta * Np) + sp.log(2 * (Np - 1) * Np * beta * M**2) / beta
 
 
 # ===================================================================== derived capacity laws

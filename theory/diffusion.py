@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["R", "beta", "phi", "sigma", "t", "circle_energy_integral", "circle_energy_closed", "circle_energy_limit", "am_energy",
+__all__ = ["R", "beta", "phi", "sigma", "t", "circle_energy_integral", "am_energy",
            "log_density", "diffusion_beta", "diffusion_energy"]
 
 R = sp.Symbol("R", nonnegative=True)
@@ -30,16 +30,6 @@ def circle_energy_integral() -> sp.Expr:
     """``-beta^-1 log( (1/2pi) int exp(-beta |x - y(phi)|^2) dphi )`` with ``x = (R, 0)`` (unevaluated)."""
     dist2 = (R - sp.cos(phi)) ** 2 + sp.sin(phi) ** 2
     return -sp.log(sp.Integral(sp.exp(-beta * dist2), (phi, 0, 2 * sp.pi)) / (2 * sp.pi)) / beta
-
-
-def circle_energy_closed() -> sp.Expr:
-    """``R^2 + 1 - beta^-1 log I_0(2 beta R)``."""
-    return R**2 + 1 - sp.log(sp.besseli(0, 2 * beta * R)) / beta
-
-
-def circle_energy_limit() -> sp.Expr:
-    """``(R - 1)^2``."""
-    return (R - 1) ** 2
 
 
 def am_energy(x, W, b: sp.Expr = beta) -> sp.Expr:

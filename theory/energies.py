@@ -30,7 +30,6 @@ __all__ = [
     "lse_distance_energy",
     "epanechnikov_energy",
     "gradient_system",
-    "epanechnikov_gradient_formula",
     "et_attention_energy",
     "et_hopfield_energy",
     "energy_transformer_block",
@@ -58,17 +57,6 @@ def gradient_system(energy: Callable[[Vector], sp.Expr], size: str | int = "D", 
     layer = Layer("x", size, lg.quadratic(), activation="g")
     E = energy(layer.g) - VSum(layer.g**2, layer.size) / 2
     return EnergyModel((layer,), (Synapse(E, name),), name, defaults or {})
-
-
-def epanechnikov_gradient_formula(x: Vector, W: Weight, beta: sp.Expr, eps: sp.Expr) -> sp.Expr:
-    """App. E, Eq. 7-8: ``sum_{mu in B(x)} (x - W_mu) / (eps + sum_{nu in B(x)} (1 - (beta/2) ||x - W_nu||^2))``,
-    with ``B(x)`` written as the indicator ``Theta(1 - (beta/2) ||x - W_mu||^2)``."""
-    from .vector import MatTVec, step
-
-    K = W.shape[0]
-    a = 1 - beta / 2 * squared_distances(x, W)
-    ind = step(a)
-    return (VSum(ind, K) * x - MatTVec(W, ind)) / (eps + VSum(ind * a, K))
 
 
 def et_attention_energy(tokens: list[Vector], WK: list[Weight], WQ: list[Weight], beta: sp.Expr) -> sp.Expr:

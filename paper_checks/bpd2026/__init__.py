@@ -1,5 +1,5 @@
 """Shafiei Kafraj, Krotov & Latham (ICLR 2026), "A Biologically Plausible Dense Associative Memory with Exponential
-Capacity": claims BPD-*.
+Capacity": claims ``BPD-*``.
 
 Two modules, one paper: :mod:`.fixed_points` (the threshold model's 2^N_h fixed points, the Marchenko-Pastur
 coupling, the phase diagram; BPD-1 ... BPD-9, BPD-15) and :mod:`.learning` (the model at data scale: learning, the

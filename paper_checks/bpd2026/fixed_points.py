@@ -13,7 +13,7 @@ import numerics as nm
 import theory
 from numerics import census, spectra
 from numerics.plots import phase_diagram
-from theory import threshold as tt
+from theory.literature import bpd2026 as tt
 
 from ..claim import Result, claim, margin
 
@@ -271,11 +271,11 @@ def bpd_4(p, seed):
         "weights and does not state h(0)"
     ),
     quick={"N_h": 20, "N_v": 2000, "sigmas": [0.0, 0.25, 0.5, 1.0], "cues": 20, "ratios": [1, 2, 4, 20], "dt": 0.05, "t_max": 40.0},
-    expected_source="derived from the model: theory.threshold.hidden_rise_peak() (dsolve of the hidden rise from h = 0)",
+    expected_source="derived from the model: theory.relaxation.hidden_rise_peak() (dsolve of the hidden rise from h = 0)",
 )
 def bpd_8b(p, seed):
     from numerics.integrate import simulate
-    from theory.threshold import hidden_rise_peak, ratio
+    from theory.relaxation import hidden_rise_peak, ratio
 
     rng = np.random.default_rng(seed)
     m = theory.builtin("threshold")

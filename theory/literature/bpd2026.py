@@ -1,4 +1,8 @@
-r"""Closed forms for the threshold model (Shafiei Kafraj, Krotov & Latham, ICLR 2026).
+r"""Shafiei Kafraj, Krotov & Latham, "A Biologically Plausible Dense Associative Memory with Exponential Capacity",
+ICLR 2026: claims ``BPD-*``.
+
+The paper's closed forms for the threshold model, transcribed (the relaxation from ``h = 0`` is derived, in
+:mod:`theory.relaxation`).
 
 Fixed points satisfy :math:`s = \Theta(J s - \theta)` with :math:`J = \xi\xi^\top/N_v`
 (derived by :func:`theory.marginalize.integrate_out` on the ``threshold`` built-in).
@@ -24,8 +28,6 @@ __all__ = [
     "all_states_gaussian",
     "all_states_scale",
     "perturbation_variance",
-    "ratio",
-    "hidden_rise_peak",
 ]
 
 Nh = sp.Symbol("N_h", positive=True)
@@ -66,22 +68,3 @@ def perturbation_variance() -> sp.Expr:
     """``Var(q_mu) = (k - s_mu + 2 s_mu) / N_v`` for ``q = J s - s`` with ``k`` active units (Eq. 9)."""
     k, s = sp.symbols("k s_mu", nonnegative=True)
     return (k - s + 2 * s) / Nv
-
-
-ratio = sp.Symbol("r", positive=True)
-
-
-def hidden_rise_peak() -> sp.Expr:
-    r"""Peak of an active hidden unit's input, as a fraction of its target, when the dynamics start at ``h = 0``.
-
-    The visible signal a hidden unit sees decays as :math:`e^{-t/\tau_v}` while ``h`` rises from 0 with time
-    constant :math:`\tau_h`: :math:`\tau_h \dot h = -h + e^{-t/\tau_v}`.  SymPy solves it (``dsolve``), finds the
-    maximum and returns it as a function of :math:`r = \tau_v/\tau_h` -- :math:`r^{-1/(r-1)}`: 0.37 at
-    :math:`r \to 1`, 1/2 at 2, 0.63 at 4.  Recall from ``h = 0`` needs the peak above :math:`\theta`.
-    """
-    t, tv, th = sp.symbols("t tau_v tau_h", positive=True)
-    h = sp.Function("h")
-    sol = sp.dsolve(sp.Eq(th * h(t).diff(t), -h(t) + sp.exp(-t / tv)), h(t), ics={h(0): 0}).rhs
-    sol = sp.simplify(sol.xreplace({tv: ratio * th}))
-    (t_star,) = sp.solve(sp.diff(sol, t), t)
-    return sp.simplify(sp.powsimp(sp.simplify(sol.xreplace({t: t_star})), force=True))

@@ -1,4 +1,7 @@
-r"""Bounds on the minimal separation of optimal spherical codes (Hu, Wu, Liu, NeurIPS 2024, Prop. 3.1).
+r"""Hu, Wu & Liu, "Provably Optimal Memory Capacity for Modern Hopfield Models: Transformer-Compatible Dense
+Associative Memories as Spherical Codes", NeurIPS 2024: claims ``HU-*``.
+
+Bounds on the minimal separation of optimal spherical codes (Prop. 3.1), transcribed.
 
 For ``M`` unit vectors in :math:`\mathbb R^d`, :math:`\Delta_{\min} = 1 - \max_{i\ne j}\langle x_i, x_j\rangle` of an optimal code satisfies
 

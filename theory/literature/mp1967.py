@@ -1,4 +1,7 @@
-r"""Marchenko–Pastur law for :math:`J = \xi\xi^\top/N_v` with :math:`\xi` an :math:`N_h\times N_v` Gaussian matrix.
+r"""Marchenko & Pastur, "Distribution of eigenvalues for some sets of random matrices", Math. USSR-Sbornik 1, 457
+(1967): claims ``MP-*``.
+
+The Marchenko–Pastur law for :math:`J = \xi\xi^\top/N_v` with :math:`\xi` an :math:`N_h\times N_v` Gaussian matrix.
 
 .. math::
 
