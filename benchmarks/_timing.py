@@ -6,6 +6,16 @@ import time
 
 import numpy as np
 
+from numerics.allocator import retain_freed_heap
+
+
+def tune_process() -> None:
+    """What the benchmarks' entry points apply to their process before timing (as ``amwb`` and ``python -m
+    paper_checks`` do): freed heap stays mapped, so a NumPy kernel does not fault its temporaries back in on every
+    call (:func:`numerics.retain_freed_heap`; ``AMWB_HEAP_TOP_PAD_MIB=0`` turns it off). Building a kernel changes
+    nothing process-wide."""
+    retain_freed_heap()
+
 
 def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0, block_s: float = 0.0, per_block: int = 9) -> dict:
     """``fa`` against ``fb`` timed in alternation (they share machine noise), after ``warmup`` calls of each.

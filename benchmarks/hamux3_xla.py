@@ -1,6 +1,6 @@
 """hamux3 on XLA:CPU, the workbench's jitted kernels against HAMUX's: compile option by option, per-thunk profiles.
 
-The evidence behind the README's "hamux3 on JAX against HAMUX" paragraph, reproducible (``benchmarks/peers.py``
+The evidence behind the manual's "hamux3 on JAX against HAMUX" paragraph (docs/manual/benchmarks.md), reproducible (``benchmarks/peers.py``
 measures the records themselves; this script asks why they stand where they do). The programs are the ones
 ``peers.py`` times: ``Kernel.fast`` of the derived hamux3 on the JAX backend (weights bound as constants, jitted)
 and HAMUX's model built from the same Lagrangians and weights (``peers._hamux3_hamux``), on the same states.
@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import peers  # noqa: E402
-from _timing import compare  # noqa: E402
+from _timing import compare, tune_process  # noqa: E402
 
-#: what the README paragraph names: the YNN library fusions off / dots only / dots, reductions and elementwise
+#: what the manual's paragraph names: the YNN library fusions off / dots only / dots, reductions and elementwise
 #: loops; a 512-bit vector width; XNNPACK off. Fast-math options are left out on purpose (they give up NaN and inf).
 OPTION_SETS: list[dict] = [
     {},
@@ -136,6 +136,7 @@ def profile_records(op: str, size: str, calls: int, top: int) -> list[dict]:
 
 
 def main() -> None:
+    tune_process()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("mode", nargs="?", choices=("options", "profile"), default="options")
     ap.add_argument("--op", choices=tuple(OPS), default="energy")

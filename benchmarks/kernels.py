@@ -4,7 +4,7 @@ Records (``--json`` prints a JSON list of {"name", "ratio", "detail"}), each a r
 repetitions in this one process:
 
 * ``hamux3_grad_jax_jit_vs_numpy``: hamux3's energy gradient on the jitted JAX backend over NumPy (None without JAX);
-* ``hamux3_{energy,grad,rhs}_stable_vs_plain``: the cost of :mod:`numerics.stable` -- the hamux3 kernels as
+* ``hamux3_{energy,grad,rhs}_stable_vs_plain``: the cost of :mod:`numerics.codegen.stable` -- the hamux3 kernels as
   compiled over the same kernels printed without the stable rewrite (batch 256, N_v = N, N_1 = N_2 = N/2, float64).
   Reported, no target: accuracy in saturation is what it buys.
 
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from _timing import compare as _compare  # this folder, imported before it leaves the path
 from _timing import median_ratio as _median_ratio
+from _timing import tune_process
 
 # benchmarks/numerics.py would shadow the numerics package: keep this folder off the path
 _HERE = Path(__file__).resolve().parent
@@ -30,7 +31,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 def stable_rewrite_records(n: int, repeat: int) -> list[dict]:
     import theory
-    from numerics import kernels
+    from numerics.codegen import kernel as kernels
 
     model = theory.builtin("hamux3")
     kernels._CACHE.clear()
@@ -97,7 +98,7 @@ def derive_compile(n: int) -> None:
     grad.cache_clear()
     hessian.cache_clear()
     vjp.cache_clear()
-    from numerics import kernels
+    from numerics.codegen import kernel as kernels
 
     kernels._CACHE.clear()  # compile() memoises kernels; the benchmark measures compiling
     v = theory.Layer("v", n, lg.quadratic(), activation="g")
@@ -154,6 +155,7 @@ def chunked_records(N: int, batch: int, K: int, budget_mib: int, repeat: int) ->
 
 
 def main() -> None:
+    tune_process()
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--N", type=int, default=784)

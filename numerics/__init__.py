@@ -1,4 +1,5 @@
-"""Numerics generated from :mod:`theory`: kernels, integrators, discrete updates, patterns and data,
+"""Numerics generated from :mod:`theory`: the kernel compiler (:mod:`numerics.codegen`), and the simulation toolbox
+that runs its kernels: integrators, discrete updates, patterns and data,
 retrieval, capacity, spectra, fixed-point census, sweeps and plots."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         blas,
         capacity,
         census,
+        codegen,
         datasets,
         discrete,
         integrate,
@@ -23,16 +25,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         tolerances,
     )
     from .allocator import retain_freed_heap
-    from .backends import Backend, available_backends, get_backend, memory_budget
     from .blas import BlasInfo, blas_info
+    from .codegen.backends import Backend, available_backends, get_backend, memory_budget
+    from .codegen.kernel import ArgSpec, Kernel, KernelInputError, compile
     from .discrete import BinaryMemory, ThresholdMemory
     from .integrate import Trajectory, simulate
-    from .kernels import ArgSpec, Kernel, KernelInputError, compile
 
-_SUBMODULES = ("allocator", "blas", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
+_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
 _NAMES = {
-    "compile": "kernels", "Kernel": "kernels", "ArgSpec": "kernels", "KernelInputError": "kernels",
-    "Backend": "backends", "available_backends": "backends", "get_backend": "backends", "memory_budget": "backends",
+    "compile": "codegen.kernel", "Kernel": "codegen.kernel", "ArgSpec": "codegen.kernel", "KernelInputError": "codegen.kernel",
+    "Backend": "codegen.backends", "available_backends": "codegen.backends", "get_backend": "codegen.backends", "memory_budget": "codegen.backends",
     "retain_freed_heap": "allocator", "blas_info": "blas", "BlasInfo": "blas",
     "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
 }
@@ -70,6 +72,7 @@ __all__ = [
     "ThresholdMemory",
     "allocator",
     "blas",
+    "codegen",
     "capacity",
     "census",
     "datasets",

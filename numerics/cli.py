@@ -12,7 +12,7 @@ import sympy as sp
 import theory
 from theory.model import EnergyModel
 
-from .kernels import compile as compile_kernel
+from .codegen.kernel import compile as compile_kernel
 
 __all__ = ["main", "derive_report", "info_report"]
 
@@ -217,8 +217,8 @@ def info_report() -> dict[str, Any]:
     import numpy as np
 
     from . import allocator
-    from .backends import available_backends
     from .blas import blas_info
+    from .codegen.backends import available_backends
 
     def version(dist: str) -> str | None:
         try:
@@ -265,6 +265,9 @@ def _info(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``amwb``."""
+    from .allocator import retain_freed_heap
+
+    retain_freed_heap()  # process-wide tuning is the entry point's to apply, never a kernel's (AMWB_HEAP_TOP_PAD_MIB=0: off)
     ap = argparse.ArgumentParser(prog="amwb", description="am-workbench: derive Lagrangian associative-memory models.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     a = sub.add_parser("models", help="list the built-in models")

@@ -37,8 +37,8 @@ from theory.marginalize import integrate_out
 from theory.model import EnergyModel
 
 from ._checks import as_array, as_count, as_scalar, require
-from .kernels import ArgSpec, declared_assumptions
-from .kernels import compile as compile_kernel
+from .codegen.kernel import ArgSpec, declared_assumptions
+from .codegen.kernel import compile as compile_kernel
 from .patterns import rng_from
 
 __all__ = ["BinaryMemory", "RULES", "ThresholdMemory"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import as_array, as_count, as_scalar, require
-from .kernels import Kernel
+from .codegen.kernel import Kernel
 
 __all__ = ["simulate", "Trajectory", "METHODS"]
 

@@ -14,8 +14,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import as_array, as_count, as_scalar, require
+from .codegen.kernel import compile as compile_kernel
 from .discrete import ThresholdMemory
-from .kernels import compile as compile_kernel
 from .patterns import rng_from
 
 __all__ = [

@@ -21,6 +21,9 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from numerics.allocator import retain_freed_heap
+
+    retain_freed_heap()  # process-wide tuning is the entry point's to apply, never a kernel's (AMWB_HEAP_TOP_PAD_MIB=0: off)
     ap = argparse.ArgumentParser(prog="python -m paper_checks", description="Check the papers' quantitative claims.")
     ap.add_argument("--scale", choices=("quick", "paper"), default="quick")
     ap.add_argument("--only", nargs="+", metavar="ID", help="claim ids (prefixes allowed, e.g. KH21 or BPD-6)")

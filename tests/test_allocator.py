@@ -1,7 +1,7 @@
 """numerics.allocator: freed temporaries stay mapped, so a NumPy kernel does not fault its pages back in on every call.
 
 Nothing is timed: the effect is counted as minor page faults (``ru_minflt``) per call of the hamux3 energy gradient in
-a fresh process, with the setting on (the default) and off (``AMWB_HEAP_TOP_PAD_MIB=0``), and the mmap threshold the
+a fresh process, with the setting applied as the entry points apply it and off (``AMWB_HEAP_TOP_PAD_MIB=0``), and the mmap threshold the
 setting leaves is read off where glibc places a fresh block (``[heap]`` in ``/proc/self/maps`` or not).
 """
 
@@ -22,6 +22,7 @@ _FAULTS = r"""
 import json, resource
 import numpy as np
 import numerics as nm, theory
+nm.retain_freed_heap()  # as the entry points (amwb, python -m paper_checks, the benchmarks) apply it
 rng = np.random.default_rng(0)
 v, h1, h2 = (rng.standard_normal((256, n)).astype(np.float32) for n in (784, 392, 392))
 W1 = (rng.standard_normal((392, 784)) / 28).astype(np.float32)
@@ -54,9 +55,8 @@ def _faults_per_call(env_value: str | None) -> float:
 _PROBE = r"""
 import ctypes, json, sys
 import numpy as np
-from numerics.backends import get_backend
 import numerics as nm, theory
-get_backend("numpy")
+nm.retain_freed_heap()  # as the entry points apply it
 libc = ctypes.CDLL("libc.so.6")
 if sys.argv[1] == "top-pad-only":  # what the allocator did before the regression fix: M_TOP_PAD alone
     libc.mallopt(-2, ctypes.c_int(64 << 20))
@@ -135,3 +135,22 @@ def test_applies_on_glibc(monkeypatch):
     monkeypatch.setattr(allocator, "_applied", None)  # the backend applied it already: make this call reach mallopt
     assert retain_freed_heap(allocator.DEFAULT_TOP_PAD_MIB) is True
     assert allocator._applied == allocator.DEFAULT_TOP_PAD_MIB
+
+
+def test_building_and_running_a_kernel_changes_nothing_process_wide():
+    """Regression: building the NumPy backend applied the heap setting to the whole process as a side effect. Now only
+    the entry points apply it; a kernel built and run with the setter made to fail still works."""
+    script = r"""
+import numpy as np
+import numerics.allocator as a
+def refuse(*args, **kw):
+    raise RuntimeError("a kernel applied a process-wide setting")
+a.retain_freed_heap = refuse
+import numerics as nm, theory
+k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+k.update(v=np.ones((2, 3)), xi=np.eye(3), I=np.zeros(3))
+k.fast("update", xi=np.eye(3), I=np.zeros(3))(np.ones((2, 3)))
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

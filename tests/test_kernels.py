@@ -331,7 +331,7 @@ def test_signature_cache_still_checks_every_call():
     size mismatch or a bad parameter through."""
     import theory
     from numerics import compile as compile_kernel
-    from numerics.kernels import KernelInputError
+    from numerics.codegen.kernel import KernelInputError
 
     k = compile_kernel(theory.builtin("model_b").integrate_out("h"))
     rng = np.random.default_rng(3)
@@ -357,7 +357,7 @@ def test_signature_cache_still_checks_every_call():
             with pytest.raises(KernelInputError, match=f"`{name}`"):
                 k.update(**args, beta=2.0)
     # a large input is scanned through the outputs (deferred): a NaN there is still named
-    from numerics.kernels import _EAGER_FINITE_LIMIT
+    from numerics.codegen.kernel import _EAGER_FINITE_LIMIT
 
     big_xi = rng.standard_normal((_EAGER_FINITE_LIMIT // 8 + 1, 8)) * 0.1
     k.energy(v=v, I=I, xi=big_xi, beta=1.0)
@@ -378,7 +378,7 @@ def test_fused_logsumexp_of_a_product():
     its values equal the unfused route and a direct evaluation, on NumPy and on torch (not in place)."""
     import theory
     from numerics import compile as compile_kernel
-    from numerics.backends import available_backends
+    from numerics.codegen.backends import available_backends
 
     red = theory.builtin("model_b").integrate_out("h")
     k = compile_kernel(red)
@@ -536,7 +536,7 @@ def test_xla_row_sums_are_sums_in_both_forms(dtype):
     import jax
     import jax.numpy as jnp
 
-    from numerics import backends
+    from numerics.codegen import backends
 
     backends.get_backend("jax")  # float64 on (the backend's setting)
     limit = backends.XLA_DOT_ROWSUM_MAX
@@ -603,7 +603,7 @@ def test_finiteness_scan_finds_every_position(dtype, shape):
     """The one-pass scan (row dots with zeros, from ``_SCAN_DOT_MIN`` entries on; ``isfinite`` below) flags NaN and
     +-inf wherever they sit -- in the full rows of 1024 or in the tail -- and never flags large finite values (a
     plain sum would overflow there)."""
-    from numerics.kernels import _SCAN_DOT_MIN, _all_finite
+    from numerics.codegen.kernel import _SCAN_DOT_MIN, _all_finite
 
     assert 1 << 17 >= _SCAN_DOT_MIN  # the three last shapes take the row dots
 

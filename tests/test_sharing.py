@@ -1,4 +1,4 @@
-"""numerics.sharing: nodes of one layer computed in one pass (pair nodes) give the values of the separate nodes.
+"""numerics.codegen.sharing: nodes of one layer computed in one pass (pair nodes) give the values of the separate nodes.
 
 On NumPy the pair nodes perform exactly the separate nodes' operations, sharing the common ones: their values are
 compared bitwise, node by node over a grid with the extremes; kernel by kernel against the same model compiled
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import numerics.kernels as nk
-from numerics.backends import available_backends, get_backend
-from numerics.sharing import (
+import numerics.codegen.kernel as nk
+from numerics.codegen.backends import available_backends, get_backend
+from numerics.codegen.sharing import (
     SHARED_NODES,
     First,
     Second,
@@ -22,7 +22,7 @@ from numerics.sharing import (
     SoftmaxLsePair,
     share_passes,
 )
-from numerics.stable import STABLE_NODES, SigmoidLegendre
+from numerics.codegen.stable import STABLE_NODES, SigmoidLegendre
 from theory import builtin
 from theory.vector import sigmoid
 
@@ -149,7 +149,7 @@ def test_numpy_kernels_with_pairs_agree_with_the_kernels_without(dtype, unshared
 
 
 def test_row_dots_only_for_two_vectors_and_a_scalar_coefficient():
-    from numerics.sharing import RowDot, fuse_row_dots
+    from numerics.codegen.sharing import RowDot, fuse_row_dots
 
     x, y, b, N = sp.symbols("x y beta N")
     VSum, MatVec, Lse = sp.Function("VSum"), sp.Function("MatVec"), sp.Function("LseLegendre")
@@ -192,7 +192,7 @@ def test_numpy_row_sums_against_mpmath(dtype):
     within the recursive-summation bound of the exact sum, in the input's dtype, the axis kept; NaN and inf propagate."""
     import mpmath
 
-    from numerics.backends import _rowsum
+    from numerics.codegen.backends import _rowsum
 
     ns = get_backend("numpy").namespace
     rng = np.random.default_rng(7)

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from numerics import tolerances as tol
-from numerics.kernels import compile
-from numerics.stable import STABLE_NODES, Sech2, SigmoidLegendre, TanhLegendre, stabilize
+from numerics.codegen.kernel import compile
+from numerics.codegen.stable import STABLE_NODES, Sech2, SigmoidLegendre, TanhLegendre, stabilize
 from theory import EnergyModel, Layer, bias, builtin, builtin_names, concrete, lagrangians
 from theory.vector import logcosh, sigmoid, softplus
 
@@ -230,7 +230,7 @@ def test_user_logcosh_and_softplus_do_not_overflow():
 
 
 def test_logcosh_relative_accuracy_near_zero():
-    from numerics.backends import get_backend
+    from numerics.codegen.backends import get_backend
 
     lc = get_backend("numpy").namespace["logcosh"]
     for x in (1e-7, 1e-9, 1e-150):
@@ -244,7 +244,7 @@ def test_legendre_nodes_dense_grid(backend, dtype):
     (``tol.LEGENDRE_EPS``), both signs: 1e-150 and geometric from 1e-30 to 1 (the small-|x| forms, where the naive
     x tanh x - log cosh x loses everything), linear from 1 to 40 (the switch, and NumPy's TanhLegendre
     log1p(t) - u (1 - t), whose error grows with u until tanh rounds to 1) and on to saturation."""
-    from numerics.backends import available_backends, get_backend
+    from numerics.codegen.backends import available_backends, get_backend
 
     if backend not in available_backends():
         pytest.skip(f"{backend} not installed")
@@ -282,7 +282,7 @@ def test_lse_legendre_ties_and_tiny_entropies(backend, dtype):
     NaN row (NaN out).
     The entropy is a sum of positive terms (log Z and -s.z), so its relative error is that of the row sums: (n + 8)
     eps; the softmax is held to 4 eps of each entry."""
-    from numerics.backends import available_backends, get_backend
+    from numerics.codegen.backends import available_backends, get_backend
 
     if backend not in available_backends():
         pytest.skip(f"{backend} not installed")
@@ -316,7 +316,7 @@ def test_lse_legendre_ties_and_tiny_entropies(backend, dtype):
 def test_tanh_legendre_at_the_largest_floats(backend, dtype):
     """Regression: TanhLegendre(x) -> log 2 as |x| grows, but its large-|x| branch formed 2|x| first, which overflows
     at the largest floats and turned the exact 0 of 2|x| e/(1 + e) into inf * 0 = NaN."""
-    from numerics.backends import available_backends, get_backend
+    from numerics.codegen.backends import available_backends, get_backend
 
     if backend not in available_backends():
         pytest.skip(f"{backend} not installed")
@@ -331,7 +331,7 @@ def test_tanh_legendre_at_the_largest_floats(backend, dtype):
 def test_sigmoid_node_relative_accuracy_on_both_tails(backend):
     """sigmoid on every backend (JAX: XLA's logistic, NumPy: a branch-free form) against mpmath, relative error
     on both tails, where 1 - sigmoid(|x|) and sigmoid(-|x|) are tiny."""
-    from numerics.backends import available_backends, get_backend
+    from numerics.codegen.backends import available_backends, get_backend
 
     if backend not in available_backends():
         pytest.skip(f"{backend} not installed")
@@ -352,7 +352,7 @@ def test_softmax_center_node_relative_accuracy(backend, beta):
     from a flat softmax to a one-hot one, with u far from 0: where s is nearly one-hot at k, u_k - s.u cancels, and a
     single centering is off by the rounding of s.u (relative error ~ |u| eps / |result|, far beyond the bound);
     subnormal results are held to the smallest normal number."""
-    from numerics.backends import available_backends, get_backend
+    from numerics.codegen.backends import available_backends, get_backend
 
     if backend not in available_backends():
         pytest.skip(f"{backend} not installed")

@@ -27,7 +27,7 @@ node                      meaning
 
 Each has a derivative rule in :mod:`theory.calculus`, a concrete-size
 expansion in :mod:`theory.concrete` and a NumPy implementation in
-:mod:`numerics.backends`, so nothing here grows with ``N``.
+:mod:`numerics.codegen.backends`, so nothing here grows with ``N``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ as differences of large sums (``x tanh(x) - log cosh(x)``), and a user's own
 ``log(cosh(x))`` or ``log(1 + exp(x))`` as ``sinh/cosh`` and ``exp/(exp + 1)``,
 which overflow.  :func:`stabilize` rewrites these *shapes* -- wherever they
 occur, in any model -- into nodes with stable array implementations in
-:mod:`numerics.backends`:
+:mod:`numerics.codegen.backends`:
 
 - ``c - c tanh(u)**2`` -> ``c * Sech2(u)``, computed as ``4e/(1+e)^2`` with ``e = exp(-2|u|)``;
 - ``c - c sigmoid(u)`` -> ``c * sigmoid(-u)`` (``sigmoid`` is built on ``exp(-|u|)``);

@@ -7,14 +7,14 @@ neuron axis (batch axes first); weights are 2-D arrays; scalar parameters and
 sizes are passed as 0-d arrays of the working dtype, so float32 stays float32.
 The expressions from :mod:`theory` (energy, right-hand sides, activations,
 gradients, one-step updates) are printed by ``sympy.lambdify`` with
-``cse=True`` after :func:`numerics.stable.stabilize` has rewritten the shapes
+``cse=True`` after :func:`numerics.codegen.stable.stabilize` has rewritten the shapes
 that cancel or overflow in floating point (``1 - tanh**2``, Legendre terms, a
-user's ``log(cosh(x))``) into stable nodes, and :func:`numerics.sharing.share_passes` has paired the nodes
+user's ``log(cosh(x))``) into stable nodes, and :func:`numerics.codegen.sharing.share_passes` has paired the nodes
 of one layer that share work (a sigmoid with its Legendre term, a softmax with its entropy), so that each pair is
-computed in one pass, and, where the backend runs node by node, :func:`numerics.sharing.fuse_row_dots` has
+computed in one pass, and, where the backend runs node by node, :func:`numerics.codegen.sharing.fuse_row_dots` has
 turned sums of products of two vectors into row dots; the vector-level nodes (``MatVec``,
 ``VSum``, ``Softmax``, ...) resolve to the array implementations of
-:mod:`numerics.backends`.  No Python
+:mod:`numerics.codegen.backends`.  No Python
 loop runs over neurons or memories and no ``batch x K x N`` array is formed.
 """
 
@@ -36,7 +36,7 @@ from theory.marginalize import Reduction
 from theory.model import EnergyModel
 from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, Vector, VSum, Weight, parameters, vsize
 
-from ._checks import as_scalar
+from .._checks import as_scalar
 from .backends import Backend, _vecdot, get_backend
 from .sharing import fuse_row_dots, share_passes
 from .stable import stabilize

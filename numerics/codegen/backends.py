@@ -6,7 +6,7 @@ the last axis (size 1) so that they broadcast against vectors.  Forms are
 shift-stable: ``logsumexp`` and ``softmax`` subtract the maximum,
 ``softplus`` is ``logaddexp(0, x)``, ``logcosh`` is ``log1p(2 sinh^2(x/2))``
 for ``|x| < 1`` and ``|x| + log1p(exp(-2|x|)) - log 2`` beyond; the nodes of
-:mod:`numerics.stable` (``Sech2``, the Legendre terms) are computed without
+:mod:`numerics.codegen.stable` (``Sech2``, the Legendre terms) are computed without
 cancellation or overflow.
 """
 
@@ -333,7 +333,7 @@ def _nodes(xp, *, inplace: bool, matvec, select=None, softmax=None, logsumexp=No
         e /= _rowsum(e)
         return e, lse
 
-    # pairs of nodes computed together (numerics.sharing); in place, the operations of the two separate nodes with
+    # pairs of nodes computed together (numerics.codegen.sharing); in place, the operations of the two separate nodes with
     # the common ones done once, so that the values are bitwise theirs
     def SigmoidLegendrePair(x):  # noqa: N802 - (sigmoid(x), SigmoidLegendre(x)): exp(-|x|) and 1 + exp(-|x|) shared
         if not _private(x):
@@ -449,9 +449,6 @@ def _is_one(beta) -> bool:
 
 
 def _numpy() -> Backend:
-    from .allocator import retain_freed_heap
-
-    retain_freed_heap()  # freed temporaries stay mapped: no page faults on the next call (AMWB_HEAP_TOP_PAD_MIB=0: off)
     ns = _nodes(np, inplace=True, matvec=lambda W, a: a @ W.T, select=_select_blend)
     ns["numpy"] = np
     return Backend("numpy", np, ns, np.asarray, np.asarray)

@@ -1,7 +1,7 @@
 r"""Shared passes: nodes of one layer that a kernel needs together are computed together.
 
 A derived energy holds each layer twice: its activation (in the synapse terms) and its Legendre term ``x g - L``
-(a stable node, :mod:`numerics.stable`); a gradient holds ``sigmoid(u)`` beside ``sigmoid(-u)``. Each pair shares
+(a stable node, :mod:`numerics.codegen.stable`); a gradient holds ``sigmoid(u)`` beside ``sigmoid(-u)``. Each pair shares
 most of its work -- ``exp(-|u|)`` and ``1 + exp(-|u|)`` for the sigmoid nodes, the shifted exponentials of ``beta a``
 for the softmax and its entropy. XLA finds the shared work itself (common subexpressions inside one fused
 program); NumPy evaluates node by node, so each node would redo it.
@@ -60,7 +60,7 @@ def share_passes(exprs: list) -> list:
     Parameters
     ----------
     exprs : list of sympy.Expr
-        Printable expressions (after :func:`numerics.stable.stabilize`), all outputs of one generated function.
+        Printable expressions (after :func:`numerics.codegen.stable.stabilize`), all outputs of one generated function.
 
     Returns
     -------
@@ -71,7 +71,7 @@ def share_passes(exprs: list) -> list:
     --------
     >>> import sympy as sp
     >>> from theory.vector import sigmoid
-    >>> from numerics.stable import SigmoidLegendre
+    >>> from numerics.codegen.stable import SigmoidLegendre
     >>> v = sp.Symbol("v")
     >>> share_passes([sigmoid(v) * 2, SigmoidLegendre(v)])
     [2*First(SigmoidLegendrePair(v)), Second(SigmoidLegendrePair(v))]
