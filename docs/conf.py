@@ -24,7 +24,7 @@ myst_heading_anchors = 3
 suppress_warnings = ["ref.citation", "myst.xref_missing"]
 html_theme = "alabaster"
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("theory", "numerics", "paper_checks")
 
 
