@@ -1,9 +1,9 @@
-"""Sphinx configuration of the API reference (``python -m sphinx -W -b html tests/docs build/docs``).
+"""Sphinx configuration of the manual and the API reference (``python -m sphinx -W -b html docs build/docs``).
 
-The reference is built from the numpydoc docstrings of ``theory``, ``numerics`` and ``paper_checks``; the README is the
-front page and the notebooks are included as pages (exported to Markdown at build time, without outputs). The test
-command builds it with warnings as errors (``tests/test_docs.py``). It lives under ``tests/`` because the project's top
-level is fixed.
+The README is the front page; the manual's pages are in ``docs/manual/``; the API reference is generated from the
+numpydoc docstrings of ``theory``, ``numerics`` and ``paper_checks``, grouped by concept, and the notebooks are
+included as pages (exported to Markdown at build time, without outputs). The test command builds it with warnings as
+errors (``tests/test_docs.py``).
 """
 
 from __future__ import annotations
@@ -22,29 +22,70 @@ autodoc_member_order = "bysource"
 myst_heading_anchors = 3
 # numpydoc renders a docstring's "References" as citations; the papers are listed there, not cited inline
 suppress_warnings = ["ref.citation", "myst.xref_missing"]
-html_theme = "alabaster"
+myst_enable_extensions = ["dollarmath", "amsmath"]  # the notebooks' $...$ and $$...$$ render as maths
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+html_title = "am-workbench"
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("theory", "numerics", "paper_checks")
 
 
+#: The API reference by concept, public names first: (title, modules). ``tests/test_docs.py`` checks that every public
+#: module is in exactly one group.
+GROUPS = (
+    ("Model building", ("theory", "theory.layers", "theory.lagrangians", "theory.synapses", "theory.vector", "theory.model",
+                        "theory.specs", "theory.parsing", "theory.energies", "theory.rescaling")),
+    ("Derivation", ("theory.calculus", "theory.certificate", "theory.marginalize", "theory.weight_gradients", "theory.concrete",
+                    "theory.budget", "theory.learning", "theory.diffusion", "theory.random_features", "theory.relaxation")),
+    ("Capacity", ("theory.capacity", "theory.moments", "numerics.capacity")),
+    ("What the papers state", ("theory.literature",) + tuple(f"theory.literature.{k}" for k in
+                               ("bpd2026", "chn1985", "dr2024", "epa2025", "hu2024", "mp1967", "ram2021", "tut2025"))),
+    ("Kernels", ("numerics.codegen", "numerics.codegen.kernel", "numerics.codegen.backends", "numerics.codegen.stable",
+                 "numerics.codegen.sharing", "numerics.allocator", "numerics.blas", "numerics.tolerances")),
+    ("Simulation", ("numerics", "numerics.integrate", "numerics.discrete", "numerics.patterns", "numerics.datasets",
+                    "numerics.retrieval", "numerics.spectra", "numerics.census", "numerics.learning", "numerics.sweeps",
+                    "numerics.plots", "numerics.cli")),
+    ("Paper checks", ("paper_checks", "paper_checks.papers", "paper_checks.claim", "paper_checks.runner",
+                      "paper_checks.recorded", "paper_checks.readme_table")),
+)
+
+
 def public_modules() -> list[str]:
-    """Every public module of the three packages (the API page lists them all; a test checks nothing is missed)."""
+    """Every public module and subpackage of the three packages (a test checks each is in exactly one group); the
+    per-paper check modules are documented by their claims in the report, not here."""
     out = []
     for pkg in PACKAGES:
         m = importlib.import_module(pkg)
         out.append(pkg)
-        out += [f"{pkg}.{x.name}" for x in pkgutil.iter_modules(m.__path__) if not x.name.startswith("_") and x.name != "__main__"]
+        for x in pkgutil.walk_packages(m.__path__, pkg + "."):
+            leaf = x.name.rsplit(".", 1)[-1]
+            if leaf.startswith("_") or any(p.startswith("_") for p in x.name.split(".")) or leaf == "__main__":
+                continue
+            if pkg == "paper_checks" and x.name.split(".")[1] in _PAPER_KEYS:
+                continue
+            out.append(x.name)
     return out
+
+
+def _paper_keys() -> set[str]:
+    from paper_checks.papers import PAPERS
+
+    return {p.key for p in PAPERS}
+
+
+_PAPER_KEYS = _paper_keys()
 
 
 def _generate(app) -> None:
     src = Path(app.srcdir)
     gen = src / "_generated"
     gen.mkdir(exist_ok=True)
-    lines = ["API reference", "=============", "", "Generated from the docstrings (numpydoc).", ""]
-    for mod in public_modules():  # a package page shows its docstring; its re-exported names are documented where defined
-        lines += [mod, "-" * len(mod), "", f".. automodule:: {mod}", *([] if mod in PACKAGES else ["   :members:"]), ""]
+    lines = ["API reference", "=============", "", "Generated from the docstrings (numpydoc), grouped by concept.", ""]
+    for title, mods in GROUPS:
+        lines += [title, "-" * len(title), ""]
+        for mod in mods:  # a package page shows its docstring; its re-exported names are documented where defined
+            lines += [mod, "~" * len(mod), "", f".. automodule:: {mod}", *([] if hasattr(importlib.import_module(mod), "__path__") else ["   :members:"]), ""]
     (gen / "api.rst").write_text("\n".join(lines))
     import nbformat
     from nbconvert import MarkdownExporter

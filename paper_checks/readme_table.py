@@ -1,5 +1,6 @@
-"""The README's claim table, generated from the claim records (``python -m paper_checks.readme_table`` prints it;
-``--write`` replaces the table in README.md). A test checks that the README holds exactly this table."""
+"""The README's claim table and the manual's paper-scale table, generated from the claim records
+(``python -m paper_checks.readme_table`` prints the first; ``--write`` replaces both, in README.md and
+docs/manual/paper_checks.md). Tests check that both files hold exactly these tables."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from . import all_claims
 
-__all__ = ["claim_table", "paper_scale_section", "write_readme"]
+__all__ = ["claim_table", "paper_scale_section", "write_readme", "write_paper_scale", "README", "MANUAL_PAGE"]
 
 BEGIN = "<!-- paper-scale results: generated from paper_checks/recorded/paper.json by `python -m paper_checks.readme_table --write` -->"
 END = "<!-- end of paper-scale results -->"
@@ -38,7 +39,7 @@ def claim_table() -> list[str]:
 
 
 def paper_scale_section() -> list[str]:
-    """The README's table of recorded paper-scale results, between the markers."""
+    """The manual's table of recorded paper-scale results (docs/manual/paper_checks.md), between the markers."""
     from .recorded import load, table
 
     doc = load("paper")
@@ -51,7 +52,7 @@ def paper_scale_section() -> list[str]:
 
 
 def write_readme(path: str | Path) -> bool:
-    """Replace the claim table and the paper-scale section in ``path``; returns whether the file changed."""
+    """Replace the claim table in ``path`` (the README); returns whether the file changed."""
     path = Path(path)
     lines = path.read_text().split("\n")
     start = lines.index(HEADER[0])
@@ -59,16 +60,32 @@ def write_readme(path: str | Path) -> bool:
     while end < len(lines) and lines[end].startswith("| "):
         end += 1
     new = lines[:start] + claim_table() + lines[end:]
-    a, b = new.index(BEGIN), new.index(END)
-    new = new[:a] + paper_scale_section() + new[b + 1 :]
-    if new == lines:
+    return _write(path, lines, new)
+
+
+def write_paper_scale(path: str | Path) -> bool:
+    """Replace the paper-scale section between the markers in ``path`` (the manual's page on the main job)."""
+    path = Path(path)
+    lines = path.read_text().split("\n")
+    a, b = lines.index(BEGIN), lines.index(END)
+    return _write(path, lines, lines[:a] + paper_scale_section() + lines[b + 1 :])
+
+
+def _write(path: Path, old: list[str], new: list[str]) -> bool:
+    if new == old:
         return False
     path.write_text("\n".join(new))
     return True
 
 
+#: where the two generated tables live
+README = Path(__file__).resolve().parents[1] / "README.md"
+MANUAL_PAGE = Path(__file__).resolve().parents[1] / "docs" / "manual" / "paper_checks.md"
+
+
 if __name__ == "__main__":  # pragma: no cover - a maintenance command
     if "--write" in sys.argv:
-        print("README.md updated" if write_readme(Path(__file__).resolve().parents[1] / "README.md") else "README.md already current")
+        for path, write in ((README, write_readme), (MANUAL_PAGE, write_paper_scale)):
+            print(f"{path.name} updated" if write(path) else f"{path.name} already current")
     else:
         print("\n".join(claim_table()))

@@ -362,13 +362,13 @@ def test_theory_value_of_a_sum_inside_a_power():
     assert abs(val - ref) < LAW_RTOL
 
 
-def test_readme_spec_example_loads_and_derives():
-    """The README's spec example is a valid spec whose capacity law is the one KH16-6 checks."""
+def test_manual_spec_example_loads_and_derives():
+    """The manual's spec example (docs/manual/python.md) is a valid spec whose capacity law is the one KH16-6 checks."""
     from pathlib import Path
 
     import tomllib
 
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[1] / "docs" / "manual" / "python.md").read_text()
     start = text.index('name = "my_memory"')
     spec = tomllib.loads(text[start : text.index("```", start)])
     law = capacity_law(theory.from_dict(spec))

@@ -268,13 +268,11 @@ def test_summary_is_the_first_line_of_the_report(tmp_path):
 
 
 def test_readme_paper_scale_numbers_are_the_recorded_ones():
-    """The README's paper-scale table is exactly what paper_checks/recorded/paper.json says (no typed figures)."""
-    from pathlib import Path
+    """The manual's paper-scale table is exactly what paper_checks/recorded/paper.json says (no typed figures)."""
+    from paper_checks.readme_table import MANUAL_PAGE, paper_scale_section
 
-    from paper_checks.readme_table import paper_scale_section
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert "\n".join(paper_scale_section()) in readme, "README paper-scale table is stale: run `python -m paper_checks.readme_table --write`"
+    page = MANUAL_PAGE.read_text()
+    assert "\n".join(paper_scale_section()) in page, "the manual's paper-scale table is stale: run `python -m paper_checks.readme_table --write`"
 
 
 def test_record_merges_and_never_erases_a_measurement(tmp_path):
