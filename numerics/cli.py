@@ -265,9 +265,6 @@ def _info(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``amwb``."""
-    from .allocator import retain_freed_heap
-
-    retain_freed_heap()  # process-wide tuning is the entry point's to apply, never a kernel's (AMWB_HEAP_TOP_PAD_MIB=0: off)
     ap = argparse.ArgumentParser(prog="amwb", description="am-workbench: derive Lagrangian associative-memory models.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     a = sub.add_parser("models", help="list the built-in models")
@@ -302,8 +299,15 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("info", help="versions, backends, and the BLAS kernels NumPy runs on (with a hint where they are below the CPU)")
     i.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    if args.cmd == "info":
+    if args.cmd == "info":  # reports the heap setting (a bad one too) instead of applying it
         return _info(args)
+    from .allocator import retain_freed_heap
+
+    try:
+        retain_freed_heap()  # process-wide tuning is the entry point's to apply, never a kernel's (AMWB_HEAP_TOP_PAD_MIB=0: off)
+    except ValueError as exc:  # a bad AMWB_HEAP_TOP_PAD_MIB: one clear error naming it
+        print(f"amwb: error: {exc}", file=sys.stderr)
+        return 2
     if args.cmd == "recall":
         try:
             return _recall(args)
