@@ -214,3 +214,11 @@ def test_info_reports_versions_backends_and_blas(capsys, monkeypatch):
     monkeypatch.setattr(platform, "libc_ver", lambda: ("musl", "1.2"))  # elsewhere nothing is applied: said so
     assert main(["info", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["heap_top_pad_mib"].startswith("not applied")
+
+
+def test_a_bad_heap_setting_is_one_clear_error(monkeypatch, capsys):
+    """Regression: the entry point applies the heap setting now (not the backend); a bad value is one error, exit 2."""
+    monkeypatch.setenv("AMWB_HEAP_TOP_PAD_MIB", "lots")
+    assert main(["models"]) == 2
+    err = capsys.readouterr().err
+    assert "AMWB_HEAP_TOP_PAD_MIB" in err and "lots" in err and "Traceback" not in err
