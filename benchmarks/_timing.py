@@ -6,14 +6,16 @@ import time
 
 import numpy as np
 
-from numerics.allocator import retain_freed_heap
-
 
 def tune_process() -> None:
     """What the benchmarks' entry points apply to their process before timing (as ``amwb`` and ``python -m
     paper_checks`` do): freed heap stays mapped, so a NumPy kernel does not fault its temporaries back in on every
     call (:func:`numerics.retain_freed_heap`; ``AMWB_HEAP_TOP_PAD_MIB=0`` turns it off). Building a kernel changes
     nothing process-wide."""
+    # imported here: while a script imports this module its own folder is first on the path, and benchmarks/numerics.py
+    # would stand in for the package
+    from numerics.allocator import retain_freed_heap
+
     retain_freed_heap()
 
 
