@@ -8,15 +8,16 @@ import numpy as np
 
 
 def tune_process() -> None:
-    """What the benchmarks' entry points apply to their process before timing (as ``amwb`` and ``python -m
-    paper_checks`` do): freed heap stays mapped, so a NumPy kernel does not fault its temporaries back in on every
-    call (:func:`numerics.retain_freed_heap`; ``AMWB_HEAP_TOP_PAD_MIB=0`` turns it off). Building a kernel changes
-    nothing process-wide."""
+    """What the benchmarks' entry points apply to their process before timing, as ``amwb`` and ``python -m
+    paper_checks`` do (:func:`numerics.allocator.tune_process`: freed heap stays mapped, so a NumPy kernel does not
+    fault its temporaries back in on every call). Building a kernel changes nothing process-wide."""
     # imported here: while a script imports this module its own folder is first on the path, and benchmarks/numerics.py
     # would stand in for the package
-    from numerics.allocator import retain_freed_heap
+    from numerics.allocator import tune_process as apply
 
-    retain_freed_heap()
+    bad = apply()
+    if bad is not None:
+        raise SystemExit(f"error: {bad}")
 
 
 def compare(fa, fb, repeat: int, warmup: int = 2, settle: int = 0, block_s: float = 0.0, per_block: int = 9) -> dict:

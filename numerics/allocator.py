@@ -12,8 +12,9 @@ otherwise rises to the largest block freed so far, up to 32 MiB) at its start va
 would then be ``mmap``-ed and unmapped on each call, faulting in afresh every time -- worse than no setting at all
 (the regression ``tests/test_allocator.py`` holds). So the threshold is set too, to ``min(mib, 32)`` MiB, the value
 the dynamic rule tends to: blocks below it come from the heap and stay mapped, larger ones are mapped per call as
-before. The NumPy backend applies this once per process, the first time it is built, with 64 MiB;
-``AMWB_HEAP_TOP_PAD_MIB=0`` in the environment turns it off (another integer sets the size). It changes nothing
+before. Building a kernel never applies it: the entry points (``amwb``, ``python -m paper_checks``, the benchmarks)
+do, through :func:`tune_process`, with 64 MiB; ``AMWB_HEAP_TOP_PAD_MIB=0`` in the environment turns it off (another
+integer sets the size), and a script calls :func:`retain_freed_heap` itself. It changes nothing
 else: blocks are still freed, and on a C library other than glibc (macOS, musl) nothing is done.
 """
 
@@ -23,7 +24,7 @@ import ctypes
 import os
 import platform
 
-__all__ = ["retain_freed_heap", "applies_here", "DEFAULT_TOP_PAD_MIB", "MAX_TOP_PAD_MIB", "ENV_VAR"]
+__all__ = ["retain_freed_heap", "tune_process", "applies_here", "DEFAULT_TOP_PAD_MIB", "MAX_TOP_PAD_MIB", "ENV_VAR"]
 
 DEFAULT_TOP_PAD_MIB = 64
 ENV_VAR = "AMWB_HEAP_TOP_PAD_MIB"
@@ -96,3 +97,19 @@ def retain_freed_heap(mib: int | None = None) -> bool:
     if ok:
         _applied = mib
     return ok
+
+
+def tune_process() -> str | None:
+    """What an entry point applies to its process before any work: :func:`retain_freed_heap` as the environment says.
+
+    Returns
+    -------
+    str or None
+        ``None`` once applied (or turned off, or not glibc); for a bad ``AMWB_HEAP_TOP_PAD_MIB`` the one-line error
+        naming it, which the entry point prints before it exits with status 2 (no traceback, no work lost).
+    """
+    try:
+        retain_freed_heap()
+    except ValueError as exc:
+        return str(exc)
+    return None

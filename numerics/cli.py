@@ -301,12 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.cmd == "info":  # reports the heap setting (a bad one too) instead of applying it
         return _info(args)
-    from .allocator import retain_freed_heap
+    from .allocator import tune_process
 
-    try:
-        retain_freed_heap()  # process-wide tuning is the entry point's to apply, never a kernel's (AMWB_HEAP_TOP_PAD_MIB=0: off)
-    except ValueError as exc:  # a bad AMWB_HEAP_TOP_PAD_MIB: one clear error naming it
-        print(f"amwb: error: {exc}", file=sys.stderr)
+    bad = tune_process()  # process-wide tuning is the entry point's to apply, never a kernel's
+    if bad is not None:
+        print(f"amwb: error: {bad}", file=sys.stderr)
         return 2
     if args.cmd == "recall":
         try:

@@ -21,9 +21,12 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from numerics.allocator import retain_freed_heap
+    from numerics.allocator import tune_process
 
-    retain_freed_heap()  # process-wide tuning is the entry point's to apply, never a kernel's (AMWB_HEAP_TOP_PAD_MIB=0: off)
+    bad = tune_process()  # process-wide tuning is the entry point's to apply, never a kernel's
+    if bad is not None:
+        print(f"python -m paper_checks: error: {bad}", file=sys.stderr)
+        return 2
     ap = argparse.ArgumentParser(prog="python -m paper_checks", description="Check the papers' quantitative claims.")
     ap.add_argument("--scale", choices=("quick", "paper"), default="quick")
     ap.add_argument("--only", nargs="+", metavar="ID", help="claim ids (prefixes allowed, e.g. KH21 or BPD-6)")
