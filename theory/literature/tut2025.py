@@ -2,7 +2,7 @@ r"""Krotov, Hoover, Ram & Pham, "Modern Methods in Associative Memory" (tutorial
 ``TUT-*``.
 
 The closed form the tutorial gives for the energy of a continuum of memories on the unit circle (Ch. 4 /
-notebook 02), and its large-:math:`\beta` limit; TUT-5 and TUT-6 compare them with the integral that
+notebook 02), and its large-:math:`\beta` limit; TUT-4 and TUT-6 compare them with the integral that
 :func:`theory.diffusion.circle_energy_integral` states as a definition.
 
 .. math::
