@@ -133,3 +133,24 @@ def test_hamux3_xla_diagnostics_run_small(tmp_path):
     assert all(r["calls"] == 3 and r["us_per_call"] > 0 and "Execute" not in r["thunk"] for r in recs), recs
     bad = subprocess.run([sys.executable, script, "--repeat", "0"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--repeat must be a positive integer, got 0" in bad.stderr
+
+
+def test_write_docs_refuses_a_page_without_markers_before_measuring(tmp_path):
+    """Regression: ``peers.py --write-docs`` read its page only after the whole run (minutes), so a page without the
+    markers lost every measurement; it is refused before anything is timed, and the records print before a write."""
+    page = tmp_path / "benchmarks.md"
+    page.write_text("no markers here\n")
+    script = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "benchmarks")!r})
+import peers
+peers.PERFORMANCE_PAGE = __import__("pathlib").Path({str(page)!r})
+def ran(*a, **k):
+    raise AssertionError("measured before checking the page")
+peers.model_b_records = peers.hamux3_records = ran
+sys.argv = ["peers.py", "--write-docs", "--small-only"]
+peers.main()
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "has no <!-- performance:begin -->" in out.stderr, out.stderr[-2000:]
+    assert "measured before" not in out.stderr
