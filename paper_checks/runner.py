@@ -304,8 +304,10 @@ def caption(r: dict) -> str:
 
 
 def write_html(doc: dict, out: str | Path) -> Path:
-    """``report.html`` beside the markdown: the same summary, table and sections, figures inline (``<img>`` with the
-    same relative paths), no scripts and no outside resources -- it opens from the folder in any browser."""
+    """``report.html`` beside the markdown: the same summary, table and sections, figures embedded (PNG data URIs of
+    the files in ``figures/``), no scripts and no outside resources -- the page alone shows everything, wherever it is
+    copied or mailed."""
+    import base64
     import html
 
     out = Path(out)
@@ -341,7 +343,9 @@ def write_html(doc: dict, out: str | Path) -> Path:
         parts.append("</ul>")
         if r["detail"]:
             parts.append(f"<pre>{e(r['detail'].strip())}</pre>")
-        parts += [f"<figure><img src='{e(f)}' alt='{e(r['id'])} figure' style='max-width:640px'><figcaption>{e(caption(r))}</figcaption></figure>" for f in figs]
+        parts += [f"<figure><img src='data:image/png;base64,{base64.b64encode((out / f).read_bytes()).decode('ascii')}' "
+                  f"alt='{e(r['id'])} figure ({e(f)})' style='max-width:640px'><figcaption>{e(caption(r))}</figcaption></figure>"
+                  for f in figs]
         parts.append("</section>")
         sections.append("".join(parts))
     if doc["scale"] == "quick":

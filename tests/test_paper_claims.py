@@ -181,7 +181,8 @@ def test_roles_and_margins_in_the_report(tmp_path):
 
 
 def test_html_report_has_every_figure_and_claim(tmp_path, monkeypatch):
-    """report.html beside report.md: parsed, every claim has its row and section, every <img> names a PNG that exists."""
+    """report.html beside report.md: parsed, every claim has its row and section, every <img> embeds its PNG (the page
+    alone shows the figures; it linked figures/ before, and showed none when copied on its own)."""
     from html.parser import HTMLParser
 
     import matplotlib.pyplot as plt
@@ -212,7 +213,12 @@ def test_html_report_has_every_figure_and_claim(tmp_path, monkeypatch):
     text = (tmp_path / "report.html").read_text()
     page.feed(text)
     assert page.ids == ["t-11", "t-12"] and page.rows == 3  # header + one per claim
-    assert len(page.imgs) == 2 and all((tmp_path / src).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for src in page.imgs)
+    import base64
+
+    prefix = "data:image/png;base64,"
+    assert len(page.imgs) == 2 and all(src.startswith(prefix) for src in page.imgs)
+    embedded = [base64.b64decode(src[len(prefix):]) for src in page.imgs]
+    assert embedded == [(tmp_path / f).read_bytes() for f in doc["claims"][0]["figures"]]  # the files' exact bytes
     assert "<here>" not in text and "&lt;here&gt;" in text  # text is escaped, never markup
     assert "<script" not in text
 
@@ -224,8 +230,9 @@ def _chromium() -> str | None:
 
 
 def test_html_report_loads_in_headless_chromium(tmp_path):
-    """In a real browser every figure of report.html loads (complete, nonzero width). A copy of the page gets a probe
-    script that writes the count of loaded images into the DOM, which --dump-dom prints. Skipped without Chromium."""
+    """In a real browser every figure of report.html loads (complete, nonzero width), from a copy of the page alone in
+    another folder (the figures are embedded). The copy gets a probe script that writes the count of loaded images
+    into the DOM, which --dump-dom prints. Skipped without Chromium (.ci/run installs it)."""
     import re
     import subprocess
 
@@ -239,7 +246,8 @@ def test_html_report_loads_in_headless_chromium(tmp_path):
     write_report(doc, tmp_path)
     probe = ("<script>window.addEventListener('load', () => { const im = [...document.images];"
              " document.body.setAttribute('data-loaded', im.filter(i => i.complete && i.naturalWidth > 0).length + '/' + im.length); });</script>")
-    page = tmp_path / "probe.html"
+    (tmp_path / "alone").mkdir()
+    page = tmp_path / "alone" / "probe.html"  # no figures/ beside it
     page.write_text((tmp_path / "report.html").read_text().replace("</body>", probe + "</body>"))
     r = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
                         "--virtual-time-budget=10000", "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180)
