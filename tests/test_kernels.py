@@ -619,3 +619,50 @@ def test_finiteness_scan_finds_every_position(dtype, shape):
             B[pos] = bad
             assert not _all_finite(B.reshape(shape)), (pos, bad)
             assert not _all_finite(B.reshape(shape)[..., ::-1]), (pos, bad)  # a non-contiguous view: the sum
+
+
+def test_deferred_scan_belongs_to_its_call_across_threads(rng, monkeypatch):
+    """Regression: the list of large arrays left for the output scan lived on the (shared, cached) kernel, so a call
+    in another thread reset it between this call's validation and its run; the NaN in ``xi`` then went through
+    unnamed (a warning and a NaN energy). The interleaving is forced: thread A validates its poisoned array, then
+    waits until thread B has run a whole call on the same kernel."""
+    import threading
+
+    import numerics.codegen.kernel as kmod
+
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    good = rng.standard_normal((1100, 1000)) * 0.1
+    bad = good.copy()
+    bad[700, 3] = np.nan
+    v, I = np.ones(1000), np.zeros(1000)
+    k.energy(v=v, I=I, xi=good)  # the signature's plan exists: both threads take the fast path
+    validated, b_done = threading.Event(), threading.Event()
+    original = kmod._check_values
+
+    def check_then_wait(a, arr, deferred=None):
+        original(a, arr, deferred)
+        if arr is bad:
+            validated.set()
+            assert b_done.wait(30), "thread B did not finish"
+
+    monkeypatch.setattr(kmod, "_check_values", check_then_wait)
+    outcome: dict = {}
+
+    def thread_a():
+        try:
+            outcome["a"] = k.energy(v=v, I=I, xi=bad)
+        except Exception as exc:  # noqa: BLE001 - the outcome is the test's
+            outcome["a"] = exc
+
+    def thread_b():
+        assert validated.wait(30)
+        outcome["b"] = k.energy(v=v, I=I, xi=good)
+        b_done.set()
+
+    ta, tb = threading.Thread(target=thread_a), threading.Thread(target=thread_b)
+    ta.start()
+    tb.start()
+    ta.join(60)
+    tb.join(60)
+    assert isinstance(outcome["a"], nm.KernelInputError) and "`xi` must be finite" in str(outcome["a"]), outcome["a"]
+    assert np.isfinite(outcome["b"])

@@ -196,7 +196,10 @@ class Kernel:
     _functions: dict = field(repr=False)
     _sources: dict = field(repr=False)
     _exprs: dict = field(repr=False)
-    _state: dict = field(default_factory=dict, repr=False)
+    #: memoisation only: plans, validated signatures and converted scalars, each a pure function of its key (shapes,
+    #: dtypes, parameter values), so threads sharing a kernel through the compile cache can at worst compute one twice.
+    #: Nothing of a single call lives here (a call's deferred scans travel as an argument, see :meth:`_run`).
+    _memo: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def arg_names(self) -> tuple[str, ...]:
@@ -225,14 +228,14 @@ class Kernel:
         return self._exprs[which]
 
     # ------------------------------------------------------------ calling
-    def _fast_prepare(self, kw: dict, check: bool = False) -> tuple | None:
+    def _fast_prepare(self, kw: dict, check: bool = False, deferred: list | None = None) -> tuple | None:
         """Keyword NumPy arrays and plain-number parameters: the arguments of a signature seen before (shapes,
         dtypes, parameter values, ``check``) are assembled from its cached plan, without the general path's
         per-argument branching. A checked call still scans every array's values (finiteness, symmetry) on every
         call; what the plan saves is what depends on the signature alone (shapes validated, parameter values checked
         against their assumptions and converted). ``None`` sends the call to the general path (which also builds the
         plan)."""
-        plans = self._state.get("fast")
+        plans = self._memo.get("fast")
         if not plans or not kw.keys() <= self._arg_set:
             return None
         key, vals = [check], []
@@ -251,7 +254,6 @@ class Kernel:
         if plan is None:
             return None
         if check:
-            deferred = self._deferred
             for a in self._array_args:
                 _check_values(a, kw[a.name], deferred)
         template, batched, dtype = plan
@@ -289,21 +291,23 @@ class Kernel:
                 key.append((v.shape, v.dtype))
                 template.append(True if (o.ndim == v.ndim + 1) else None)
         template += out[len(self.args):]  # the size arrays
-        plans = self._state.setdefault("fast", {})
+        plans = self._memo.setdefault("fast", {})
         if len(plans) < 64:
             plans[tuple(key)] = (template, batched, dtype)
 
-    def _prepare(self, pos: tuple, kw: dict, check: bool) -> tuple[list, bool, Any]:
+    def _prepare(self, pos: tuple, kw: dict, check: bool, deferred: list | None = None) -> tuple[list, bool, Any]:
+        """The generated function's arguments; large NumPy arrays whose values were not scanned are appended to this
+        call's ``deferred`` list (see :meth:`_run`)."""
         if not pos and self.backend.name == "numpy":
-            fast = self._fast_prepare(kw, check)
+            fast = self._fast_prepare(kw, check, deferred)
             if fast is not None:
                 return fast
-            res = self._prepare_general(pos, kw, check)
+            res = self._prepare_general(pos, kw, check, deferred)
             self._remember_fast(kw, *res, check=check)
             return res
-        return self._prepare_general(pos, kw, check)
+        return self._prepare_general(pos, kw, check, deferred)
 
-    def _prepare_general(self, pos: tuple, kw: dict, check: bool) -> tuple[list, bool, Any]:
+    def _prepare_general(self, pos: tuple, kw: dict, check: bool, deferred: list | None = None) -> tuple[list, bool, Any]:
         if len(pos) > len(self.args):
             raise TypeError(f"kernel takes at most {len(self.args)} positional arrays ({self.arg_names}); got {len(pos)}.")
         values = dict(zip(self.arg_names, pos, strict=False))
@@ -327,7 +331,7 @@ class Kernel:
         # shapes and dtypes are validated once per signature (the same shapes give the same verdict and sizes);
         # the values -- finiteness, symmetry -- are checked on every call
         sig = (check, tuple((n, type(x), getattr(x, "shape", None), getattr(x, "dtype", None)) for n, x in arrays.items()))
-        cache = self._state.setdefault("signatures", {})
+        cache = self._memo.setdefault("signatures", {})
         hit = cache.get(sig)
         if hit is None:
             sizes: dict[str, int] = {}
@@ -353,10 +357,10 @@ class Kernel:
         if check:
             for a in self.args:
                 if a.kind != "parameter":
-                    _check_values(a, arrays[a.name], self._deferred if self.backend.name == "numpy" else None)
+                    _check_values(a, arrays[a.name], deferred if self.backend.name == "numpy" else None)
         # torch tensors stay where they are (CPU or GPU); scalars follow them there
         device = next((arrays[n].device for n in arrays if _is_tensor(arrays[n])), None)
-        scalars = self._state.setdefault("scalars", {})
+        scalars = self._memo.setdefault("scalars", {})
         out = []
         for a in self.args:
             if a.kind == "parameter":
@@ -396,18 +400,10 @@ class Kernel:
     def _size_symbols(self) -> tuple:
         return tuple(self.model.sizes)
 
-    @property
-    def _deferred(self) -> list:
-        return self._state.setdefault("deferred", [])
-
     def _run(self, name: str, pos, kw, check=True):
-        if check:
-            self._state["deferred"] = []
-            args, batched, _ = self._prepare(pos, kw, check)
-            deferred, self._state["deferred"] = self._state["deferred"], []
-        else:  # nothing is scanned, so nothing can be deferred
-            args, batched, _ = self._prepare(pos, kw, check)
-            deferred = None
+        # this call's own list of large arrays left unscanned (a local, never an attribute: the kernel is shared)
+        deferred: list = []
+        args, batched, _ = self._prepare(pos, kw, check, deferred if check else None)
         if deferred:
             # large inputs not yet scanned: NaN/inf in them shows up in the outputs, then the scan names them
             with np.errstate(invalid="ignore", over="ignore"):
