@@ -10,9 +10,11 @@ import importlib
 
 from .claim import REGISTRY, Claim, Result, Skip, claim
 from .papers import PAPERS, Paper, module_of, paper_of
-from .runner import exit_status, format_table, run_claims, write_report
+from .record import ClaimRecord, Run
+from .report import Report, write_report
+from .runner import exit_status, run_claims
 
-__all__ = ["Claim", "Result", "Skip", "claim", "all_claims", "run_claims", "write_report", "exit_status", "format_table", "MODULES", "PAPERS", "Paper", "paper_of", "module_of"]
+__all__ = ["Claim", "Result", "Skip", "claim", "all_claims", "run_claims", "write_report", "exit_status", "ClaimRecord", "Run", "Report", "MODULES", "PAPERS", "Paper", "paper_of", "module_of"]
 
 #: Paper modules, in report order (one per paper, named by its key; see :mod:`paper_checks.papers`).
 MODULES = tuple(p.key for p in PAPERS)

@@ -6,7 +6,8 @@ import argparse
 import os
 import sys
 
-from . import all_claims, exit_status, format_table, run_claims, write_report
+from . import all_claims, exit_status, run_claims, write_report
+from .report import build, text
 from .runner import check_writable
 
 
@@ -20,7 +21,24 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the OS says, else the count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `python -m paper_checks --list | head`: the reader left; stop quietly, as `ls | head` does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not raise again
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     from numerics.allocator import tune_process
 
     bad = tune_process()  # process-wide tuning is the entry point's to apply, never a kernel's
@@ -33,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", help="folder with datasets (MNIST under mnist/); also AMWB_DATA")
     ap.add_argument("--out", default="results", help="output folder (default ./results)")
     ap.add_argument("--json", help="write results.json here instead of OUT/results.json")
-    ap.add_argument("--jobs", type=_positive_int, default=1, help="parallel processes (>= 1)")
+    ap.add_argument("--jobs", type=_positive_int, default=None,
+                    help="parallel processes (>= 1; default: the CPUs this process may use; never more than the CPUs or the claims)")
     ap.add_argument("--list", action="store_true", help="list the claims and exit")
     ap.add_argument("--record", action="store_true",
                     help="merge the results into paper_checks/recorded/<scale>.json (the README's paper-scale table is generated from it)")
@@ -55,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         for c in claims:
             print(f"{c.id:<10} {c.paper:<32} {c.statement}")
         return 0
+    cpus = usable_cpus()
+    jobs = min(a.jobs or cpus, cpus, len(claims))
+    if a.jobs and a.jobs > jobs:
+        print(f"paper_checks: --jobs {a.jobs} lowered to {jobs} ({cpus} CPUs usable, {len(claims)} claims)", file=sys.stderr)
     try:  # before any claim runs: an unwritable --out or --json must not cost the whole run
         check_writable(a.out, "--out")
         if a.json:
@@ -62,14 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     except PermissionError as exc:
         print(f"paper_checks: {exc}", file=sys.stderr)
         return 2
-    doc = run_claims(claims, a.scale, a.out, a.jobs, progress=sys.stderr.isatty())
+    doc = run_claims(claims, a.scale, a.out, jobs, progress=sys.stderr.isatty())
     write_report(doc, a.out, a.json)
     if a.record:
         from .recorded import record
 
         print(f"recorded: {record(doc)}")
-    print(format_table(doc))
-    print(f"report: {os.path.join(a.out, 'report.md')}")
+    print(text(build(doc)))
+    print(f"report: {os.path.join(a.out, 'report.html')} (and report.md beside it; results.json: {a.json or os.path.join(a.out, 'results.json')})")
     return exit_status(doc)
 
 

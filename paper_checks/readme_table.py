@@ -40,7 +40,8 @@ def claim_table() -> list[str]:
 
 def paper_scale_section() -> list[str]:
     """The manual's table of recorded paper-scale results (docs/manual/paper_checks.md), between the markers."""
-    from .recorded import load, table
+    from .recorded import load
+    from .report import recorded_table
 
     doc = load("paper")
     if not doc["claims"]:
@@ -48,7 +49,7 @@ def paper_scale_section() -> list[str]:
     runs = sorted({(r["run"]["date"], (r["run"].get("machine") or {}).get("platform", "")) for r in doc["claims"].values()})
     when = "; ".join(f"{d} on {m}" for d, m in runs)
     return [BEGIN, "", f"Recorded by `python -m paper_checks --scale paper --record` ({when}); the report repeats this table.", "",
-            *table("paper", order=[c.id for c in all_claims()]), "", END]
+            *recorded_table("paper", order=[c.id for c in all_claims()]), "", END]
 
 
 def write_readme(path: str | Path) -> bool:

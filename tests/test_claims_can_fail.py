@@ -15,7 +15,7 @@ CLAIMS = {c.id: c for c in paper_checks.all_claims()}
 
 
 def _verdict(cid: str) -> str:
-    return run_claims([CLAIMS[cid]], "quick", out=None, progress=False)["claims"][0]["verdict"]
+    return run_claims([CLAIMS[cid]], "quick", out=None, progress=False).claims[0].verdict
 
 
 def test_kh21_4_fails_with_a_wrong_memory_lagrangian(monkeypatch):

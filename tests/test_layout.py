@@ -194,3 +194,36 @@ def test_the_derived_expectation_rule_sees_helpers():
     direct = {n for n in ram2021.ram_1.__code__.co_names}
     assert "lit" not in direct and "_offset" in direct
     assert any(u.startswith("lit ") for u in _literature_use(ram2021.ram_1))
+
+
+#: the machinery of paper_checks (the paper modules aside): each may import those before it in an order, never after
+MACHINERY = ("papers", "claim", "record", "recorded", "runner", "report", "readme_table")
+
+
+def _machinery_cycles(sources: dict[str, str]) -> list[list[str]]:
+    graph = {m: {n for n in MACHINERY if n != m and any(_under(i, f"paper_checks.{n}") for i in _imports(ROOT / "paper_checks" / f"{m}.py", text))}
+             for m, text in sources.items()}
+    cycles, state = [], {}
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = "open"
+        for n in sorted(graph[m]):
+            if state.get(n) == "open":
+                cycles.append([*path[path.index(n):], n] if n in path else [m, n])
+            elif n not in state:
+                visit(n, [*path, n])
+        state[m] = "done"
+
+    for m in MACHINERY:
+        if m not in state:
+            visit(m, [m])
+    return cycles
+
+
+def test_paper_checks_machinery_has_no_import_cycle():
+    """The runner runs, the report renders, the recorded file is data: runner and recorded imported each other before
+    (the runner also rendered), now the imports among them form no cycle."""
+    sources = {m: (ROOT / "paper_checks" / f"{m}.py").read_text() for m in MACHINERY}
+    assert not _machinery_cycles(sources)
+    probe = dict(sources, recorded=sources["recorded"] + "\nfrom .report import flat\n")  # a cycle: report imports recorded
+    assert _machinery_cycles(probe)

@@ -1,5 +1,6 @@
 """Every paper claim at quick scale (test ids are the claim ids), and the runner's contract."""
 
+import dataclasses
 import json
 
 import pytest
@@ -7,7 +8,8 @@ import pytest
 import paper_checks
 from paper_checks import Claim, Result, Skip
 from paper_checks.__main__ import main
-from paper_checks.runner import exit_status, run_claims, write_report
+from paper_checks.report import write_report
+from paper_checks.runner import exit_status, run_claims
 
 CLAIMS = paper_checks.all_claims()
 
@@ -19,14 +21,13 @@ def test_catalogue_size_and_unique_ids():
 
 @pytest.mark.parametrize("c", CLAIMS, ids=[c.id for c in CLAIMS])
 def test_claim_quick_scale(c):
-    doc = run_claims([c], "quick", out=None, progress=False)
-    rec = doc["claims"][0]
-    assert rec["verdict"] != "ERROR", rec["detail"]
-    if rec["verdict"] == "SKIP":  # only CIFAR-10 is absent here; its code path is tested on a synthetic folder below
-        assert c.id in ("BPD-11c", "BPD-11d") and "CIFAR-10 numbers not measured" in rec["detail"], rec
+    rec = run_claims([c], "quick", out=None, progress=False).claims[0]
+    assert rec.verdict != "ERROR", rec.detail
+    if rec.verdict == "SKIP":  # only CIFAR-10 is absent here; its code path is tested on a synthetic folder below
+        assert c.id in ("BPD-11c", "BPD-11d") and "CIFAR-10 numbers not measured" in rec.detail, rec
         return
-    assert rec["verdict"] == "PASS" or (rec["verdict"] == "FAIL" and c.known_discrepancy), rec
-    assert rec["peak_rss_mb"] is None or rec["peak_rss_mb"] > 0
+    assert rec.verdict == "PASS" or (rec.verdict == "FAIL" and c.known_discrepancy), rec
+    assert rec.peak_rss_mb is None or rec.peak_rss_mb > 0
 
 
 def test_cifar_claim_runs_on_a_synthetic_folder(tmp_path, monkeypatch):
@@ -64,16 +65,16 @@ def test_runner_verdicts_and_exit_status(tmp_path):
     skip = _fake("T-4", lambda p, s: (_ for _ in ()).throw(Skip("no data directory")))
     err = _fake("T-5", lambda p, s: 1 / 0)
     doc = run_claims([good, known, skip], "quick", tmp_path, progress=False)
-    assert [r["verdict"] for r in doc["claims"]] == ["PASS", "FAIL", "SKIP"] and exit_status(doc) == 0
-    assert "no data directory" in doc["claims"][2]["detail"]
+    assert [r.verdict for r in doc.claims] == ["PASS", "FAIL", "SKIP"] and exit_status(doc) == 0
+    assert "no data directory" in doc.claims[2].detail
     assert exit_status(run_claims([bad], "quick", None, progress=False)) == 1
     assert exit_status(run_claims([err], "quick", None, progress=False)) == 1
     import matplotlib.pyplot as plt
 
     figs = _fake("T-6", lambda p, s: Result(1.0, True, "", {"a": plt.figure(), "b": plt.figure()}))
-    rec = run_claims([figs], "quick", tmp_path, progress=False)["claims"][0]
-    assert rec["figures"] == ["figures/T-6-a.png", "figures/T-6-b.png"] and all((tmp_path / f).exists() for f in rec["figures"])
-    doc["claims"].append(rec)
+    rec = run_claims([figs], "quick", tmp_path, progress=False).claims[0]
+    assert rec.figures == ("figures/T-6-a.png", "figures/T-6-b.png") and all((tmp_path / f).exists() for f in rec.figures)
+    doc = dataclasses.replace(doc, claims=(*doc.claims, rec))
     write_report(doc, tmp_path)
     assert "figures/T-6-b.png" in (tmp_path / "report.md").read_text()
     res = json.loads((tmp_path / "results.json").read_text())
@@ -143,9 +144,9 @@ def test_each_claim_saved_as_it_finishes(tmp_path):
 
     claims = [c for c in all_claims() if c.id in ("CHN-0", "MP-1")]
     doc = run_claims(claims, "quick", tmp_path, progress=False)
-    for rec in doc["claims"]:
-        saved = json.loads((tmp_path / "claims" / f"{rec['id']}.json").read_text())
-        assert saved["verdict"] == rec["verdict"]
+    for rec in doc.claims:
+        saved = json.loads((tmp_path / "claims" / f"{rec.id}.json").read_text())
+        assert saved["verdict"] == rec.verdict
 
 
 def test_capacity_claims_take_their_expected_values_from_the_derived_law(tmp_path):
@@ -172,7 +173,7 @@ def test_roles_and_margins_in_the_report(tmp_path):
     assert abs(margin_factor(2.0, 2.0)) < 1e-15 and margin_factor(1.0, 2.0) == 1.0
     c = Claim("T-9", "Test 2026", "Eq. 1", "s", "numeric", 1.0, "|x-1|<0.1", "r", lambda p, s: Result(1.02, True, margin=0.8), role="identity")
     doc = run_claims([c], "quick", tmp_path, progress=False)
-    assert doc["claims"][0]["margin"] == 0.8 and doc["claims"][0]["role"] == "identity"
+    assert doc.claims[0].margin == 0.8 and doc.claims[0].role == "identity"
     write_report(doc, tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "| identity |" in text and "+0.80" in text
@@ -218,7 +219,7 @@ def test_html_report_has_every_figure_and_claim(tmp_path, monkeypatch):
     prefix = "data:image/png;base64,"
     assert len(page.imgs) == 2 and all(src.startswith(prefix) for src in page.imgs)
     embedded = [base64.b64decode(src[len(prefix):]) for src in page.imgs]
-    assert embedded == [(tmp_path / f).read_bytes() for f in doc["claims"][0]["figures"]]  # the files' exact bytes
+    assert embedded == [(tmp_path / f).read_bytes() for f in doc.claims[0].figures]  # the files' exact bytes
     assert "<here>" not in text and "&lt;here&gt;" in text  # text is escaped, never markup
     assert "<script" not in text
 
@@ -257,22 +258,24 @@ def test_html_report_loads_in_headless_chromium(tmp_path):
 
 
 def test_measured_cells_are_human_readable_and_figures_captioned(tmp_path):
-    from paper_checks.runner import caption, human
+    from paper_checks.record import ClaimRecord
+    from paper_checks.report import caption, human
 
     assert human({"K_max": [65.0, 183.25, 573.0], "slope": 1.570011, "ok": True}) == "K_max: 65 / 183 / 573; slope: 1.57; ok: true"
     assert human({"a": {"mean": 0.99909, "se": 0.0018}, "b": {"c": {"d": 1}}, "pts": [{"N": 1}]}) == "a: (mean 0.999, se 0.0018); b: {...}; pts: [1 items]"
     assert len(human({"x": list(range(100))}, 30)) <= 30
-    r = {"id": "T-1", "statement": "A holds.", "verdict": "PASS", "tolerance": "|x| < 1"}
+    r = ClaimRecord(id="T-1", paper="p", source="s", statement="A holds.", kind="numeric", expected=1, expected_source="paper",
+                    role="reproduction", tolerance="|x| < 1", tolerance_reason="r", params={}, seed=0, known_discrepancy=None, verdict="PASS")
     assert caption(r) == "Figure T-1: A holds. Verdict PASS; the claim would fail if this did not hold: |x| < 1."
 
 
 def test_summary_is_the_first_line_of_the_report(tmp_path):
-    from paper_checks.runner import summary_line
+    from paper_checks.report import summary_line
 
     doc = run_claims([_fake("T-14", lambda p, s: Result(1.0, True, ""))], "quick", tmp_path, progress=False)
     write_report(doc, tmp_path)
     first = (tmp_path / "report.md").read_text().splitlines()[0]
-    assert first == summary_line(doc) and first.startswith("**1 PASS · 0 FAIL")
+    assert first == f"**{summary_line(doc)}**" and first.startswith("**1 PASS · 0 FAIL")
 
 
 def test_readme_paper_scale_numbers_are_the_recorded_ones():
@@ -284,7 +287,8 @@ def test_readme_paper_scale_numbers_are_the_recorded_ones():
 
 
 def test_record_merges_and_never_erases_a_measurement(tmp_path):
-    from paper_checks.recorded import load, record, table
+    from paper_checks.recorded import load, record
+    from paper_checks.report import recorded_table as table
 
     path = tmp_path / "paper.json"
 
@@ -301,7 +305,7 @@ def test_record_merges_and_never_erases_a_measurement(tmp_path):
     assert load("paper", path)["claims"]["BPD-10"]["measured"] == {"unique": 100}
     rows = table("paper", path)
     assert rows[2].startswith("| BPD-10 | FAIL |") and "unique: 100" in rows[2]
-    from paper_checks.recorded import flat
+    from paper_checks.report import flat
 
     assert flat({"rows": {"base": {"acc": 0.92181, "ok": True}}, "k": [1, 2]}) == "rows / base / acc: 0.922; rows / base / ok: true; k: 1 / 2"
     with pytest.raises(ValueError, match="scale"):
@@ -319,3 +323,65 @@ def test_quick_report_repeats_the_recorded_paper_scale_results(tmp_path, monkeyp
     md, page = (tmp_path / "report.md").read_text(), (tmp_path / "report.html").read_text()
     assert "## Recorded at paper scale" in md and "| T-21 | PASS | +0.40 | unique: 57000 |" in md
     assert "id='recorded-at-paper-scale'" in page and "unique: 57000" in page
+
+
+def test_run_record_is_typed_and_round_trips(tmp_path):
+    """results.json is the Run's JSON (the keys it always had) and reads back into equal records; bad records are refused."""
+    from paper_checks.record import ClaimRecord, Run
+
+    doc = run_claims([_fake("T-30", lambda p, s: Result({"x": 1.5}, True, "ok", margin=0.25))], "quick", tmp_path, progress=False)
+    write_report(doc, tmp_path)
+    back = Run.from_json(json.loads((tmp_path / "results.json").read_text()))
+    assert back == doc
+    rec = doc.claims[0]
+    with pytest.raises(ValueError, match="`verdict`"):
+        dataclasses.replace(rec, verdict="MAYBE")
+    with pytest.raises(ValueError, match="`margin`"):
+        dataclasses.replace(rec, margin=float("nan"))
+    with pytest.raises(ValueError, match="repeat"):
+        Run("quick", (rec, rec))
+    with pytest.raises(TypeError, match="ClaimRecord"):
+        Run("quick", (rec.to_json(),))
+    assert isinstance(rec, ClaimRecord)
+
+
+def test_a_nan_margin_is_an_error_not_a_pass():
+    """Regression: a compute function's NaN margin was stored as it came, beside a PASS."""
+    rec = run_claims([_fake("T-31", lambda p, s: Result(1.0, True, margin=float("nan")))], "quick", None, progress=False).claims[0]
+    assert rec.verdict == "ERROR" and "margin" in rec.detail
+
+
+def test_markdown_and_html_say_the_same(tmp_path, monkeypatch):
+    """Both pages render one report model: every section item of the Markdown page is in the HTML page too (the HTML
+    page lacked the margin, the memory and the parameters before)."""
+    import html as _html
+    import re
+
+    import paper_checks.recorded as recorded
+    from paper_checks.report import build, markdown, text
+
+    monkeypatch.setattr(recorded, "RECORD_DIR", tmp_path / "nothing-recorded")
+    doc = run_claims([_fake("T-32", lambda p, s: Result(1.02, True, "evidence", margin=0.8)),
+                      _fake("T-33", lambda p, s: (_ for _ in ()).throw(Skip("needs MNIST"))),
+                      _fake("T-34", lambda p, s: Result(3.0, False), known="seen in the paper's own code")], "quick", tmp_path, progress=False)
+    write_report(doc, tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    page = _html.unescape(re.sub(r"<[^>]+>", "", (tmp_path / "report.html").read_text()))
+    items = re.findall(r"^- ([a-z ]+): (.*)$", md, flags=re.M)
+    assert len(items) >= 14
+    for label, value in items:
+        assert f"{label}: {value.replace('**', '').replace('`', '')}" in page, (label, value)
+    terminal = text(build(doc), width=100)
+    assert "T-33 SKIP: skipped: needs MNIST" in terminal and "FAIL*" in terminal and "marked *" in terminal
+    assert markdown(build(doc)).splitlines()[0] == md.splitlines()[0]
+
+
+def test_a_figure_gone_before_the_report_does_not_cost_the_report(tmp_path):
+    """Regression: a figure file removed between the run and the report (a cleaned folder) raised in the HTML renderer,
+    after every claim had run; the page now says the file could not be read."""
+    import matplotlib.pyplot as plt
+
+    doc = run_claims([_fake("T-35", lambda p, s: Result(1.0, True, "", plt.figure()))], "quick", tmp_path, progress=False)
+    (tmp_path / doc.claims[0].figures[0]).unlink()
+    write_report(doc, tmp_path)
+    assert "could not be read" in (tmp_path / "report.html").read_text()
