@@ -45,6 +45,8 @@ def _derive_report(model: EnergyModel, integrate_out: str | None, check: bool) -
         "energy_rate": _expr(model.dissipation),
         "layers": {},
         "lyapunov": model.lyapunov.to_dict(),
+        # the symbols the compact energy and dynamics write for the activations, each defined
+        "activation_symbols": {str(lay.g): {"layer": lay.name, **_expr(lay.activation_expr)} for lay in model.layers},
     }
     if check:
         rc = model.check_energy_rate()
@@ -100,6 +102,7 @@ def _print_text(rep: dict[str, Any], latex: bool) -> None:
     p(f"energy: {rep['energy'][key]}")
     for k, v in rep["dynamics"].items():
         p(f"dynamics: tau_{k} d{k}/dt = {v[key]}")
+    p("  where " + "; ".join(f"{sym} = {a[key]} (activation of layer {a['layer']})" for sym, a in rep["activation_symbols"].items()))
     p(f"energy rate: dE/dt = {rep['energy_rate'][key]}")
     if "energy_rate_check" in rep:
         rc = rep["energy_rate_check"]
@@ -174,7 +177,9 @@ def _capacity(model: EnergyModel, args) -> int:
         print(f"  large deviations      one pattern e^({ld['exponent_one']['str']} N), all patterns e^({ld['exponent_all']['str']} N); rate {ld['rate_function']['str']}")
     print(f"  approximation         {rep['approximation']}")
     for pt in rep["points"]:
-        print(f"  N={pt['N']:<6} K_pred={pt['K_pred']:<12.4g} K_sim={pt['K_sim']:<10g} [{pt['K_sim_low']:g}, {pt['K_sim_high']:g}]" + (" (lower bound: k_cap reached)" if pt["censored"] else ""))
+        print(f"  N={pt['N']:<6} K_pred={pt['K_pred']:<12.4g} K_sim={pt['K_sim']:<10g} median of {len(pt['per_seed'])} seeds, "
+              f"order-statistic interval for it [{pt['K_sim_low']:g}, {pt['K_sim_high']:g}] (>= 90% coverage; the whole range where too few seeds allow that)"
+              + (" (lower bound: k_cap reached)" if pt["censored"] else ""))
     return 0
 
 
@@ -265,8 +270,29 @@ def _info(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``amwb``."""
-    ap = argparse.ArgumentParser(prog="amwb", description="am-workbench: derive Lagrangian associative-memory models.")
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `amwb derive ... | head`: the reader left; stop quietly, as `ls | head` does
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit must not raise again
+        return 0
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("am-workbench")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _main(argv: list[str] | None) -> int:
+    ap = argparse.ArgumentParser(prog="amwb", description="am-workbench: derive Lagrangian associative-memory models.",
+                                 epilog="`amwb COMMAND --help` explains a command.")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
     a = sub.add_parser("models", help="list the built-in models")
     a.add_argument("--json", action="store_true")
     d = sub.add_parser("derive", help="energy, dynamics, energy rate, Hessians, certificates, effective model")
@@ -299,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("info", help="versions, backends, and the BLAS kernels NumPy runs on (with a hint where they are below the CPU)")
     i.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    if args.cmd is None:  # `amwb` alone: what it can do, not argparse's "arguments are required: cmd"
+        ap.print_help(sys.stderr)
+        return 2
     if args.cmd == "info":  # reports the heap setting (a bad one too) instead of applying it
         return _info(args)
     from .allocator import tune_process

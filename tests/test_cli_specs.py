@@ -226,3 +226,46 @@ def test_a_bad_heap_setting_is_one_clear_error(monkeypatch, capsys):
         assert entry(argv) == 2
         captured = capsys.readouterr()
         assert "AMWB_HEAP_TOP_PAD_MIB" in captured.err and "lots" in captured.err and not captured.out
+
+
+def test_amwb_alone_shows_the_commands_and_version_is_known(capsys):
+    """A newcomer's first two tries: `amwb` alone said only "arguments are required: cmd"; `--version` did not exist."""
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "derive" in err and "capacity" in err and "--version" in err
+    with pytest.raises(SystemExit) as ex:
+        main(["--version"])
+    assert ex.value.code == 0 and capsys.readouterr().out.startswith("amwb ")
+
+
+def test_derive_defines_the_activation_symbols_it_prints(capsys):
+    """The compact energy writes activations as symbols (sigma, f for Model A); each is defined in the output."""
+    assert main(["derive", "model_a", "--no-check"]) == 0
+    out = capsys.readouterr().out
+    where = next(line for line in out.splitlines() if line.strip().startswith("where "))
+    assert "sigma = sign(v)" in where and "f = " in where and "layer h" in where
+    assert main(["derive", "model_a", "--no-check", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert set(rep["activation_symbols"]) == {"sigma", "f"}
+
+
+def test_a_formula_given_as_a_lagrangian_name_gets_the_table_hint():
+    with pytest.raises(theory.SpecError, match=r'lagrangian = \{ expr = "x\*\*2/2" \}'):
+        theory.from_dict({"name": "t", "layers": [{"name": "v", "size": "N", "lagrangian": "x**2/2"}]})
+
+
+@pytest.mark.parametrize("cmd", [["amwb", "models"], ["python", "-m", "paper_checks", "--list"]])
+def test_output_into_a_closed_pipe_is_quiet(cmd):
+    """`... | head` closes the pipe early: the command stops without a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    if cmd[0] == "python":
+        cmd = [sys.executable, *cmd[1:]]
+    else:
+        cmd = [sys.executable, "-c", "import sys; from numerics.cli import main; sys.exit(main(sys.argv[1:]))", *cmd[1:]]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader is gone before the first line is written (the imports take longer than this)
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    assert p.wait(120) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err

@@ -32,6 +32,7 @@ Example
 
 from __future__ import annotations
 
+import json
 import sys
 from importlib import resources
 from pathlib import Path
@@ -141,7 +142,10 @@ def _lagrangian(entry: Any, params: dict, where: str) -> lg.Lagrangian:
     try:
         return lg.by_name(name, **kw)
     except lg.LagrangianError as exc:
-        raise SpecError(f"{where}: {exc}") from None
+        hint = ""
+        if isinstance(name, str) and not is_identifier(name):  # a formula where a catalogue name goes
+            hint = f" An expression in x is written as a table: lagrangian = {{ expr = {json.dumps(name)} }}."
+        raise SpecError(f"{where}: {exc}{hint}") from None
 
 
 def from_dict(spec: dict) -> EnergyModel:
