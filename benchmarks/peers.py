@@ -468,7 +468,7 @@ def agreement64_records() -> list[dict]:
         return out + _missing(names, why)
     import jax.numpy as jnp
 
-    kj = nm.compile(red, backend="jax")  # enables float64 in JAX
+    kj = nm.compile(red, backend="jax")  # float64 inputs run in JAX's scoped double precision
     hstep, henergy = _model_b_hamux(xi)
     vj = jnp.asarray(v)
     out.append(_record(names[0], "K=1000, N=64, batch 32: workbench JAX against HAMUX", value=_rel(kj.fast("update", xi=xi, I=I, beta=1.0)(vj), [hstep(vj)])))

@@ -41,7 +41,9 @@ GROUPS = (
     ("Capacity", ("theory.capacity", "theory.moments", "numerics.capacity")),
     ("What the papers state", ("theory.literature",) + tuple(f"theory.literature.{k}" for k in
                                ("bpd2026", "chn1985", "dr2024", "epa2025", "hu2024", "mp1967", "ram2021", "tut2025"))),
-    ("Kernels", ("numerics.codegen", "numerics.codegen.kernel", "numerics.codegen.backends", "numerics.codegen.stable",
+    ("Kernels", ("numerics.codegen", "numerics.codegen.kernel", "numerics.codegen.backends", "numerics.codegen.backends.generic",
+                 "numerics.codegen.backends.numpy_backend", "numerics.codegen.backends.jax_backend",
+                 "numerics.codegen.backends.torch_backend", "numerics.codegen.stable",
                  "numerics.codegen.sharing", "numerics.allocator", "numerics.blas", "numerics.tolerances")),
     ("Simulation", ("numerics", "numerics.integrate", "numerics.discrete", "numerics.patterns", "numerics.datasets",
                     "numerics.retrieval", "numerics.spectra", "numerics.census", "numerics.learning", "numerics.sweeps",

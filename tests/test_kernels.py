@@ -528,7 +528,7 @@ def test_fast_equals_the_checked_call(backend, which, rng):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_xla_row_sums_are_sums_in_both_forms(dtype):
-    """The JAX backend's row sums (``_xla_rowsum``): a product with ones up to ``XLA_DOT_ROWSUM_MAX`` entries, a
+    """The JAX backend's row sums (``xla_rowsum``): a product with ones up to ``XLA_DOT_ROWSUM_MAX`` entries, a
     reduction above; both equal NumPy's sum up to the order of the additions, and rows holding NaN, inf or both
     infinities give what a sum gives."""
     if "jax" not in nm.available_backends():
@@ -536,10 +536,9 @@ def test_xla_row_sums_are_sums_in_both_forms(dtype):
     import jax
     import jax.numpy as jnp
 
-    from numerics.codegen import backends
+    from numerics.codegen.backends import jax_backend
 
-    backends.get_backend("jax")  # float64 on (the backend's setting)
-    limit = backends.XLA_DOT_ROWSUM_MAX
+    limit = jax_backend.XLA_DOT_ROWSUM_MAX
     rng = np.random.default_rng(5)
     rtol = tol.KERNEL_RTOL_F32 if dtype == np.float32 else tol.STABLE_RTOL
     for rows, cols, form in ((8, limit // 8, "dot_general"), (8, limit // 8 + 1, "reduce_sum"), (1, 7, "dot_general")):
@@ -549,11 +548,13 @@ def test_xla_row_sums_are_sums_in_both_forms(dtype):
             a[1, 2], a[2, 0], a[2, 3] = np.inf, np.inf, -np.inf
         with np.errstate(invalid="ignore"):
             want = a.sum(-1, keepdims=True)
-        got = np.asarray(jax.jit(backends._xla_rowsum)(jnp.asarray(a)))
+        with jax_backend.x64_scope():  # float64 for this block only, as the kernels run
+            got = np.asarray(jax.jit(jax_backend.xla_rowsum)(jnp.asarray(a)))
+            jaxpr = str(jax.make_jaxpr(jax_backend.xla_rowsum)(jnp.asarray(a)))
         assert got.shape == want.shape and got.dtype == want.dtype
         np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
         np.testing.assert_allclose(got, want, rtol=rtol)  # equal infinities compare equal
-        assert form in str(jax.make_jaxpr(backends._xla_rowsum)(jnp.asarray(a))), (rows, cols)
+        assert form in jaxpr, (rows, cols)
 
 
 def test_small_jax_energies_sum_rows_by_products():
@@ -666,3 +667,27 @@ def test_deferred_scan_belongs_to_its_call_across_threads(rng, monkeypatch):
     tb.join(60)
     assert isinstance(outcome["a"], nm.KernelInputError) and "`xi` must be finite" in str(outcome["a"]), outcome["a"]
     assert np.isfinite(outcome["b"])
+
+
+def test_jax_kernels_compute_in_float64_without_changing_the_process():
+    """Regression: building the JAX backend turned on ``jax_enable_x64`` for the whole process (the user's own JAX code
+    changed precision as a side effect). Now each call runs in JAX's scoped double precision: float64 inputs give
+    float64 results equal to NumPy's, float32 stay float32, and the process setting is what it was."""
+    if "jax" not in nm.available_backends():
+        pytest.skip("jax not installed")
+    import jax
+
+    before = bool(jax.config.read("jax_enable_x64"))
+    red = theory.builtin("model_b").integrate_out("h")
+    kn, kj = nm.compile(red), nm.compile(red, backend="jax")
+    rng = np.random.default_rng(11)
+    xi, v, I = rng.standard_normal((7, 5)), rng.standard_normal((3, 5)), rng.standard_normal(5)
+    want = kn.update(v=v, xi=xi, I=I, beta=2.0)["v"]
+    got = kj.update(v=v, xi=xi, I=I, beta=2.0)["v"]
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+    f64 = kj.fast("update", dtype=np.float64, xi=xi, I=I, beta=2.0)
+    np.testing.assert_allclose(np.asarray(f64(v)[0]), want, rtol=1e-13, atol=1e-13)
+    f32 = kj.fast("update", dtype=np.float32, xi=xi.astype(np.float32), I=I.astype(np.float32), beta=2.0)
+    assert np.asarray(f32(v.astype(np.float32))[0]).dtype == np.float32
+    assert bool(jax.config.read("jax_enable_x64")) == before

@@ -56,6 +56,20 @@ _MP = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _backend_scope(request):
+    """The tests below call node implementations directly, outside a kernel call: a JAX one runs in the scope a
+    kernel call gives it (double precision for the call only, ``Backend.scope``), not in a process-wide setting."""
+    name = getattr(getattr(request.node, "callspec", None), "params", {}).get("backend")
+    from numerics.codegen.backends import available_backends, get_backend
+
+    if name == "jax" and "jax" in available_backends():
+        with get_backend("jax").scope():
+            yield
+    else:
+        yield
+
+
 @functools.cache
 def _reference_functions(expr, sizes: tuple, symbols: tuple):
     """f and its gradient, expanded at concrete sizes and lambdified to mpmath (cached per expression)."""

@@ -20,6 +20,7 @@ loop runs over neurons or memories and no ``batch x K x N`` array is formed.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import warnings
@@ -37,7 +38,8 @@ from theory.model import EnergyModel
 from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, Vector, VSum, Weight, parameters, vsize
 
 from .._checks import as_scalar
-from .backends import Backend, _vecdot, get_backend
+from .backends import Backend, get_backend
+from .backends.numpy_backend import vecdot as _vecdot
 from .sharing import fuse_row_dots, share_passes
 from .stable import stabilize
 
@@ -401,6 +403,10 @@ class Kernel:
         return tuple(self.model.sizes)
 
     def _run(self, name: str, pos, kw, check=True):
+        with self.backend.scope():  # JAX: double precision for this call only (the process setting is not touched)
+            return self._run_in_scope(name, pos, kw, check)
+
+    def _run_in_scope(self, name: str, pos, kw, check=True):
         # this call's own list of large arrays left unscanned (a local, never an attribute: the kernel is shared)
         deferred: list = []
         args, batched, _ = self._prepare(pos, kw, check, deferred if check else None)
@@ -490,9 +496,20 @@ class Kernel:
             # (XLA packs them for the matrix products once, as a model object closed over by jax.jit would be)
             import jax
 
-            bound = [None if b is None else jax.numpy.asarray(b) for b in bound]
+            wide = np.dtype(dtype).itemsize > 4  # float64: bound, traced and run in JAX's scoped double precision
+            with self.backend.scope() if wide else contextlib.nullcontext():
+                bound = [None if b is None else jax.numpy.asarray(b) for b in bound]
             f = getattr(f, "__wrapped__", f)  # the generated code itself: a nested jit would hide the constants from XLA
-            return jax.jit(call)
+            jitted = jax.jit(call)
+            if not wide:
+                return jitted
+            scope = self.backend.scope
+
+            def call_x64(*states):
+                with scope():
+                    return jitted(*states)
+
+            return call_x64
 
         return call
 
@@ -829,6 +846,7 @@ class ExpressionKernel:
     sizes: tuple
     _function: Any = field(repr=False)
     source: str = field(repr=False)
+    _scope: Any = field(default=contextlib.nullcontext, repr=False)  # the backend's call scope (Backend.scope)
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -853,8 +871,9 @@ class ExpressionKernel:
             vals.append(arr[None] if (a.kind == "state" and arr.ndim == 1) else arr)
         for sname in self.sizes:
             vals.append(np.asarray(sizes[sname]))
-        out = self._function(*vals)
-        outs = out if isinstance(out, list) else [out]
+        with self._scope():
+            out = self._function(*vals)
+            outs = [np.asarray(o) for o in (out if isinstance(out, list) else [out])]
         batched = any(len(b) for b in batch)
         res = []
         for e, o in zip(self.exprs, outs, strict=True):
@@ -879,4 +898,4 @@ def _compile_expression(expr, be: Backend, cse: bool) -> ExpressionKernel:
     pe = pe if be.fuses_passes else fuse_row_dots(pe, [v.name for v in vecs], [W.name for W in weights])
     printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
     f = sp.lambdify(arg_syms, pe if len(pe) > 1 else pe[0], modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
-    return ExpressionKernel(exprs, tuple(args), tuple(s.name for s in sizes), f, inspect.getsource(f))
+    return ExpressionKernel(exprs, tuple(args), tuple(s.name for s in sizes), f, inspect.getsource(f), be.scope)
