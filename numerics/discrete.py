@@ -89,7 +89,7 @@ class BinaryMemory:
         slow = [lay for lay in self.model.layers if lay.name != self.fast]
         require(len(slow) == 1, f"BinaryMemory needs exactly two layers; model `{self.model.name}` has {len(self.model.layers)}.")
         self.slow = slow[0].name
-        require(slow[0].lagrangian.name == "absolute", f"layer `{self.slow}` must have sign activation (Lagrangian |v|); got `{slow[0].lagrangian.name}`.")
+        require(slow[0].sign_states, f"layer `{self.slow}` must have sign states (Lagrangian sum |v_i|, sign activation); got `{slow[0].lagrangian.name}`: L = {slow[0].L}.")
         X = as_array("patterns", self.patterns, ndim=2)
         self.patterns = X.astype(np.float64)
         K, N = X.shape

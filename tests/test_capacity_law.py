@@ -375,3 +375,24 @@ def test_manual_spec_example_loads_and_derives():
     from theory.capacity import x
 
     assert law.scaling.exponent == 4 and sp.simplify(law.F - (x**3 / 3 + x**5 / 50)) == 0
+
+
+def test_sign_layers_are_recognised_by_form_not_name():
+    """Regression: the capacity law and BinaryMemory found the sign layer by its catalogue name `absolute`, so a spec
+    writing the same Lagrangian as `{expr = "abs(x)"}` was refused as having continuous states. The form decides now:
+    |x| in any spelling is a sign layer (same law as the built-in), a scaled 2|x| (states +-2) is not."""
+    import numpy as np
+
+    import numerics as nm
+
+    builtin_law = theory.capacity_law(theory.builtin("classical_hopfield"))
+    for spelling in ("abs(x)", "sqrt(x**2)"):
+        m = theory.from_dict(theory.variant_spec("classical_hopfield", "mine", lagrangians={"v": {"expr": spelling}}))
+        assert m.layer("v").lagrangian.name != "absolute" and m.layer("v").sign_states
+        assert sp.simplify(theory.capacity_law(m).k_max - builtin_law.k_max) == 0
+        xi = np.sign(np.random.default_rng(0).standard_normal((3, 16)))
+        assert nm.BinaryMemory(m, xi).slow == "v"
+    scaled = theory.from_dict(theory.variant_spec("classical_hopfield", "scaled", lagrangians={"v": {"expr": "2*abs(x)"}}))
+    assert not scaled.layer("v").sign_states
+    with pytest.raises(theory.CapacityError, match="sign layer"):
+        theory.capacity_law(scaled)

@@ -77,3 +77,20 @@ def test_weight_gradient_concrete_route():
     for i in range(2):
         for j in range(3):
             assert abs(sp.N((total[i, j] - sp.diff(Lc, Wc[i, j])).xreplace(pt), 30)) < 1e-25
+
+
+def test_vjp_and_weight_gradient_walk_share_one_rule_per_node():
+    """The structural nodes' derivatives live in one place (theory.calculus.pullback), read by both walks: neither
+    `vjp`, `grad` nor the weight-gradient walk names MatVec, MatTVec or Softmax itself (they had a copy each)."""
+    import ast
+    import inspect
+
+    import theory.calculus as calc
+    import theory.weight_gradients as wg
+
+    def names(obj) -> set[str]:
+        return {n.id for n in ast.walk(ast.parse(inspect.getsource(obj))) if isinstance(n, ast.Name)}
+
+    for walker in (calc.vjp.__wrapped__, calc.grad.__wrapped__, wg._wvjp, wg.weight_grad):
+        assert not names(walker) & {"MatVec", "MatTVec", "Softmax", "LogSumExp"}, walker.__name__
+    assert {"MatVec", "MatTVec", "Softmax"} <= names(calc.pullback)

@@ -49,7 +49,7 @@ from .vector import (
     vsize,
 )
 
-__all__ = ["grad", "vjp", "hvp", "StructuredHessian", "hessian", "vsimplify", "NotStructured", "centre_sums"]
+__all__ = ["grad", "vjp", "hvp", "Pullback", "pullback", "reduction_seed", "StructuredHessian", "hessian", "vsimplify", "NotStructured", "centre_sums"]
 
 
 class NotStructured(ValueError):
@@ -73,6 +73,58 @@ def _leaf_partials(e: sp.Expr, x: Vector | Weight) -> list[tuple[sp.Expr, sp.Exp
 
 def _as_vector(c: sp.Expr, n: sp.Expr) -> sp.Expr:
     return c if vsize(c) is not None else c * Ones(n)
+
+
+@dataclass(frozen=True)
+class Pullback:
+    """The reverse-mode rule of one structural vector node, for a cotangent ``c`` of the node's output.
+
+    ``children``: each vector argument with its cotangent (what :func:`vjp` recurses into); ``outer``: the node's
+    contribution to the gradient of its own weight, ``(W, a, b)`` for ``a b^T`` (what
+    :func:`theory.weight_gradients.weight_grad` collects). One rule per node serves both walks, so they cannot
+    disagree on a node.
+    """
+
+    children: tuple
+    outer: tuple = ()
+
+
+def pullback(e: sp.Expr, c: sp.Expr) -> Pullback | None:
+    r"""The :class:`Pullback` of the structural vector node ``e`` (``MatVec``, ``MatTVec``, ``Softmax``) for the
+    cotangent ``c`` (a vector of ``e``'s size, or a scalar broadcast over it); ``None`` for other expressions, whose
+    derivatives are elementwise (:func:`_leaf_partials`).
+
+    Notes
+    -----
+    .. math::
+
+       c^\top (W a):\; a \leftarrow W^\top c,\; \nabla_W \mathrel{+}= c\,a^\top; \qquad
+       c^\top (W^\top a):\; a \leftarrow W c,\; \nabla_W \mathrel{+}= a\,c^\top; \qquad
+       c^\top \operatorname{softmax}(\beta a):\; a \leftarrow \beta\,(s \odot c - s\,(s^\top c)).
+    """
+    if isinstance(e, MatVec):
+        W, a = e.args
+        cw = _as_vector(c, W.shape[0])
+        return Pullback(((a, MatTVec(W, cw)),), ((W, cw, _as_vector(a, W.shape[1])),))
+    if isinstance(e, MatTVec):
+        W, a = e.args
+        cw = _as_vector(c, W.shape[1])
+        return Pullback(((a, MatVec(W, cw)),), ((W, _as_vector(a, W.shape[0]), cw),))
+    if isinstance(e, Softmax):
+        a, beta = e.args
+        return Pullback(((a, beta * (e * c - e * VSum(e * c, vsize(e)))),))
+    return None
+
+
+def reduction_seed(leaf: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """The reduction ``leaf`` (``VSum`` or ``LogSumExp``) of a scalar: its vector argument and the cotangent the
+    gradient walk starts from there (1 for a sum, ``softmax(beta a)`` for ``lse(beta, a)``)."""
+    if isinstance(leaf, VSum):
+        return leaf.args[0], sp.S.One
+    if isinstance(leaf, LogSumExp):
+        a, beta = leaf.args
+        return a, Softmax(a, beta)
+    raise ShapeError(f"Unexpected vector node {leaf} in a scalar expression (expected a reduction: VSum or LogSumExp).")
 
 
 @lru_cache(maxsize=4096)
@@ -106,14 +158,8 @@ def grad(S: sp.Expr, x: Vector) -> sp.Expr:
         raise ShapeError(f"grad needs a scalar expression; got a vector of size {vsize(S)}: {S}.")
     total = sp.S.Zero
     for leaf, p in _leaf_partials(S, x):
-        if isinstance(leaf, VSum):
-            g = vjp(leaf.args[0], x, sp.S.One)
-        elif isinstance(leaf, LogSumExp):
-            a, beta = leaf.args
-            g = vjp(a, x, Softmax(a, beta))
-        else:  # pragma: no cover - vsize check above excludes vector leaves
-            raise ShapeError(f"Unexpected vector node {leaf} in scalar expression {S}.")
-        total += p * g
+        child, seed = reduction_seed(leaf)
+        total += p * vjp(child, x, seed)
     return total
 
 
@@ -130,16 +176,9 @@ def vjp(e: sp.Expr, x: Vector, c: sp.Expr) -> sp.Expr:
         return _as_vector(c, e.size) if e == x else sp.S.Zero
     if isinstance(e, (Ones, RowSumSq)):
         return sp.S.Zero
-    if isinstance(e, MatVec):
-        W, a = e.args
-        return vjp(a, x, MatTVec(W, _as_vector(c, W.shape[0])))
-    if isinstance(e, MatTVec):
-        W, a = e.args
-        return vjp(a, x, MatVec(W, _as_vector(c, W.shape[1])))
-    if isinstance(e, Softmax):
-        a, beta = e.args
-        s = e
-        return vjp(a, x, beta * (s * c - s * VSum(s * c, n)))
+    rule = pullback(e, c)
+    if rule is not None:
+        return sp.Add(*[vjp(child, x, cot) for child, cot in rule.children])
     total = sp.S.Zero
     for leaf, p in _leaf_partials(e, x):
         if isinstance(leaf, _SCALAR_VALUED):

@@ -498,7 +498,7 @@ def capacity_law(model: EnergyModel, patterns: str = "rademacher", fast: str | N
     if patterns not in PATTERNS:
         raise ValueError(f"Argument `patterns` must be one of {PATTERNS}; got {patterns!r} (biased patterns p != 1/2 are not derived yet).")
     names = [lay.name for lay in model.layers]
-    signs = [lay for lay in model.layers if lay.lagrangian.name == "absolute"]
+    signs = [lay for lay in model.layers if lay.sign_states]
     if not signs:
         kinds = ", ".join(f"`{lay.name}`: {lay.lagrangian.name}" for lay in model.layers)
         raise CapacityError(
@@ -517,7 +517,7 @@ def capacity_law(model: EnergyModel, patterns: str = "rademacher", fast: str | N
         raise CapacityError(f"Argument `fast` must name a layer of `{model.name}` {names}; got {fast!r}.")
     if fast is not None and fast == slow.name:
         raise CapacityError(f"Argument `fast` names the sign layer `{fast}`; integrate out the memory layer `{other.name}`.")
-    if other.lagrangian.name == "absolute":
+    if other.sign_states:
         raise CapacityError(f"model `{model.name}` has two sign layers; the memory layer needs an additive Lagrangian sum F(h).")
     if other.entrywise is None:
         raise CapacityError(

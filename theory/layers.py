@@ -9,6 +9,7 @@ from functools import cached_property
 
 import sympy as sp
 
+from .budget import BUDGET, attempt
 from .calculus import StructuredHessian, centre_sums, grad, hessian, hvp
 from .certificate import Certificate, certify
 from .lagrangians import Lagrangian
@@ -134,6 +135,23 @@ class Layer:
                 return None
             terms.append(coeff * sums[0].args[0])
         return sp.Add(*terms) if terms else None
+
+    @cached_property
+    def sign_states(self) -> bool:
+        """Whether the states are signs, ``{-1, +1}^N``: ``L = sum_i |x_i|``, so ``g = sign(x)``.
+
+        Recognised by the Lagrangian's form, not its name: the catalogue's ``absolute``, a spec's
+        ``{expr = "abs(x)"}`` or ``Piecewise`` spelling of it all qualify; a scaled ``a |x|`` (states ``+-a``) does
+        not. Decided within the symbolic budget (``False`` when the comparison does not finish)."""
+        F = self.entrywise
+        if F is None:
+            return False
+        t = sp.Symbol("t", real=True)
+        f = F.xreplace({self.state: t})
+        if f.free_symbols != {t} or outer_nodes(f):
+            return False
+        done, diff = attempt(BUDGET["step_seconds"], "sign-layer test", lambda: sp.simplify(f - sp.Abs(t)))
+        return bool(done and diff == 0)
 
     @cached_property
     def hessian(self) -> StructuredHessian:

@@ -4,7 +4,7 @@ How it works
 ------------
 For a scalar :math:`S` and a weight :math:`W` the gradient is written as
 :math:`\nabla_W S = \sum_k a_k b_k^\top` with vector expressions :math:`a_k` (size rows)
-and :math:`b_k` (size cols), found by the same leaf rules as :func:`theory.calculus.vjp`:
+and :math:`b_k` (size cols), found by the same rule per node as :func:`theory.calculus.vjp` (:func:`theory.calculus.pullback`):
 
 .. math::
 
@@ -21,21 +21,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .calculus import _leaf_partials
-from .vector import (
-    _SCALAR_VALUED,
-    LogSumExp,
-    MatTVec,
-    MatVec,
-    Ones,
-    RowSumSq,
-    ShapeError,
-    Softmax,
-    Vector,
-    VSum,
-    Weight,
-    vsize,
-)
+from .calculus import _leaf_partials, pullback, reduction_seed
+from .vector import _SCALAR_VALUED, Ones, RowSumSq, ShapeError, Vector, VSum, Weight, vsize
 
 __all__ = ["WeightGradient", "weight_grad"]
 
@@ -54,32 +41,24 @@ class WeightGradient:
                 raise ShapeError(f"outer-product term ({a}) ({b})^T does not have the shape {self.W.shape} of `{self.W.name}`")
 
 
-def _vec(c: sp.Expr, n: sp.Expr) -> sp.Expr:
-    return c if vsize(c) is not None else c * Ones(n)
-
-
 def _wvjp(e: sp.Expr, W: Weight, c: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
-    n = vsize(e)
-    if n is None:
+    """The outer products ``(a, b)`` of ``J_W(e)^T c``: the walk of :func:`theory.calculus.vjp`, with the same rule
+    per node (:func:`theory.calculus.pullback`), collecting each node's outer product on ``W`` instead of a vector."""
+    if vsize(e) is None:
         raise ShapeError(f"expected a vector expression; got the scalar {e}")
-    if not e.has(W):
-        return []
-    if isinstance(e, (Vector, Ones)):
+    if not e.has(W) or isinstance(e, (Vector, Ones)):
         return []
     if isinstance(e, RowSumSq):
         raise NotImplementedError("weight gradients through RowSumSq are not supported yet")
-    if isinstance(e, MatVec):
-        W2, a = e.args
-        out = [(_vec(c, W2.shape[0]), _vec(a, W2.shape[1]))] if W2 == W else []
-        return out + _wvjp_if(a, W, MatTVec(W2, _vec(c, W2.shape[0])))
-    if isinstance(e, MatTVec):
-        W2, a = e.args
-        out = [(_vec(a, W2.shape[0]), _vec(c, W2.shape[1]))] if W2 == W else []
-        return out + _wvjp_if(a, W, MatVec(W2, _vec(c, W2.shape[1])))
-    if isinstance(e, Softmax):
-        a, beta = e.args
-        return _wvjp(a, W, beta * (e * c - e * VSum(e * c, n)))
+    rule = pullback(e, c)
+    if rule is not None:
+        out = [(a, b) for W2, a, b in rule.outer if W2 == W]
+        for child, cot in rule.children:
+            if vsize(child) is not None and child.has(W):
+                out += _wvjp(child, W, cot)
+        return out
     out = []
+    n = vsize(e)
     for leaf, p in _leaf_partials(e, W):
         if isinstance(leaf, _SCALAR_VALUED):
             s = VSum(c * p, n)
@@ -87,10 +66,6 @@ def _wvjp(e: sp.Expr, W: Weight, c: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
         else:
             out += _wvjp(leaf, W, c * p)
     return out
-
-
-def _wvjp_if(a, W, c):
-    return _wvjp(a, W, c) if vsize(a) is not None and a.has(W) else []
 
 
 def weight_grad(S: sp.Expr, W: Weight) -> WeightGradient:
@@ -110,13 +85,7 @@ def weight_grad(S: sp.Expr, W: Weight) -> WeightGradient:
         raise ShapeError(f"weight_grad needs a scalar expression; got a vector: {S}")
     terms: list[tuple[sp.Expr, sp.Expr]] = []
     for leaf, p in _leaf_partials(S, W):
-        if isinstance(leaf, VSum):
-            part = _wvjp(leaf.args[0], W, sp.S.One)
-        elif isinstance(leaf, LogSumExp):
-            a, beta = leaf.args
-            part = _wvjp(a, W, Softmax(a, beta))
-        else:  # pragma: no cover
-            raise ShapeError(f"unexpected node {leaf}")
-        terms += [(p * a, b) for a, b in part]
+        child, seed = reduction_seed(leaf)
+        terms += [(p * a, b) for a, b in _wvjp(child, W, seed)]
     return WeightGradient(W, tuple(terms))
 
