@@ -13,7 +13,8 @@ import pkgutil
 from pathlib import Path
 
 project = "am-workbench"
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "numpydoc", "myst_parser"]
+# sphinx-mathjax-offline ships MathJax into _static/: the maths renders without a network (it came from a CDN before)
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "sphinx-mathjax-offline", "numpydoc", "myst_parser"]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]
 numpydoc_show_class_members = False

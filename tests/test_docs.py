@@ -37,6 +37,12 @@ def test_docs_build_without_warnings(tmp_path):
     assert 'href="manual/capacity.html' in readme  # the front page's links into the manual resolve inside the docs
     for page in ("paper_checks", "cli", "python", "capacity", "numerics", "maths", "guarantees", "tests", "benchmarks"):
         assert (out / "manual" / f"{page}.html").is_file(), page
+    # the maths renders offline: MathJax is served from the build itself, and no page loads a script from the network
+    import re
+
+    assert 'src="../_static/mathjax/tex-chtml.js' in api and (out / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    remote = [(p.name, m) for p in out.rglob("*.html") for m in re.findall(r'<script[^>]+src="(https?://[^"]+)"', p.read_text())]
+    assert not remote, remote[:5]
     nb = (out / "_generated" / "03_lagrangian_framework.html").read_text()
     assert "$" not in nb.split('<article', 1)[-1].split("</article>", 1)[0].replace("\\$", ""), "raw $...$ maths in a notebook page"
 
