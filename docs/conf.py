@@ -49,7 +49,7 @@ GROUPS = (
     ("Simulation", ("numerics", "numerics.integrate", "numerics.discrete", "numerics.patterns", "numerics.datasets",
                     "numerics.retrieval", "numerics.spectra", "numerics.census", "numerics.learning", "numerics.sweeps",
                     "numerics.plots", "numerics.cli")),
-    ("Paper checks", ("paper_checks", "paper_checks.papers", "paper_checks.claim", "paper_checks.record", "paper_checks.runner", "paper_checks.report",
+    ("Paper checks", ("paper_checks", "paper_checks.papers", "paper_checks.tolerance", "paper_checks.claim", "paper_checks.record", "paper_checks.runner", "paper_checks.report",
                       "paper_checks.recorded", "paper_checks.readme_table")),
 )
 

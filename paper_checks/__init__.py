@@ -13,8 +13,9 @@ from .papers import PAPERS, Paper, module_of, paper_of
 from .record import ClaimRecord, Run
 from .report import Report, write_report
 from .runner import exit_status, run_claims
+from .tolerance import AllOf, AtLeast, AtMost, Between, Holds, Tolerance, Within, WithinFactor
 
-__all__ = ["Claim", "Result", "Skip", "claim", "all_claims", "run_claims", "write_report", "exit_status", "ClaimRecord", "Run", "Report", "MODULES", "PAPERS", "Paper", "paper_of", "module_of"]
+__all__ = ["Claim", "Result", "Skip", "claim", "all_claims", "run_claims", "write_report", "exit_status", "ClaimRecord", "Run", "Report", "Tolerance", "AtMost", "AtLeast", "Within", "Between", "WithinFactor", "Holds", "AllOf", "MODULES", "PAPERS", "Paper", "paper_of", "module_of"]
 
 #: Paper modules, in report order (one per paper, named by its key; see :mod:`paper_checks.papers`).
 MODULES = tuple(p.key for p in PAPERS)

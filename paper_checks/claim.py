@@ -7,7 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS", "ROLES", "margin", "margin_factor"]
+import numpy as np
+
+from .tolerance import Tolerance
+
+__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS", "ROLES", "margin", "margin_factor", "decide"]
 
 KINDS = ("symbolic", "numeric", "simulation")
 #: what a verdict means: a paper's number reproduced, an identity the derivation guarantees, or a bound checked
@@ -24,13 +28,19 @@ class Skip(Exception):  # noqa: N818 - a verdict, not an error
 
 @dataclass(frozen=True)
 class Result:
-    """What a compute function returns: the measured value, whether it meets the expectation, evidence."""
+    """What a compute function returns: the measured value, the values its claim's tolerance reads, evidence.
+
+    A claim whose ``tolerance`` is a :class:`~paper_checks.tolerance.Tolerance` gets its verdict and margin from that
+    object, which reads ``checked``; its compute function leaves ``ok`` and ``margin`` unset. A claim whose tolerance
+    is still a string (the older form) decides itself: ``ok`` and, where it has one, ``margin``.
+    """
 
     measured: Any
-    ok: bool
+    ok: bool | None = None
     detail: str = ""
     figure: Any = None  # a matplotlib Figure, or a dict {name: Figure} for several
     margin: float | None = None  # how far from flipping: 1 - |deviation| / allowed (1 at the centre, 0 at the edge, < 0 failing)
+    checked: Any = None  # what the claim's Tolerance object reads (a number, numbers, or a mapping by the rules' keys)
 
 
 @dataclass(frozen=True)
@@ -50,8 +60,10 @@ class Claim:
     kind : {"symbolic", "numeric", "simulation"}
     expected : any
         The paper's value (or the identity/range it asserts).
-    tolerance : str
-        The acceptance rule, e.g. ``"|err| <= 1e-12"``.
+    tolerance : Tolerance or str
+        The acceptance rule: a :class:`~paper_checks.tolerance.Tolerance`, which decides the verdict and the margin
+        and prints itself (e.g. ``AtMost(1e-12, "max |error|")``), or, in claims not yet converted, its English alone
+        (then the compute function decides).
     tolerance_reason : str
         Why the tolerance has that size.
     compute : callable
@@ -75,7 +87,7 @@ class Claim:
     statement: str
     kind: str
     expected: Any
-    tolerance: str
+    tolerance: Tolerance | str
     tolerance_reason: str
     compute: Callable[[dict, int], Result] = field(repr=False)
     quick: dict = field(default_factory=dict)
@@ -90,6 +102,8 @@ class Claim:
             raise ValueError(f"Claim id {self.id!r} must look like 'KH21-3' or 'KH21-3a'.")
         if self.kind not in KINDS:
             raise ValueError(f"Claim {self.id}: kind must be one of {KINDS}; got {self.kind!r}.")
+        if not isinstance(self.tolerance, (str, Tolerance)):
+            raise ValueError(f"Claim {self.id}: `tolerance` must be a Tolerance (or its English); got {type(self.tolerance).__name__}.")
         for name in ("paper", "source", "statement", "tolerance", "tolerance_reason"):
             if not str(getattr(self, name)).strip():
                 raise ValueError(f"Claim {self.id}: `{name}` must not be empty.")
@@ -130,3 +144,18 @@ def margin_factor(ratio: float, factor: float) -> float:
     import math
 
     return margin(math.log(ratio), math.log(factor)) if ratio > 0 else -math.inf
+
+
+def decide(c: Claim, r: Result) -> tuple[bool, float | None, str]:
+    """A claim's verdict (``ok``), margin and how its values met the rule, from what its compute function returned:
+    the claim's :class:`~paper_checks.tolerance.Tolerance` decides where it has one (and the compute function must not
+    have decided as well); a claim with a string tolerance decided itself."""
+    if isinstance(c.tolerance, Tolerance):
+        if r.ok is not None or r.margin is not None:
+            raise ValueError(f"claim {c.id} has a Tolerance object, which decides: its compute function must return `checked`, "
+                             "not `ok` or `margin`")
+        d = c.tolerance.decide(r.checked)
+        return d.ok, d.margin, d.text
+    if not isinstance(r.ok, (bool, np.bool_)):
+        raise ValueError(f"claim {c.id} has a string tolerance, so its compute function decides: `ok` must be True or False; got {r.ok!r}")
+    return bool(r.ok), None if r.margin is None else float(r.margin), ""

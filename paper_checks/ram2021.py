@@ -11,7 +11,8 @@ from numerics import patterns
 from numerics.plots import energy_trace
 from theory.literature import ram2021 as lit
 
-from .claim import Result, claim, margin
+from .claim import Result, claim
+from .tolerance import AllOf, AtLeast, AtMost, Between, Holds, Within
 
 PAPER = "Ramsauer et al. 2021"
 
@@ -27,7 +28,7 @@ def _offset(beta, n, M):
 @claim(
     id="RAM-1", role="identity", paper=PAPER, source="Eq. 2, Lemma A1", kind="numeric",
     statement="The energy E = -lse(beta, X^T x) + x^T x/2 + beta^-1 log N + M^2/2 satisfies 0 <= E <= 2 M^2 on the patterns' convex hull and along update trajectories.",
-    expected=[0.0, "2 M^2"], tolerance="no violation beyond 1e-12 M^2", tolerance_reason="a rigorous bound; only rounding slack",
+    expected=[0.0, "2 M^2"], tolerance=AllOf(AtLeast(-1e-12, "min E / M^2", key="low"), AtMost(1e-12, "max (E - 2 M^2) / M^2", key="high")), tolerance_reason="a rigorous bound; only rounding slack",
     quick={"d": 64, "N": 500, "queries": 1000, "betas": [0.5, 1.0, 4.0]},
 )
 def ram_1(p, seed):
@@ -45,14 +46,13 @@ def ram_1(p, seed):
             worst_low = min(worst_low, float(E.min()))
             worst_high = max(worst_high, float((E - 2 * M**2).max()))
             x = k.update(v=x, xi=X, beta=beta)["v"]
-    ok = worst_low >= -1e-12 * M**2 and worst_high <= 1e-12 * M**2
-    return Result({"min_E": worst_low, "max_E_minus_2M2": worst_high, "M": M}, ok)
+    return Result({"min_E": worst_low, "max_E_minus_2M2": worst_high, "M": M}, checked={"low": worst_low / M**2, "high": worst_high / M**2})
 
 
 @claim(
     id="RAM-2", paper=PAPER, source="Eq. 3, Thm. 1-2", kind="simulation",
     statement="The update x <- X softmax(beta X^T x) never increases the energy, and the step length goes to 0.",
-    expected={"max_increase": 0.0, "final_step": "-> 0"}, tolerance="relative increase <= 1e-12 per step; final step < 1e-6",
+    expected={"max_increase": 0.0, "final_step": "-> 0"}, tolerance=AllOf(AtMost(1e-12, "relative energy increase per step", key="increase"), AtMost(1e-6, "final step length", key="step")),
     tolerance_reason="CCCP descent is exact; 1e-12 allows rounding",
     quick={"d": 64, "N": 500, "queries": 1000, "steps": 40, "beta": 1.0},
 )
@@ -72,14 +72,14 @@ def ram_2(p, seed):
     inc = float((np.diff(E, axis=0) / np.maximum(np.abs(E[:-1]), 1)).max())
     fig = energy_trace(np.arange(len(E)), E[:, :20], "Ramsauer update: energy per step (20 queries)")
     fig.axes[0].set_xlabel("update step")
-    return Result({"max_increase": inc, "final_step": step}, inc <= 1e-12 and step < 1e-6, figure=fig,
-                  margin=min(1 - max(inc, 0.0) / 1e-12, 1 - step / 1e-6))
+    return Result({"max_increase": inc, "final_step": step}, figure=fig, checked={"increase": inc, "step": step})
 
 
 @claim(
     id="RAM-5", paper=PAPER, source="Thm. 3", kind="numeric",
     statement="Theorem 3's constant c = b / W0(exp(a + ln b)) is 3.1546 at beta=1, K=3, d=20, p=0.001 and 1.3718 at beta=1, K=1, d=75, p=0.001.",
-    expected={"c1": 3.1546, "c2": 1.3718}, tolerance="|c - expected| < 1e-4",
+    expected={"c1": 3.1546, "c2": 1.3718}, tolerance=AllOf(Within(3.1546, "c1", abs=1e-4, key="c1"), Within(1.3718, "c2", abs=1e-4, key="c2"),
+                    Holds("both side conditions c >= c_min", key="side")),
     tolerance_reason="the paper quotes 5 significant digits, truncated (1.37188 is printed 1.3718), so the last digit may be off by one",
 )
 def ram_5(p, seed):
@@ -90,8 +90,7 @@ def ram_5(p, seed):
         out[name] = float(sp.N(f["c"].xreplace(vals), 20))
         out[name + "_N_bound"] = float(sp.N(f["N_bound"].xreplace(vals), 20))
         out[name + "_side_condition"] = bool(sp.N(f["c"].xreplace(vals) - f["c_min"].xreplace(vals)) >= 0)
-    ok = abs(out["c1"] - 3.1546) < 1e-4 and abs(out["c2"] - 1.3718) < 1e-4 and out["c1_side_condition"] and out["c2_side_condition"]
-    return Result(out, ok, margin=min(margin(out["c1"] - 3.1546, 1e-4), margin(out["c2"] - 1.3718, 1e-4)))
+    return Result(out, checked={"c1": out["c1"], "c2": out["c2"], "side": [out["c1_side_condition"], out["c2_side_condition"]]})
 
 
 def _theorem_setup(p, rng, beta):
@@ -144,21 +143,23 @@ def _bound_check(p, seed, which):
     statement="One update retrieves a well-separated pattern: ||f(x) - x_i|| <= 2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) M "
     "for x in the theorem's sphere around x_i; at parameters where the error is nonzero and the bound within an order of magnitude.",
     expected={"violations": 0, "max error / bound": ">= 0.1"},
-    tolerance="0 violations (relative 1e-12 slack) among separated patterns; every error nonzero; max error/bound >= 0.1",
+    tolerance=AllOf(AtMost(0, "violations (relative 1e-12 slack) among separated patterns", key="violations"),
+                    AtLeast(1, "separated patterns judged", key="judged"), AtMost(0, "zero errors", key="zero_errors"),
+                    Between(0.1, 1 + 1e-12, "max error / bound", key="ratio")),
     tolerance_reason="a rigorous bound; the last two make the check informative (a loose bound or a zero error cannot catch a bug)",
     quick={"d": 64, "N": 5, "betas": [0.2, 0.3, 0.5], "trials": 20},
 )
 def ram_7(p, seed):
     out = _bound_check(p, seed, "retrieval")
-    ok = out["violations"] == 0 and out["judged"] > 0 and out["zero_errors"] == 0 and out["max_lhs_over_bound"] >= 0.1
-    return Result(out, ok, f"the bound is within a factor {1 / out['max_lhs_over_bound']:.1f} of the largest error (median factor {1 / out['median_lhs_over_bound']:.1f})",
-                  margin=1 - out["max_lhs_over_bound"])
+    return Result(out, detail=f"the bound is within a factor {1 / out['max_lhs_over_bound']:.1f} of the largest error (median factor {1 / out['median_lhs_over_bound']:.1f})",
+                  checked={k: out[k] for k in ("violations", "judged", "zero_errors")} | {"ratio": out["max_lhs_over_bound"]})
 
 
 @claim(
     id="RAM-9", paper=PAPER, source="Sec. 2 (fixed-point classes)", kind="simulation",
     statement="The fixed point moves from the global average (small beta) through metastable subset averages to single patterns (large beta): the entropy of p = softmax(beta X^T x*) decreases with beta.",
-    expected="entropy monotone decreasing; ~log N at small beta, ~0 at large beta", tolerance="monotone within 1e-9; entropy/log N >= 0.9 at the smallest and <= 0.1 at the largest beta",
+    expected="entropy monotone decreasing; ~log N at small beta, ~0 at large beta", tolerance=AllOf(AtMost(1e-9, "largest entropy increase from one beta to the next", key="monotone"),
+                    AtLeast(0.9, "entropy / log N at the smallest beta", key="small", ideal=1.0), AtMost(0.1, "entropy / log N at the largest beta", key="large")),
     tolerance_reason="deterministic iteration to the fixed point",
     quick={"d": 16, "clusters": 4, "per_cluster": 10, "betas": [0.001, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0]},
 )
@@ -178,32 +179,34 @@ def ram_9(p, seed):
         prob = k.activations(v=x, h=h, xi=X, beta=beta)["h"][0]
         H.append(float(-(prob * np.log(np.maximum(prob, 1e-300))).sum()))
     Hn = np.array(H) / np.log(len(X))
-    ok = bool(np.all(np.diff(H) <= 1e-9)) and Hn[0] >= 0.9 and Hn[-1] <= 0.1
-    return Result({"entropy_over_logN": dict(zip(map(str, p["betas"]), Hn.round(4).tolist()))}, ok,
-                  margin=min((Hn[0] - 0.9) / 0.1, (0.1 - Hn[-1]) / 0.1))
+    return Result({"entropy_over_logN": dict(zip(map(str, p["betas"]), Hn.round(4).tolist()))},
+                  checked={"monotone": float(np.max(np.diff(H))), "small": Hn[0], "large": Hn[-1]})
 
 
 @claim(
     id="RAM-6", role="bound", paper=PAPER, source="Thm. 4, Eq. 6-7", kind="simulation",
     statement="Near a well-separated pattern one update contracts towards its fixed point: ||f(x) - x_i*|| <= 2 beta N M^2 (N-1) exp(-beta (Delta_i - 2 max(||x - x_i||, ||x_i* - x_i||) M)) ||x - x_i*|| "
     "for x in the theorem's sphere, at parameters where the left side is nonzero.",
-    expected={"violations": 0}, tolerance="0 violations (relative 1e-12 slack) among separated patterns; every left side nonzero",
+    expected={"violations": 0},
+    tolerance=AllOf(AtMost(0, "violations (relative 1e-12 slack) among separated patterns", key="violations"),
+                    AtLeast(1, "separated patterns judged", key="judged"), AtMost(0, "zero left sides", key="zero_errors"),
+                    AtMost(1 + 1e-12, "max left side / bound", key="ratio")),
     tolerance_reason="a rigorous bound; how loose it is (its beta N M^2 prefactor bounds the Jacobian's norm) is reported, not judged",
     quick={"d": 64, "N": 5, "betas": [0.2, 0.3, 0.5], "trials": 20},
 )
 def ram_6(p, seed):
     out = _bound_check(p, seed, "contraction")
-    ok = out["violations"] == 0 and out["judged"] > 0 and out["zero_errors"] == 0
-    return Result(out, ok, f"the bound is within a factor {1 / out['max_lhs_over_bound']:.0f} of the largest contraction (median {1 / out['median_lhs_over_bound']:.0f})",
-                  margin=1 - out["max_lhs_over_bound"])
+    return Result(out, detail=f"the bound is within a factor {1 / out['max_lhs_over_bound']:.0f} of the largest contraction (median {1 / out['median_lhs_over_bound']:.0f})",
+                  checked={k: out[k] for k in ("violations", "judged", "zero_errors")} | {"ratio": out["max_lhs_over_bound"]})
 
 
 @claim(
     id="RAM-8", role="bound", paper=PAPER, source="App. A.1.5 (the well-separated lemma; as stated in the claims catalogue, RAM-8 [K])", kind="simulation",
     statement="If Delta_i >= 2/(beta N) + ln(2 (N-1) N beta M^2)/beta, the update maps the sphere S_i = {||x - x_i|| <= 1/(beta N M)} into itself, "
     "so the fixed point x_i* lies in S_i.",
-    expected={"violations": 0}, tolerance="max ||f(x) - x_i|| over queries in S_i (inside and on its boundary) <= 1/(beta N M) (relative 1e-12); "
-    "the same for x_i*; at least 20 separated patterns judged",
+    expected={"violations": 0},
+    tolerance=AllOf(AtMost(0, "points of f(S_i) or x_i* outside S_i (radius 1/(beta N M), relative 1e-12 slack)", key="violations"),
+                    AtLeast(20, "separated patterns judged", key="judged"), AtMost(1 + 1e-12, "max ||f(x) - x_i|| / radius", key="ratio")),
     tolerance_reason="a rigorous lemma; the parameters are RAM-7's, where the separation condition holds with little room, so a wrong "
     "beta placement or a missing factor in the update shows as a point leaving the sphere",
     quick={"d": 64, "N": 5, "betas": [0.2, 0.3, 0.5], "trials": 20},
@@ -226,8 +229,8 @@ def ram_8(p, seed):
             violations += int((d_in > 1 + 1e-12).sum() + (d_b > 1 + 1e-12).sum() + (d_s > 1 + 1e-12).sum())
             judged += int(ok.sum())
     return Result({"violations": violations, "judged": judged, "max_distance_over_radius": worst, "fixed_point_distance_over_radius": worst_star},
-                  violations == 0 and judged >= 20, f"the image of S_i reaches {worst:.3g} of its radius; x_i* lies at {worst_star:.3g} of it",
-                  margin=1 - worst)
+                  detail=f"the image of S_i reaches {worst:.3g} of its radius; x_i* lies at {worst_star:.3g} of it",
+                  checked={"violations": violations, "judged": judged, "ratio": max(worst, worst_star)})
 
 
 def _storage_capacity(d: int, beta: float, eps: float, seed, cap: int, ratio: float = 1.15) -> int | None:
@@ -251,7 +254,8 @@ def _storage_capacity(d: int, beta: float, eps: float, seed, cap: int, ratio: fl
     id="RAM-10", paper=PAPER, source="Abstract, Sec. 3 ('exponentially many patterns in the dimension'), Thm. 3", kind="simulation",
     statement="Measured by simulation, the number of random unit patterns that one update retrieves (error < 0.1) at fixed beta grows "
     "exponentially with the dimension d: log N_max rises by a constant amount per dimension.",
-    expected={"growth": "log N_max linear in d"}, tolerance="slope of log N_max over the upper half of the d range >= 0.67 x the slope over the lower half, and both > 0",
+    expected={"growth": "log N_max linear in d"}, tolerance=AllOf(AtLeast(0.67, "slope of log N_max over the upper half of the d range / over the lower half", key="ratio", ideal=1.0),
+                    Holds("both slopes > 0", key="positive")),
     tolerance_reason="a power law N_max ~ d^k has d log N/dd = k/d, so over d = 3..12 its late slope is ~0.4 of its early slope; an exponential keeps "
     "them equal; medians over seeds keep the finite-sample scatter of the nearest pair below the gap",
     quick={"dims": [3, 4, 5, 6, 7, 8, 9, 10, 11], "beta": 20.0, "eps": 0.1, "seeds": 7, "cap": 8000},
@@ -281,6 +285,5 @@ def ram_10(p, seed):
         ax.semilogy(ds[sel], np.exp(np.polyval(c, ds[sel])), "-", label=f"exp fit, {name}: x{np.exp(sl):.2f} per dimension")
     ax.set(xlabel=f"dimension d (beta = {p['beta']:g})", ylabel="patterns stored N_max")
     ax.legend(fontsize=7)
-    ok = early > 0 and late > 0 and late >= 0.67 * early
     return Result({"N_max_median": {str(d): v for d, v in med.items()}, "slope_early": early, "slope_late": late, "late_over_early": late / early if early else None},
-                  ok, figure=fig, margin=min(1.0, (late / early - 0.67) / 0.33) if early > 0 else -1.0)
+                  figure=fig, checked={"ratio": late / early if early > 0 else float("nan"), "positive": [early > 0, late > 0]})

@@ -31,6 +31,9 @@ class ClaimRecord:
         What the compute function measured (``None`` on SKIP and ERROR).
     detail : str
         The evidence, or the SKIP reason, or the ERROR's traceback.
+    decision : str
+        How the measured values met the claim's tolerance, worded by it (empty for a claim whose compute function
+        decided itself).
     figures : tuple of str
         Figure files, relative to the output folder.
     seconds : float
@@ -56,6 +59,7 @@ class ClaimRecord:
     measured: Any = None
     margin: float | None = None
     detail: str = ""
+    decision: str = ""
     figures: tuple[str, ...] = ()
     seconds: float = 0.0
     peak_rss_mb: float | None = None

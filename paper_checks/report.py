@@ -184,6 +184,8 @@ def _row(r: ClaimRecord) -> Row:
 def _section(r: ClaimRecord) -> Section:
     items = [("expected", json.dumps(r.expected), f"({r.expected_source})" if r.derived else ""),
              ("measured", json.dumps(r.measured), ""), ("tolerance", "", f"{r.tolerance} ({r.tolerance_reason})")]
+    if r.decision:
+        items.append(("check", "", r.decision))
     if r.margin is not None:
         items.append(("margin", "", f"{_margin(r.margin, 3)} ({_MARGIN_MEANING})"))
     mem = f", process peak memory so far {r.peak_rss_mb:.0f} MiB" if r.peak_rss_mb else ""

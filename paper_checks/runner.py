@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .claim import Claim, Skip
+from .claim import Claim, Skip, decide
 from .record import ClaimRecord, Run
 
 __all__ = ["run_one", "run_claims", "save_record", "check_writable", "exit_status"]
@@ -39,8 +39,8 @@ def run_one(c: Claim, scale: str, out: Path | None) -> ClaimRecord:
     got: dict[str, Any] = {"figures": []}
     try:
         r = c.compute(params, c.seed)
-        got.update(measured=_jsonable(r.measured), detail=r.detail, margin=None if r.margin is None else float(r.margin),
-                   verdict="PASS" if r.ok else "FAIL")
+        ok, m, how = decide(c, r)  # the claim's Tolerance object decides (or, in an older claim, the compute function did)
+        got.update(measured=_jsonable(r.measured), detail=r.detail, margin=m, decision=how, verdict="PASS" if ok else "FAIL")
         figs = r.figure if isinstance(r.figure, dict) else ({"": r.figure} if r.figure is not None else {})
         for name, fig in figs.items():
             if out is not None:
@@ -57,7 +57,7 @@ def run_one(c: Claim, scale: str, out: Path | None) -> ClaimRecord:
     except Exception as exc:  # noqa: BLE001 - reported as ERROR with the traceback
         got.update(verdict="ERROR", detail=f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=4), measured=None, margin=None)
     claim = dict(id=c.id, paper=c.paper, source=c.source, statement=c.statement, kind=c.kind, expected=_jsonable(c.expected),
-                 expected_source=c.expected_source, role=c.role, tolerance=c.tolerance, tolerance_reason=c.tolerance_reason,
+                 expected_source=c.expected_source, role=c.role, tolerance=str(c.tolerance), tolerance_reason=c.tolerance_reason,
                  params=_jsonable(params), seed=c.seed, known_discrepancy=c.known_discrepancy)
     try:
         return ClaimRecord(**claim, seconds=round(time.perf_counter() - t, 3), peak_rss_mb=_peak_rss_mb(), **got)

@@ -385,3 +385,79 @@ def test_a_figure_gone_before_the_report_does_not_cost_the_report(tmp_path):
     (tmp_path / doc.claims[0].figures[0]).unlink()
     write_report(doc, tmp_path)
     assert "could not be read" in (tmp_path / "report.html").read_text()
+
+
+# ------------------------------------------------------------------ tolerances as objects
+
+#: claims whose rule is still decided by their compute function (a string tolerance): BPD-11/11d change rule with the
+#: scale (the digits proxy at quick scale, Table 1 at paper scale), BPD-12/13 are checklists over models and ablation rows
+STRING_TOLERANCES = {"BPD-11", "BPD-11d", "BPD-12", "BPD-13"}
+
+
+def test_claims_state_their_tolerance_as_an_object():
+    """Every claim's rule is a Tolerance that decides and prints itself (the English and the number were written apart
+    before, and nothing held them together); no new claim may go back to a string."""
+    from paper_checks.tolerance import Tolerance
+
+    strings = {c.id for c in CLAIMS if not isinstance(c.tolerance, Tolerance)}
+    assert strings <= STRING_TOLERANCES, f"claims with a string tolerance: {sorted(strings - STRING_TOLERANCES)}"
+
+
+def test_a_tolerance_object_decides_and_the_compute_function_may_not():
+    from paper_checks.tolerance import AtMost
+
+    c = Claim("T-40", "Test 2026", "Eq. 1", "s", "numeric", 0.0, AtMost(1e-3, "error"), "r", lambda p, s: Result(5e-4, checked=5e-4))
+    rec = run_claims([c], "quick", None, progress=False).claims[0]
+    assert rec.verdict == "PASS" and rec.margin == pytest.approx(0.5) and rec.tolerance == "error <= 0.001"
+    assert rec.decision == "error 0.0005 <= 0.001"
+    bad = Claim("T-41", "Test 2026", "Eq. 1", "s", "numeric", 0.0, AtMost(1e-3, "error"), "r", lambda p, s: Result(2e-3, checked=2e-3))
+    assert run_claims([bad], "quick", None, progress=False).claims[0].verdict == "FAIL"
+    both = Claim("T-42", "Test 2026", "Eq. 1", "s", "numeric", 0.0, AtMost(1e-3, "error"), "r", lambda p, s: Result(2e-3, True, checked=2e-3))
+    rec = run_claims([both], "quick", None, progress=False).claims[0]
+    assert rec.verdict == "ERROR" and "must return `checked`" in rec.detail
+
+
+@pytest.mark.parametrize(
+    "rule,good,bad",
+    [
+        ("AtMost(1.0, 'x')", [0.2, 0.9], [0.2, 1.1]),
+        ("AtLeast(0.9, 'x', ideal=1.0)", [0.95, 1.0], [0.95, 0.89]),
+        ("Within(2.0, 'x', abs=0.1)", [1.95, 2.05], [1.95, 2.2]),
+        ("Within(2.0, 'x', rel=0.1)", [1.9, 2.1], [1.7]),
+        ("Between(0.13, 0.17, 'x')", [0.14, 0.16], [0.12]),
+        ("WithinFactor(2.0, 'x')", [0.6, 1.9], [0.4]),
+        ("Holds('x')", [True, True], [True, False]),
+    ],
+)
+def test_each_rule_passes_inside_fails_outside_and_never_on_nan(rule, good, bad):
+    """Each rule can fail: a value outside it (any one of several) fails, and a NaN never passes; the margin is 0 at
+    the edge (1 - |deviation| / allowed), negative when failing."""
+    import math
+
+    from paper_checks import tolerance as tl
+
+    t = eval(rule, vars(tl))  # noqa: S307 - the test's own literal rules
+    ok = t.decide(good)
+    assert ok.ok and (ok.margin is None or 0 <= ok.margin <= 1), (rule, ok)
+    no = t.decide(bad)
+    assert not no.ok and (no.margin is None or no.margin < 0), (rule, no)
+    if not isinstance(t, tl.Holds):
+        nan = t.decide([good[0], math.nan])
+        assert not nan.ok and nan.margin == -math.inf
+    with pytest.raises(TypeError):
+        tl.Holds("x").decide(0.5)  # a number where a statement is expected is an error, not a verdict
+
+
+def test_all_of_takes_the_worst_margin_and_names_missing_values():
+    from paper_checks.tolerance import AllOf, AtMost, Holds, Within
+
+    t = AllOf(AtMost(1.0, "a", key="a"), Within(0.0, "b", abs=2.0, key="b"), Holds("c", key="c"))
+    d = t.decide({"a": 0.5, "b": 1.5, "c": True})
+    assert d.ok and d.margin == pytest.approx(0.25) and str(t) == "a <= 1; |b - 0| <= 2; c"
+    assert not t.decide({"a": 0.5, "b": 1.5, "c": False}).ok
+    with pytest.raises(KeyError, match="'b'"):
+        t.decide({"a": 0.5, "c": True})
+    with pytest.raises(ValueError, match="key"):
+        AllOf(AtMost(1.0, "a"), AtMost(2.0, "b"))
+    with pytest.raises(ValueError, match="exactly one"):
+        Within(1.0, "x")
