@@ -7,11 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from .tolerance import Tolerance
 
-__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS", "ROLES", "margin", "margin_factor", "decide"]
+__all__ = ["Claim", "Result", "Skip", "claim", "REGISTRY", "KINDS", "ROLES", "decide"]
 
 KINDS = ("symbolic", "numeric", "simulation")
 #: what a verdict means: a paper's number reproduced, an identity the derivation guarantees, or a bound checked
@@ -30,17 +28,14 @@ class Skip(Exception):  # noqa: N818 - a verdict, not an error
 class Result:
     """What a compute function returns: the measured value, the values its claim's tolerance reads, evidence.
 
-    A claim whose ``tolerance`` is a :class:`~paper_checks.tolerance.Tolerance` gets its verdict and margin from that
-    object, which reads ``checked``; its compute function leaves ``ok`` and ``margin`` unset. A claim whose tolerance
-    is still a string (the older form) decides itself: ``ok`` and, where it has one, ``margin``.
+    The claim's :class:`~paper_checks.tolerance.Tolerance` decides the verdict and the margin from ``checked``: a
+    compute function measures, it never judges.
     """
 
     measured: Any
-    ok: bool | None = None
     detail: str = ""
     figure: Any = None  # a matplotlib Figure, or a dict {name: Figure} for several
-    margin: float | None = None  # how far from flipping: 1 - |deviation| / allowed (1 at the centre, 0 at the edge, < 0 failing)
-    checked: Any = None  # what the claim's Tolerance object reads (a number, numbers, or a mapping by the rules' keys)
+    checked: Any = None  # what the claim's Tolerance reads (a number, numbers, or a mapping by the rules' keys)
 
 
 @dataclass(frozen=True)
@@ -60,12 +55,14 @@ class Claim:
     kind : {"symbolic", "numeric", "simulation"}
     expected : any
         The paper's value (or the identity/range it asserts).
-    tolerance : Tolerance or str
-        The acceptance rule: a :class:`~paper_checks.tolerance.Tolerance`, which decides the verdict and the margin
-        and prints itself (e.g. ``AtMost(1e-12, "max |error|")``), or, in claims not yet converted, its English alone
-        (then the compute function decides).
+    tolerance : Tolerance
+        The acceptance rule, which decides the verdict and the margin and prints itself
+        (e.g. ``AtMost(1e-12, "max |error|")``).
     tolerance_reason : str
         Why the tolerance has that size.
+    paper_tolerance : Tolerance, optional
+        The rule at ``--scale paper`` where it differs (a claim measured on a small proxy at quick scale and on the
+        paper's data at paper scale); :meth:`rule` picks.
     compute : callable
         ``compute(params: dict, seed: int) -> Result``; uses theory/ and numerics/ only.
     quick, paper_scale : dict
@@ -87,7 +84,7 @@ class Claim:
     statement: str
     kind: str
     expected: Any
-    tolerance: Tolerance | str
+    tolerance: Tolerance
     tolerance_reason: str
     compute: Callable[[dict, int], Result] = field(repr=False)
     quick: dict = field(default_factory=dict)
@@ -96,14 +93,18 @@ class Claim:
     known_discrepancy: str | None = None
     expected_source: str = "paper"
     role: str = "reproduction"
+    paper_tolerance: Tolerance | None = None
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
             raise ValueError(f"Claim id {self.id!r} must look like 'KH21-3' or 'KH21-3a'.")
         if self.kind not in KINDS:
             raise ValueError(f"Claim {self.id}: kind must be one of {KINDS}; got {self.kind!r}.")
-        if not isinstance(self.tolerance, (str, Tolerance)):
-            raise ValueError(f"Claim {self.id}: `tolerance` must be a Tolerance (or its English); got {type(self.tolerance).__name__}.")
+        for name in ("tolerance", "paper_tolerance"):
+            t = getattr(self, name)
+            if not isinstance(t, Tolerance) and not (name == "paper_tolerance" and t is None):
+                raise ValueError(f"Claim {self.id}: `{name}` must be a paper_checks.tolerance.Tolerance (which decides and prints "
+                                 f"itself); got {type(t).__name__} {t!r}.")
         for name in ("paper", "source", "statement", "tolerance", "tolerance_reason"):
             if not str(getattr(self, name)).strip():
                 raise ValueError(f"Claim {self.id}: `{name}` must not be empty.")
@@ -113,6 +114,10 @@ class Claim:
             raise ValueError(f"Claim {self.id}: `expected_source` must be 'paper' or start with 'derived from the model'; got {self.expected_source!r}.")
         if not callable(self.compute):
             raise ValueError(f"Claim {self.id}: `compute` must be callable.")
+
+    def rule(self, scale: str) -> Tolerance:
+        """The tolerance in force at ``scale`` (``paper_tolerance`` at paper scale where given)."""
+        return self.paper_tolerance if scale == "paper" and self.paper_tolerance is not None else self.tolerance
 
     def params(self, scale: str) -> dict:
         """Parameters for ``scale`` ("quick" or "paper"; paper falls back to quick where not given)."""
@@ -134,28 +139,8 @@ def claim(**meta: Any) -> Callable[[Callable[[dict, int], Result]], Callable[[di
     return wrap
 
 
-def margin(deviation: float, allowed: float) -> float:
-    """``1 - |deviation| / allowed``: 1 at the centre of the tolerance, 0 at its edge, negative when failing."""
-    return 1.0 - abs(float(deviation)) / float(allowed)
-
-
-def margin_factor(ratio: float, factor: float) -> float:
-    """:func:`margin` of ``log(ratio)`` within ``log(factor)`` (for "within a factor f" tolerances)."""
-    import math
-
-    return margin(math.log(ratio), math.log(factor)) if ratio > 0 else -math.inf
-
-
-def decide(c: Claim, r: Result) -> tuple[bool, float | None, str]:
-    """A claim's verdict (``ok``), margin and how its values met the rule, from what its compute function returned:
-    the claim's :class:`~paper_checks.tolerance.Tolerance` decides where it has one (and the compute function must not
-    have decided as well); a claim with a string tolerance decided itself."""
-    if isinstance(c.tolerance, Tolerance):
-        if r.ok is not None or r.margin is not None:
-            raise ValueError(f"claim {c.id} has a Tolerance object, which decides: its compute function must return `checked`, "
-                             "not `ok` or `margin`")
-        d = c.tolerance.decide(r.checked)
-        return d.ok, d.margin, d.text
-    if not isinstance(r.ok, (bool, np.bool_)):
-        raise ValueError(f"claim {c.id} has a string tolerance, so its compute function decides: `ok` must be True or False; got {r.ok!r}")
-    return bool(r.ok), None if r.margin is None else float(r.margin), ""
+def decide(c: Claim, r: Result, scale: str = "quick") -> tuple[bool, float | None, str]:
+    """A claim's verdict (``ok``), margin and how its values met the rule: its tolerance at ``scale`` decides from what
+    the compute function measured (``Result.checked``)."""
+    d = c.rule(scale).decide(r.checked)
+    return d.ok, d.margin, d.text

@@ -39,7 +39,7 @@ def run_one(c: Claim, scale: str, out: Path | None) -> ClaimRecord:
     got: dict[str, Any] = {"figures": []}
     try:
         r = c.compute(params, c.seed)
-        ok, m, how = decide(c, r)  # the claim's Tolerance object decides (or, in an older claim, the compute function did)
+        ok, m, how = decide(c, r, scale)  # the claim's tolerance decides; the compute function only measured
         got.update(measured=_jsonable(r.measured), detail=r.detail, margin=m, decision=how, verdict="PASS" if ok else "FAIL")
         figs = r.figure if isinstance(r.figure, dict) else ({"": r.figure} if r.figure is not None else {})
         for name, fig in figs.items():
@@ -57,7 +57,7 @@ def run_one(c: Claim, scale: str, out: Path | None) -> ClaimRecord:
     except Exception as exc:  # noqa: BLE001 - reported as ERROR with the traceback
         got.update(verdict="ERROR", detail=f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=4), measured=None, margin=None)
     claim = dict(id=c.id, paper=c.paper, source=c.source, statement=c.statement, kind=c.kind, expected=_jsonable(c.expected),
-                 expected_source=c.expected_source, role=c.role, tolerance=str(c.tolerance), tolerance_reason=c.tolerance_reason,
+                 expected_source=c.expected_source, role=c.role, tolerance=str(c.rule(scale)), tolerance_reason=c.tolerance_reason,
                  params=_jsonable(params), seed=c.seed, known_discrepancy=c.known_discrepancy)
     try:
         return ClaimRecord(**claim, seconds=round(time.perf_counter() - t, 3), peak_rss_mb=_peak_rss_mb(), **got)

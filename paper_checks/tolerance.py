@@ -7,7 +7,7 @@ once as a literal in the compute function could). The compute function returns t
 
 Margins follow one convention: 1 at the centre of a two-sided tolerance (or at the ideal value of a one-sided one), 0
 at its edge, negative when failing; ``None`` where a rule has no scale (an identity, a count of violations that must be
-0). A rule over several values (an array) takes the worst of them. A NaN never passes.
+0) or the value has none (NaN). A rule over several values (an array) takes the worst of them. A NaN never passes.
 
 Examples
 --------
@@ -85,16 +85,17 @@ class AtMost(Tolerance):
     bound: float
     what: str
     key: str | None = None
+    strict: bool = False  # ``<`` instead of ``<=``
 
     def __str__(self) -> str:
-        return f"{self.what} <= {self.bound:g}"
+        return f"{self.what} {'<' if self.strict else '<='} {self.bound:g}"
 
     def _decide(self, value: Any) -> Decision:
         v = _values(value, self.what)
         worst = float(np.max(v)) if not np.isnan(v).any() else math.nan
-        ok = bool(worst <= self.bound)
-        margin = None if self.bound == 0 else (min(1.0, 1 - worst / self.bound) if not math.isnan(worst) else -math.inf)
-        return Decision(ok, margin, f"{self.what} {_g(worst)} {'<=' if ok else '>'} {self.bound:g}")
+        ok = bool(worst < self.bound if self.strict else worst <= self.bound)
+        margin = None if self.bound == 0 else (min(1.0, 1 - worst / self.bound) if not math.isnan(worst) else None)
+        return Decision(ok, margin, f"{self.what} {_g(worst)} {('<' if self.strict else '<=') if ok else ('>=' if self.strict else '>')} {self.bound:g}")
 
 
 @dataclass(frozen=True)
@@ -106,29 +107,30 @@ class AtLeast(Tolerance):
     what: str
     key: str | None = None
     ideal: float | None = None
+    strict: bool = False  # ``>`` instead of ``>=``
 
     def __post_init__(self) -> None:
         if self.ideal is not None and not self.ideal > self.bound:
             raise ValueError(f"AtLeast `{self.what}`: the ideal {self.ideal} must lie above the bound {self.bound}")
 
     def __str__(self) -> str:
-        return f"{self.what} >= {self.bound:g}"
+        return f"{self.what} {'>' if self.strict else '>='} {self.bound:g}"
 
     def _decide(self, value: Any) -> Decision:
         v = _values(value, self.what)
         worst = float(np.min(v)) if not np.isnan(v).any() else math.nan
-        ok = bool(worst >= self.bound)
+        ok = bool(worst > self.bound if self.strict else worst >= self.bound)
         if math.isnan(worst):
-            margin: float | None = -math.inf
+            margin: float | None = None
         elif self.ideal is not None:
             margin = min(1.0, (worst - self.bound) / (self.ideal - self.bound))
         elif self.bound > 0 and worst > 0:
             margin = 1 - self.bound / worst
         elif self.bound > 0:
-            margin = -math.inf
+            margin = None
         else:
             margin = None
-        return Decision(ok, margin, f"{self.what} {_g(worst)} {'>=' if ok else '<'} {self.bound:g}")
+        return Decision(ok, margin, f"{self.what} {_g(worst)} {('>' if self.strict else '>=') if ok else ('<=' if self.strict else '<')} {self.bound:g}")
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ class Within(Tolerance):
         v = _values(value, self.what)
         dev = float(np.max(np.abs(v - self.target))) if not np.isnan(v).any() else math.nan
         ok = bool(dev <= self.allowed)
-        margin = 1 - dev / self.allowed if not math.isnan(dev) else -math.inf
+        margin = 1 - dev / self.allowed if not math.isnan(dev) else None
         return Decision(ok, margin, f"{self.what} off {self.target:g} by {_g(dev)} {'<=' if ok else '>'} {self.allowed:.3g}")
 
 
@@ -185,7 +187,7 @@ class Between(Tolerance):
         v = _values(value, self.what)
         mid, half = (self.lo + self.hi) / 2, (self.hi - self.lo) / 2
         if np.isnan(v).any():
-            return Decision(False, -math.inf, f"{self.what} is NaN")
+            return Decision(False, None, f"{self.what} is NaN")
         i = int(np.argmax(np.abs(v - mid)))
         ok = bool(((v >= self.lo) & (v <= self.hi)).all())
         return Decision(ok, 1 - abs(v[i] - mid) / half, f"{self.what} {_g(v[i])} {'in' if ok else 'outside'} [{self.lo:g}, {self.hi:g}]")
@@ -209,7 +211,7 @@ class WithinFactor(Tolerance):
     def _decide(self, value: Any) -> Decision:
         v = _values(value, self.what)
         if np.isnan(v).any() or (v <= 0).any():
-            return Decision(False, -math.inf, f"{self.what}: a ratio is NaN or not positive ({v.tolist()})")
+            return Decision(False, None, f"{self.what}: a ratio is NaN or not positive ({v.tolist()})")
         logs = np.abs(np.log(v))
         i = int(np.argmax(logs))
         ok = bool(logs[i] <= math.log(self.factor))

@@ -10,6 +10,7 @@ from paper_checks import Claim, Result, Skip
 from paper_checks.__main__ import main
 from paper_checks.report import write_report
 from paper_checks.runner import exit_status, run_claims
+from paper_checks.tolerance import AtMost, Within
 
 CLAIMS = paper_checks.all_claims()
 
@@ -55,13 +56,18 @@ def test_cifar_claim_runs_on_a_synthetic_folder(tmp_path, monkeypatch):
 
 
 def _fake(cid, fn, known=None):
-    return Claim(cid, "Test 2026", "Eq. 1", "a statement", "numeric", 1.0, "|x-1|<0.1", "because", fn, known_discrepancy=known)
+    return Claim(cid, "Test 2026", "Eq. 1", "a statement", "numeric", 1.0, Within(1.0, "x", abs=0.1), "because", fn, known_discrepancy=known)
+
+
+def _res(value, **kw):
+    """A compute function's result whose tolerance reads the measured value itself."""
+    return Result(value, checked=value, **kw)
 
 
 def test_runner_verdicts_and_exit_status(tmp_path):
-    good = _fake("T-1", lambda p, s: Result(1.0, True))
-    bad = _fake("T-2", lambda p, s: Result(2.0, False))
-    known = _fake("T-3", lambda p, s: Result(2.0, False), known="evidence: ...")
+    good = _fake("T-1", lambda p, s: _res(1.0))
+    bad = _fake("T-2", lambda p, s: _res(2.0))
+    known = _fake("T-3", lambda p, s: _res(2.0), known="evidence: ...")
     skip = _fake("T-4", lambda p, s: (_ for _ in ()).throw(Skip("no data directory")))
     err = _fake("T-5", lambda p, s: 1 / 0)
     doc = run_claims([good, known, skip], "quick", tmp_path, progress=False)
@@ -71,7 +77,7 @@ def test_runner_verdicts_and_exit_status(tmp_path):
     assert exit_status(run_claims([err], "quick", None, progress=False)) == 1
     import matplotlib.pyplot as plt
 
-    figs = _fake("T-6", lambda p, s: Result(1.0, True, "", {"a": plt.figure(), "b": plt.figure()}))
+    figs = _fake("T-6", lambda p, s: _res(1.0, figure={"a": plt.figure(), "b": plt.figure()}))
     rec = run_claims([figs], "quick", tmp_path, progress=False).claims[0]
     assert rec.figures == ("figures/T-6-a.png", "figures/T-6-b.png") and all((tmp_path / f).exists() for f in rec.figures)
     doc = dataclasses.replace(doc, claims=(*doc.claims, rec))
@@ -152,33 +158,31 @@ def test_each_claim_saved_as_it_finishes(tmp_path):
 def test_capacity_claims_take_their_expected_values_from_the_derived_law(tmp_path):
     derived = {c.id for c in CLAIMS if c.expected_source.startswith("derived from the model")}
     assert {"KH16-2", "KH16-3", "KH16-4", "KH16-6", "KH16-7", "CHN-2", "DEM-1", "DEM-2"} <= derived
-    c = Claim("T-7", "Test 2026", "Eq. 1", "a statement", "numeric", 1.0, "|x-1|<0.1", "because", lambda p, s: Result(1.0, True),
+    c = Claim("T-7", "Test 2026", "Eq. 1", "a statement", "numeric", 1.0, Within(1.0, "x", abs=0.1), "because", lambda p, s: _res(1.0),
               expected_source="derived from the model: theory.capacity_law(...)")
     doc = run_claims([c], "quick", tmp_path, progress=False)
     write_report(doc, tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "*derived from the model:*" in text and "(derived from the model: theory.capacity_law(...))" in text
     with pytest.raises(ValueError, match="expected_source"):
-        Claim("T-8", "Test", "Eq. 1", "s", "numeric", 1.0, "t", "r", lambda p, s: Result(1.0, True), expected_source="a blog")
+        Claim("T-8", "Test", "Eq. 1", "s", "numeric", 1.0, AtMost(1.0, "t"), "r", lambda p, s: _res(1.0), expected_source="a blog")
 
 
 def test_roles_and_margins_in_the_report(tmp_path):
-    from paper_checks.claim import ROLES, margin, margin_factor
+    from paper_checks.claim import ROLES
 
     assert {c.role for c in CLAIMS} <= set(ROLES)
     ids = {c.id: c.role for c in CLAIMS}
     for cid in ("RAM-1", "BPD-7", "BPD-8", "MP-3", "HU-2", "EPA-1", "KH16-1", "KH16-2"):  # the issue's trivial-but-true ones
         assert ids[cid] == "identity", cid
-    assert margin(0.0, 1.0) == 1.0 and margin(1.0, 1.0) == 0.0 and margin(-2.0, 1.0) == -1.0
-    assert abs(margin_factor(2.0, 2.0)) < 1e-15 and margin_factor(1.0, 2.0) == 1.0
-    c = Claim("T-9", "Test 2026", "Eq. 1", "s", "numeric", 1.0, "|x-1|<0.1", "r", lambda p, s: Result(1.02, True, margin=0.8), role="identity")
+    c = Claim("T-9", "Test 2026", "Eq. 1", "s", "numeric", 1.0, Within(1.0, "x", abs=0.1), "r", lambda p, s: _res(1.02), role="identity")
     doc = run_claims([c], "quick", tmp_path, progress=False)
-    assert doc.claims[0].margin == 0.8 and doc.claims[0].role == "identity"
+    assert doc.claims[0].margin == pytest.approx(0.8) and doc.claims[0].role == "identity"
     write_report(doc, tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "| identity |" in text and "+0.80" in text
     with pytest.raises(ValueError, match="role"):
-        Claim("T-10", "Test", "Eq. 1", "s", "numeric", 1.0, "t", "r", lambda p, s: Result(1.0, True), role="guess")
+        Claim("T-10", "Test", "Eq. 1", "s", "numeric", 1.0, AtMost(1.0, "t"), "r", lambda p, s: _res(1.0), role="guess")
 
 
 def test_html_report_has_every_figure_and_claim(tmp_path, monkeypatch):
@@ -191,8 +195,8 @@ def test_html_report_has_every_figure_and_claim(tmp_path, monkeypatch):
     import paper_checks.recorded as recorded
 
     monkeypatch.setattr(recorded, "RECORD_DIR", tmp_path / "nothing-recorded")  # the committed records add a section of their own
-    figs = _fake("T-11", lambda p, s: Result(1.0, True, "d <b>", {"a": plt.figure(), "b": plt.figure()}))
-    plain = _fake("T-12", lambda p, s: Result(2.0, False), known="evidence <here>")
+    figs = _fake("T-11", lambda p, s: _res(1.0, detail="d <b>", figure={"a": plt.figure(), "b": plt.figure()}))
+    plain = _fake("T-12", lambda p, s: _res(2.0), known="evidence <here>")
     doc = run_claims([figs, plain], "quick", tmp_path, progress=False)
     write_report(doc, tmp_path)
 
@@ -242,7 +246,7 @@ def test_html_report_loads_in_headless_chromium(tmp_path):
     browser = _chromium()
     if browser is None:
         pytest.skip("no Chromium on this machine (Debian: apt install chromium)")
-    figs = _fake("T-13", lambda p, s: Result(1.0, True, "", {"a": plt.figure(), "b": plt.figure()}))
+    figs = _fake("T-13", lambda p, s: _res(1.0, figure={"a": plt.figure(), "b": plt.figure()}))
     doc = run_claims([figs], "quick", tmp_path, progress=False)
     write_report(doc, tmp_path)
     probe = ("<script>window.addEventListener('load', () => { const im = [...document.images];"
@@ -272,7 +276,7 @@ def test_measured_cells_are_human_readable_and_figures_captioned(tmp_path):
 def test_summary_is_the_first_line_of_the_report(tmp_path):
     from paper_checks.report import summary_line
 
-    doc = run_claims([_fake("T-14", lambda p, s: Result(1.0, True, ""))], "quick", tmp_path, progress=False)
+    doc = run_claims([_fake("T-14", lambda p, s: _res(1.0))], "quick", tmp_path, progress=False)
     write_report(doc, tmp_path)
     first = (tmp_path / "report.md").read_text().splitlines()[0]
     assert first == f"**{summary_line(doc)}**" and first.startswith("**1 PASS · 0 FAIL")
@@ -318,7 +322,7 @@ def test_quick_report_repeats_the_recorded_paper_scale_results(tmp_path, monkeyp
     monkeypatch.setattr(recorded, "RECORD_DIR", tmp_path / "rec")
     recorded.record({"scale": "paper", "machine": {"cpus": 2}, "load": None,
                      "claims": [{"id": "T-21", "verdict": "PASS", "measured": {"unique": 57000}, "margin": 0.4, "seconds": 9.0}]})
-    doc = run_claims([_fake("T-21", lambda p, s: Result(1.0, True))], "quick", tmp_path, progress=False)
+    doc = run_claims([_fake("T-21", lambda p, s: _res(1.0))], "quick", tmp_path, progress=False)
     write_report(doc, tmp_path)
     md, page = (tmp_path / "report.md").read_text(), (tmp_path / "report.html").read_text()
     assert "## Recorded at paper scale" in md and "| T-21 | PASS | +0.40 | unique: 57000 |" in md
@@ -329,7 +333,7 @@ def test_run_record_is_typed_and_round_trips(tmp_path):
     """results.json is the Run's JSON (the keys it always had) and reads back into equal records; bad records are refused."""
     from paper_checks.record import ClaimRecord, Run
 
-    doc = run_claims([_fake("T-30", lambda p, s: Result({"x": 1.5}, True, "ok", margin=0.25))], "quick", tmp_path, progress=False)
+    doc = run_claims([_fake("T-30", lambda p, s: Result({"x": 1.5}, detail="ok", checked=1.075))], "quick", tmp_path, progress=False)
     write_report(doc, tmp_path)
     back = Run.from_json(json.loads((tmp_path / "results.json").read_text()))
     assert back == doc
@@ -345,10 +349,11 @@ def test_run_record_is_typed_and_round_trips(tmp_path):
     assert isinstance(rec, ClaimRecord)
 
 
-def test_a_nan_margin_is_an_error_not_a_pass():
-    """Regression: a compute function's NaN margin was stored as it came, beside a PASS."""
-    rec = run_claims([_fake("T-31", lambda p, s: Result(1.0, True, margin=float("nan")))], "quick", None, progress=False).claims[0]
-    assert rec.verdict == "ERROR" and "margin" in rec.detail
+def test_a_nan_never_passes():
+    """Regression: a compute function's NaN margin was stored as it came, beside a PASS; now the tolerance decides, and
+    a NaN measurement fails with no margin (JSON has no NaN)."""
+    rec = run_claims([_fake("T-31", lambda p, s: _res(float("nan")))], "quick", None, progress=False).claims[0]
+    assert rec.verdict == "FAIL" and rec.margin is None and "nan" in rec.decision.lower()
 
 
 def test_markdown_and_html_say_the_same(tmp_path, monkeypatch):
@@ -361,9 +366,9 @@ def test_markdown_and_html_say_the_same(tmp_path, monkeypatch):
     from paper_checks.report import build, markdown, text
 
     monkeypatch.setattr(recorded, "RECORD_DIR", tmp_path / "nothing-recorded")
-    doc = run_claims([_fake("T-32", lambda p, s: Result(1.02, True, "evidence", margin=0.8)),
+    doc = run_claims([_fake("T-32", lambda p, s: _res(1.02, detail="evidence")),
                       _fake("T-33", lambda p, s: (_ for _ in ()).throw(Skip("needs MNIST"))),
-                      _fake("T-34", lambda p, s: Result(3.0, False), known="seen in the paper's own code")], "quick", tmp_path, progress=False)
+                      _fake("T-34", lambda p, s: _res(3.0), known="seen in the paper's own code")], "quick", tmp_path, progress=False)
     write_report(doc, tmp_path)
     md = (tmp_path / "report.md").read_text()
     page = _html.unescape(re.sub(r"<[^>]+>", "", (tmp_path / "report.html").read_text()))
@@ -381,7 +386,7 @@ def test_a_figure_gone_before_the_report_does_not_cost_the_report(tmp_path):
     after every claim had run; the page now says the file could not be read."""
     import matplotlib.pyplot as plt
 
-    doc = run_claims([_fake("T-35", lambda p, s: Result(1.0, True, "", plt.figure()))], "quick", tmp_path, progress=False)
+    doc = run_claims([_fake("T-35", lambda p, s: _res(1.0, figure=plt.figure()))], "quick", tmp_path, progress=False)
     (tmp_path / doc.claims[0].figures[0]).unlink()
     write_report(doc, tmp_path)
     assert "could not be read" in (tmp_path / "report.html").read_text()
@@ -412,9 +417,11 @@ def test_a_tolerance_object_decides_and_the_compute_function_may_not():
     assert rec.decision == "error 0.0005 <= 0.001"
     bad = Claim("T-41", "Test 2026", "Eq. 1", "s", "numeric", 0.0, AtMost(1e-3, "error"), "r", lambda p, s: Result(2e-3, checked=2e-3))
     assert run_claims([bad], "quick", None, progress=False).claims[0].verdict == "FAIL"
-    both = Claim("T-42", "Test 2026", "Eq. 1", "s", "numeric", 0.0, AtMost(1e-3, "error"), "r", lambda p, s: Result(2e-3, True, checked=2e-3))
-    rec = run_claims([both], "quick", None, progress=False).claims[0]
-    assert rec.verdict == "ERROR" and "must return `checked`" in rec.detail
+    with pytest.raises(ValueError, match="must be a paper_checks.tolerance.Tolerance"):
+        Claim("T-42", "Test 2026", "Eq. 1", "s", "numeric", 0.0, "error <= 1e-3", "r", lambda p, s: Result(2e-3, checked=2e-3))
+    missing = Claim("T-43", "Test 2026", "Eq. 1", "s", "numeric", 0.0, AtMost(1e-3, "error", key="err"), "r", lambda p, s: Result(1e-4))
+    rec = run_claims([missing], "quick", None, progress=False).claims[0]
+    assert rec.verdict == "ERROR" and "checked['err']" in rec.detail
 
 
 @pytest.mark.parametrize(
@@ -443,7 +450,7 @@ def test_each_rule_passes_inside_fails_outside_and_never_on_nan(rule, good, bad)
     assert not no.ok and (no.margin is None or no.margin < 0), (rule, no)
     if not isinstance(t, tl.Holds):
         nan = t.decide([good[0], math.nan])
-        assert not nan.ok and nan.margin == -math.inf
+        assert not nan.ok and nan.margin is None
     with pytest.raises(TypeError):
         tl.Holds("x").decide(0.5)  # a number where a statement is expected is an error, not a verdict
 

@@ -33,7 +33,7 @@ from numerics.learning import (
     train_threshold,
 )
 
-from ..claim import Result, Skip, claim, margin
+from ..claim import Result, Skip, claim
 from ..tolerance import AllOf, AtLeast, AtMost, Holds, Within
 
 PAPER = "Shafiei Kafraj et al. 2026"
@@ -139,6 +139,24 @@ def _occlude(X: np.ndarray, shape: tuple) -> np.ndarray:
     return imgs.reshape(len(X), -1)
 
 
+def _table1(values: dict) -> AllOf:
+    """Each accuracy of a Table 1 row within 0.03 of the paper's."""
+    return AllOf(*(Within(v, f"{k.replace('_', ' ')} accuracy", abs=0.03, key=k) for k, v in values.items()))
+
+
+def _ablation_rule(small_n_h: bool) -> AllOf:
+    """BPD-13's rows: each ablation recalls within 0.05 of the baseline's accuracy (the smooth one also keeping 90% of
+    its unique minima); the time-scale row perfect at ratios 4 and 20 and not at 1; at paper scale (MNIST) also the
+    N_h = 16 row unrecognisable (on the 8x8 digits it is reported, not judged)."""
+    rows = [Holds(f"{name}: recalled accuracy within 0.05 of the baseline", key=key)
+            for key, name in (("untied", "untied weights"), ("per-unit", "per-unit theta"), ("jitter", "theta jitter 20%"))]
+    rows.append(Holds("smooth sigmoid (trained with it): within 0.05 of the baseline, unique fraction >= 0.9 x the baseline's", key="smooth"))
+    if small_n_h:
+        rows.append(Holds("N_h = 16: recognisable fraction of recalls < 0.5", key="small N_h"))
+    rows.append(Holds("tau_v/tau_h: cue recall 1.0 at 4 and 20, below 1 at 1 (h(0) = 0 or its input)", key="tau"))
+    return AllOf(*rows)
+
+
 # ------------------------------------------------------------------ BPD-10: learning and the census of minima
 
 
@@ -213,7 +231,10 @@ def _recalled_train(f: dict, d: dict, n: int | None = None) -> np.ndarray:
     id="BPD-11", paper=PAPER, source="Table 1 (MNIST: hidden 95%, recalled visible 98%, original 99%)", kind="simulation",
     statement="The recalled hidden codes keep the class structure: a non-linear classifier on recalled codes, recalled images and originals, "
     "tested on unseen images after recall, scores close to the originals.",
-    expected={"hidden": 0.95, "recalled_visible": 0.98, "original": 0.99}, tolerance="quick: hidden-code accuracy >= 0.8 and within 0.15 of the originals; paper: each within 0.03 of Table 1",
+    expected={"hidden": 0.95, "recalled_visible": 0.98, "original": 0.99},
+    tolerance=AllOf(AtLeast(0.8, "hidden-code accuracy (the 8x8 digits proxy)", key="hidden", ideal=1.0),
+                    AtMost(0.15, "original minus hidden-code accuracy", key="gap")),
+    paper_tolerance=_table1({"hidden": 0.95, "recalled_visible": 0.98, "original": 0.99}),
     tolerance_reason="Table 1's values at MNIST scale; the digits proxy is only held to the qualitative claim",
     known_discrepancy=(
         "Judged against Table 1 at paper scale only (quick scale holds the digits proxy to the qualitative claim); the "
@@ -224,10 +245,11 @@ def _recalled_train(f: dict, d: dict, n: int | None = None) -> np.ndarray:
     quick=_LEARN, paper_scale=_LEARN_PAPER,
 )
 def bpd_11(p, seed):
-    return Result(*_classifiability(p, seed, {"hidden": 0.95, "recalled_visible": 0.98, "original": 0.99}))
+    return _classifiability(p, seed)
 
 
-def _classifiability(p: dict, seed: int, paper: dict) -> tuple[dict, bool]:
+def _classifiability(p: dict, seed: int) -> Result:
+    """The three accuracies; ``checked`` holds them and the original-minus-hidden gap (each rule reads its own)."""
     d = _data(p["dataset"])
     f = _fit(p, seed, max(p["N_h"]))
     acc = {}
@@ -236,13 +258,7 @@ def _classifiability(p: dict, seed: int, paper: dict) -> tuple[dict, bool]:
         tr = _recalled_train(f, d) if tr is None else tr
         acc[name] = float(_classifier(p, seed, name, tr, d["ytr"]).score(te, d["yte"]))
         del tr
-    if p["dataset"] == "digits":
-        ok = acc["hidden"] >= 0.8 and acc["original"] - acc["hidden"] <= 0.15
-        m = min((acc["hidden"] - 0.8) / 0.2, 1 - (acc["original"] - acc["hidden"]) / 0.15)
-    else:
-        ok = all(abs(acc[k] - v) <= 0.03 for k, v in paper.items())
-        m = min(margin(acc[k] - v, 0.03) for k, v in paper.items())
-    return acc, ok, "", None, m
+    return Result(acc, checked={**acc, "gap": acc["original"] - acc["hidden"]})
 
 
 @claim(
@@ -266,13 +282,13 @@ def bpd_11c(p, seed):
     id="BPD-11d", paper=PAPER, source="Table 1 (CIFAR-10: hidden 40%, recalled visible 56%, original 88%)", kind="simulation",
     statement="On CIFAR-10 (N_h = 500) a non-linear classifier scores 40% on recalled hidden codes, 56% on recalled images and 88% on the "
     "original images of the test set.",
-    expected={"hidden": 0.40, "recalled_visible": 0.56, "original": 0.88}, tolerance="each within 0.03 of Table 1",
+    expected={"hidden": 0.40, "recalled_visible": 0.56, "original": 0.88}, tolerance=_table1({"hidden": 0.40, "recalled_visible": 0.56, "original": 0.88}),
     tolerance_reason="Table 1's values; the paper's classifier is not given, so the original-image row calibrates how far ours is from theirs",
     quick={"dataset": "cifar10", "N_h": [500], "epochs": 10, "lr": 0.01, "batch": 256, "preprocessing": "scaled"},
     paper_scale={"dataset": "cifar10", "N_h": [500], "epochs": 20, "lr": 0.01, "batch": 256, "preprocessing": "scaled"},
 )
 def bpd_11d(p, seed):
-    return Result(*_classifiability(p, seed, {"hidden": 0.40, "recalled_visible": 0.56, "original": 0.88}))
+    return _classifiability(p, seed)
 
 
 # ------------------------------------------------------------------ BPD-16/17: what learning finds (threshold, basic memories)
@@ -382,7 +398,9 @@ def _kh_recall(name: str, mem: np.ndarray, cues: np.ndarray, seed: int, beta: fl
     kind="simulation",
     statement="With the same number of hidden units, the threshold model's recalled digits are classified correctly far more often than those of "
     "the winner-take-all Krotov-Hopfield 2021 models, which can hold only one memory per hidden unit.",
-    expected=_TABLE4, tolerance="ordering: the threshold model above every KH21 model; values reported against Table 4",
+    expected=_TABLE4,
+    tolerance=AtLeast(0.0, "smallest lead of the threshold model's accuracy over a KH21 model's, relative to its own (values reported against Table 4)",
+                      ideal=1.0, strict=True),
     tolerance_reason="Table 4's protocol (memories, cues, Model A variants, classifier, Model B's beta) is not given in the notes "
     "([S]); the comparison is held to its qualitative point, each model's difference from its Table 4 number is reported, and Model "
     "B's beta is the best of a fixed grid on validation cues (the fairest choice for the baseline); margin: the smallest lead of "
@@ -417,7 +435,6 @@ def bpd_12(p, seed):
                 unit[how] = _pixel_accuracy(p, seed, r["unit_norm"])
     f = _fit(p, seed, K)
     thr = _pixel_accuracy(p, seed, f["recalled_te"])
-    ok = all(thr > acc for row in out.values() for acc in row.values())
     detail = (f"K = N_h = {K} hidden units; {len(d['Pte'])} test images as cues; Model B's beta chosen on 1000 validation cues "
               f"from the training split over {list(_BETA_GRID)}: {betas}; Model C with its unit-norm output g unscaled: "
               f"{unit}; recall steps {steps}; the classifier trained on the original training images scores "
@@ -426,8 +443,7 @@ def bpd_12(p, seed):
     vs["threshold"] = round(thr - _TABLE4["threshold"], 3)
     measured = {"threshold": thr, "KH21, memories = training images": out["images"], "KH21, memories = k-means centroids": out["k-means"],
                 "model_B_beta": betas, "measured_minus_Table_4": vs}
-    margin_ = min(thr - acc for row in out.values() for acc in row.values())
-    return Result(measured, ok, detail, margin=margin_ / thr)
+    return Result(measured, detail=detail, checked=min(thr - acc for row in out.values() for acc in row.values()) / thr)
 
 
 def _kmeans_memories(d: dict, K: int, seed: int) -> np.ndarray:
@@ -452,7 +468,7 @@ def _kmeans_memories(d: dict, K: int, seed: int) -> np.ndarray:
     expected={"untied, per-unit theta, theta jitter, smooth": "recalled accuracy within 0.05 of the baseline",
               "smooth": "unique fraction >= 0.9 x baseline", "N_h = 16 (MNIST)": "recognisable fraction < 0.5",
               "tau_v/tau_h": "cue recall 1.0 at 4 and 20, below 1 at 1, with h(0) = 0 or h(0) = its input"},
-    tolerance="each row as in `expected`; rows are reported whatever their verdict",
+    tolerance=_ablation_rule(small_n_h=False), paper_tolerance=_ablation_rule(small_n_h=True),
     tolerance_reason="the ablations are qualitative statements ([S]); 0.05 is our reading of 'still recalls'; 'unrecognisable' is read as "
     "most recalls (fraction >= 0.5) having a nearest original (pixel distance, 200 training images per digit) of another digit "
     "(the figure shows originals and recalls); the smooth row is judged on a fit trained at the sigmoid's steepness (20), the rows that "
@@ -549,10 +565,8 @@ def bpd_13(p, seed):
     shape = _images(d, d["Pte"][:1])[1]
     fig = image_grid({"original": _images(d, d["Pte"][:10])[0], f"N_h = {nh}": _images(d, rec_base[:10])[0],
                       f"N_h = {p['small_N_h']}": _images(d, rec_small[:10])[0]}, shape)
-    judged = [v for v in checks.values() if v is not None]
     detail = "; ".join(f"{k}: {v}" for k, v in rows.items()) + f". Checks: {checks}"
-    return Result({"rows": rows, "checks": checks}, all(judged), detail, figure=fig,
-                  margin=(sum(judged) - len(judged)) / len(judged) if not all(judged) else 0.0)  # share of ablation rows failing
+    return Result({"rows": rows, "checks": checks}, detail=detail, figure=fig, checked={k: v for k, v in checks.items() if v is not None})
 
 
 def _recognisable(d: dict, recalled: np.ndarray, per_class: int = 200) -> float:
