@@ -10,6 +10,7 @@ from .certificate import Certificate, certify, verify_counterexample
 from .lagrangians import Lagrangian, LagrangianError
 from .layers import Layer, ModelError
 from .marginalize import Reduction, integrate_out
+from .mean_field import MeanField, MeanFieldError, SiteMeasure
 from .model import EnergyModel, EnergyRateCheck, LyapunovReport
 from .parsing import ParseError, parse
 from .rescaling import Coupling, DirectedModel, NoEnergyError, Symmetrization
@@ -55,6 +56,9 @@ __all__ = [
     "ModelError",
     "Reduction",
     "integrate_out",
+    "MeanField",
+    "MeanFieldError",
+    "SiteMeasure",
     "EnergyModel",
     "EnergyRateCheck",
     "LyapunovReport",

@@ -1,0 +1,107 @@
+"""The mean-field engine (theory.mean_field) against closed forms and independent numerics: Curie-Weiss, the dense
+p-spin model and the quartic Kuramoto model (issue 31, first slice)."""
+
+from __future__ import annotations
+
+import mpmath
+import pytest
+import sympy as sp
+
+from theory.mean_field import ISING, PHASE, MeanField, MeanFieldError, T, m
+
+K, C = sp.symbols("K C", positive=True)
+
+
+def test_curie_weiss_critical_temperature_and_landau_series():
+    cw = MeanField(m**2 / 2, "ising")
+    assert cw.critical() == {T: 1}
+    assert cw.tricritical() is None  # F has no second parameter
+    # the Landau series against a brute-force series of the closed-form free energy -m^2/2 + T I(m)
+    brute = sp.expand(sp.series(cw.free_energy, m, 0, 9).removeO())
+    assert all(sp.simplify(c - brute.coeff(m, k)) == 0 for k, c in cw.landau(8))
+    assert len(cw.landau(8)) == 4
+
+
+def test_curie_weiss_order_parameter_exponent_is_one_half():
+    """m(T) below T_c from the engine's stationary points: log m against log(1 - T) has slope 1/2 (m ~ sqrt(3 (1 - T)))."""
+    cw = MeanField(m**2 / 2, "ising")
+    eps = [1e-3, 1e-4, 1e-5]
+    ms = [max(r["m"] for r in cw.stationary(T=1 - e) if r["stable"]) for e in eps]
+    slopes = [float(mpmath.log(ms[i + 1] / ms[i]) / mpmath.log(eps[i + 1] / eps[i])) for i in range(2)]
+    assert all(abs(s - 0.5) < 1e-3 for s in slopes), slopes
+    assert abs(ms[-1] / float(mpmath.sqrt(3e-5)) - 1) < 1e-3
+
+
+@pytest.mark.parametrize("site", [ISING, PHASE], ids=["ising", "phase"])
+def test_rate_series_is_the_legendre_transform_to_order_8(site):
+    """The series of I(m) to m^8 against the Legendre transform computed directly (mpmath, 50 digits: solve
+    Lambda'(h) = m, then I = h m - Lambda(h)): the difference is the m^10 term, so an error at any order up to 8 would
+    show as a ratio diff / m^10 orders of magnitude off."""
+    series = sp.lambdify(m, site.rate_series(8), "mpmath")
+    c10 = site.rate_series(10).coeff(m, 10)
+    lam = sp.lambdify(sp.Symbol("h", nonnegative=True), site.cgf, "mpmath")
+    mean = sp.lambdify(sp.Symbol("h", nonnegative=True), site.mean, "mpmath")
+    with mpmath.workdps(60):
+        for mv in (mpmath.mpf("0.01"), mpmath.mpf("0.02")):
+            hv = mpmath.findroot(lambda x, mv=mv: mean(x) - mv, mv / float(sp.diff(site.cgf, sp.Symbol("h", nonnegative=True), 2).subs(sp.Symbol("h", nonnegative=True), 0)))
+            exact = hv * mv - lam(hv)
+            ratio = (exact - series(mv)) / mv**10
+            assert abs(ratio / float(c10) - 1) < 0.05, (site.name, mv, ratio, c10)
+
+
+def test_ising_rate_series_closed_form():
+    """I(m) = sum_k m^(2k) / (2k (2k - 1)) for spins: every coefficient to m^12."""
+    got = ISING.rate_series(12)
+    assert all(got.coeff(m, 2 * k) == sp.Rational(1, 2 * k * (2 * k - 1)) for k in range(1, 7))
+
+
+def test_quartic_kuramoto_onset_and_tricritical_point():
+    """Phases with F = K m^2/2 + C m^4/4: onset K_c = 2T, tricritical point (K, C) = (2T, T), m^6 coefficient positive
+    there; beyond it (C > T) the onset is first order with a saddle-node below K_c and a Maxwell point between."""
+    ku = MeanField(K * m**2 / 2 + C * m**4 / 4, "phase")
+    assert ku.critical(K) == {K: 2 * T}
+    assert ku.tricritical(K, C) == {K: 2 * T, C: T}
+    assert ku.coefficient(6, 8).subs({K: 2 * T, C: T}).is_positive
+    first = ku.transitions(K, T=1, C=2)
+    assert first["order"] == "first" and first["continuous"] == 2.0
+    sn, mx = first["spinodal"][0]["value"], first["coexistence"][0]["value"]
+    assert sn < mx < 2.0
+    assert ku.transitions(K, T=1, C=0.5)["order"] == "continuous"
+
+
+def test_dense_p_spin_is_first_order_and_its_transitions_solve_the_self_consistency():
+    """F = m^3/3 on spins: no continuous transition; the saddle-node temperature is a double root of
+    m = tanh(m^2 / T) and the coexistence point has f(m) = f(0), both to 1e-8 by direct substitution."""
+    p3 = MeanField(m**3 / 3, "ising")
+    assert p3.critical() is None
+    tr = p3.transitions(T)
+    assert tr["order"] == "first" and len(tr["spinodal"]) == 1 and len(tr["coexistence"]) == 1
+    with mpmath.workdps(30):
+        Ts, ms = tr["spinodal"][0]["value"], tr["spinodal"][0]["m"]
+        assert abs(ms - mpmath.tanh(ms**2 / Ts)) < 1e-8
+        assert abs(1 - (1 - mpmath.tanh(ms**2 / Ts) ** 2) * 2 * ms / Ts) < 1e-6  # tangent: a double root
+        Tc, mc = tr["coexistence"][0]["value"], tr["coexistence"][0]["m"]
+        f = sp.lambdify((m, T), p3.free_energy, "mpmath")
+        assert abs(mc - mpmath.tanh(mc**2 / Tc)) < 1e-8 and abs(f(mc, Tc)) < 1e-8
+    assert Tc < Ts
+    b = p3.barrier(T=0.5)
+    assert b["barrier"] > 0 and b["boundary"]["m"] < b["memory"]["m"] and not b["boundary"]["stable"]
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: MeanField("m**2/2", "ising"), "SymPy expression"),
+        (lambda: MeanField(m**2 / 2, "potts"), "site"),
+        (lambda: MeanField(m + m**2, "ising"), "F'\\(0\\)"),
+        (lambda: MeanField(K * T, "ising"), "depend on the overlap"),
+        (lambda: MeanField(m**2 / 2, "ising").stationary(T=-1), "`T`"),
+        (lambda: MeanField(m**2 / 2, "ising").stationary(T=1, J=2), "Unknown parameter"),
+        (lambda: MeanField(m**2 / 2, "ising").stationary(T=float("nan")), "finite"),
+        (lambda: MeanField(K * m**2 / 2, "ising").stationary(T=1), "Missing value"),
+        (lambda: MeanField(m**2 / 2, "phase").free_energy, "no closed form"),
+    ],
+)
+def test_bad_input_is_one_clear_error(make, match):
+    with pytest.raises(MeanFieldError, match=match):
+        make()

@@ -1,0 +1,378 @@
+r"""Mean-field theory at temperature of a memory whose energy is a function of one pattern overlap.
+
+How it works
+------------
+A state layer of :math:`N` units, each in a single-site space with a reference measure (:class:`SiteMeasure`: Ising
+spins, or phase oscillators), stores patterns; its energy, written extensively, is :math:`E = -N F(m)` with
+:math:`m` the overlap with the condensed pattern (its modulus for phases). At temperature :math:`T` the overlap's
+law is :math:`P(m) \asymp e^{-N f(m)/T}` with the free energy per unit
+
+.. math::
+
+   f(m) = -F(m) + T\, I(m), \qquad I(m) = \sup_h\,[h m - \Lambda(h)],
+
+:math:`\Lambda` the cumulant generating function of one unit's projection on its pattern (:math:`\log\cosh h` for
+spins, :math:`\log I_0(h)` for phases) and :math:`I` its Cramér rate function. Everything follows from
+:math:`\Lambda` and :math:`F`, derived here rather than typed in:
+
+- the stationary points solve :math:`T h = F'(m)` with :math:`m = \Lambda'(h)` (the self-consistency
+  :math:`m = \Lambda'(F'(m)/T)`). Along :math:`h` the branch is explicit: a parameter :math:`p` that enters
+  :math:`F` linearly (the temperature too) is a closed function :math:`p(h)` of the field, and the free energy
+  :math:`f = -F(\Lambda'(h)) + T\,(h\Lambda'(h) - \Lambda(h))` (:meth:`MeanField.branch`); so the spinodal is an
+  extremum of :math:`p(h)` and the coexistence a root of :math:`f(h)`, one-dimensional problems solved by mpmath;
+- the Landau series of :math:`f` (:meth:`MeanField.landau`): :math:`F`'s series plus :math:`T` times that of
+  :math:`I`, found by series reversion of :math:`\Lambda'` and one integration (:math:`I' = h(m)`);
+- the continuous transition where the :math:`m^2` coefficient vanishes (:meth:`MeanField.critical`), the
+  tricritical point where the :math:`m^4` one vanishes with it (:meth:`MeanField.tricritical`).
+
+Approximation: :math:`N \to \infty` with one condensed pattern and a vanishing load (:math:`P/N \to 0`), the
+stationary (equilibrium) theory of the Gibbs measure :math:`e^{-E/T}`: exact for Glauber dynamics of spins and for
+Langevin dynamics of phases with identical natural frequencies (white noise of intensity :math:`D = T`).
+
+References
+----------
+.. [1] Amit, Gutfreund & Sompolinsky (1985), Phys. Rev. A 32, 1007 (Curie–Weiss and Hopfield at temperature).
+.. [2] Ellis (1985), *Entropy, Large Deviations, and Statistical Mechanics* (the rate function of a mean).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+
+__all__ = ["SiteMeasure", "ISING", "PHASE", "SITES", "MeanField", "MeanFieldError", "m", "h", "T", "APPROXIMATION"]
+
+#: the order parameter (the overlap, or its modulus for phases), its conjugate field, and the temperature
+m = sp.Symbol("m", nonnegative=True)
+h = sp.Symbol("h", nonnegative=True)
+T = sp.Symbol("T", positive=True)
+
+APPROXIMATION = ("mean field: N -> infinity with one condensed pattern and vanishing load P/N -> 0; the equilibrium "
+                 "(Gibbs) theory, exact for Glauber spins and for Langevin phases with identical natural frequencies (D = T)")
+
+
+class MeanFieldError(ValueError):
+    """A model or an argument the mean-field engine cannot treat, with why."""
+
+
+@dataclass(frozen=True)
+class SiteMeasure:
+    """One unit's reference measure, through the moment generating function of its projection on its pattern.
+
+    Parameters
+    ----------
+    name : str
+    mgf : sympy.Expr
+        :math:`E\\,e^{h x}` in :data:`h` (closed form, for numerics: ``cosh(h)``, ``besseli(0, h)``).
+    even_coefficient : callable
+        ``k -> `` the coefficient of :math:`h^{2k}` of ``mgf`` (an even measure), exact: the series the Landau
+        expansion is built from (SymPy cannot expand every closed form, e.g. ``log(besseli(0, h))``).
+    description : str
+    """
+
+    name: str
+    mgf: sp.Expr
+    even_coefficient: Callable[[int], sp.Expr] = field(repr=False)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mgf.free_symbols != {h}:
+            raise MeanFieldError(f"SiteMeasure `{self.name}`: `mgf` must be an expression in h alone; got {self.mgf}.")
+        if sp.simplify(self.even_coefficient(0) - 1) != 0:
+            raise MeanFieldError(f"SiteMeasure `{self.name}`: a probability measure has mgf(0) = 1; the h^0 coefficient is {self.even_coefficient(0)}.")
+
+    @cached_property
+    def cgf(self) -> sp.Expr:
+        """:math:`\\Lambda(h) = \\log E\\,e^{h x}`."""
+        return sp.log(self.mgf)
+
+    @cached_property
+    def mean(self) -> sp.Expr:
+        """:math:`\\Lambda'(h)`: the mean projection in the field ``h`` (``tanh(h)``, ``I1(h)/I0(h)``)."""
+        return sp.simplify(sp.diff(self.cgf, h))
+
+    def cgf_series(self, order: int) -> sp.Expr:
+        """:math:`\\Lambda(h)` to :math:`h^{order}` (a polynomial), from the exact moment series."""
+        poly = sum(self.even_coefficient(k) * h ** (2 * k) for k in range(order // 2 + 1))
+        return sp.series(sp.log(poly), h, 0, order + 1).removeO()
+
+    def rate_series(self, order: int) -> sp.Expr:
+        """The rate function :math:`I(m)` to :math:`m^{order}` (a polynomial): :math:`\\Lambda'` reversed as a series
+        (:math:`h(m)`), integrated (:math:`I' = h`, :math:`I(0) = 0`)."""
+        if order < 2 or order != int(order):
+            raise MeanFieldError(f"Argument `order` must be an integer >= 2; got {order!r}.")
+        d = sp.expand(sp.diff(self.cgf_series(order + 1), h))
+        c1 = d.coeff(h, 1)
+        if not c1.is_positive:
+            raise MeanFieldError(f"SiteMeasure `{self.name}`: the variance Lambda''(0) = {c1} must be positive.")
+        inv = m / c1  # Newton iteration on the series: each pass fixes at least one more order
+        for _ in range(order):
+            step = sp.series(d.subs(h, inv), m, 0, order).removeO() - m
+            if step == 0:
+                break
+            inv = sp.series(sp.expand(inv - step / c1), m, 0, order).removeO()
+        return sp.expand(sp.integrate(inv, m))
+
+
+def _ising_coefficient(k: int) -> sp.Expr:
+    return sp.Integer(1) / sp.factorial(2 * k)
+
+
+def _phase_coefficient(k: int) -> sp.Expr:
+    return sp.Integer(1) / (4**k * sp.factorial(k) ** 2)
+
+
+#: spins s = +-1, equally likely: the projection xi s is +-1 (E exp(h x) = cosh h)
+ISING = SiteMeasure("ising", sp.cosh(h), _ising_coefficient, "spins s = +-1, uniform; m the overlap")
+#: phases uniform on the circle: the projection cos(theta - xi) has E exp(h x) = I0(h)
+PHASE = SiteMeasure("phase", sp.besseli(0, h), _phase_coefficient, "phases uniform on the circle; m the modulus of the complex overlap")
+SITES = {s.name: s for s in (ISING, PHASE)}
+
+
+@dataclass(frozen=True)
+class MeanField:
+    """The mean-field theory of ``E = -N F(m)`` on ``site`` at temperature :data:`T`.
+
+    Parameters
+    ----------
+    F : sympy.Expr
+        In :data:`m` and parameters (symbols); ``F'(0) = 0`` (the disordered state ``m = 0`` is stationary).
+    site : SiteMeasure or str
+        ``"ising"``, ``"phase"`` or a :class:`SiteMeasure`.
+
+    Examples
+    --------
+    >>> from theory.mean_field import MeanField, m, T
+    >>> cw = MeanField(m**2 / 2, "ising")  # Curie-Weiss
+    >>> cw.critical()
+    {T: 1}
+    >>> cw.landau(6)
+    ((2, (T - 1)/2), (4, T/12), (6, T/30))
+    """
+
+    F: sp.Expr
+    site: SiteMeasure | str = "ising"
+    approximation: str = APPROXIMATION
+
+    def __post_init__(self) -> None:
+        if isinstance(self.site, str):
+            if self.site not in SITES:
+                raise MeanFieldError(f"Argument `site` must be one of {sorted(SITES)} or a SiteMeasure; got {self.site!r}.")
+            object.__setattr__(self, "site", SITES[self.site])
+        if not isinstance(self.site, SiteMeasure):
+            raise MeanFieldError(f"Argument `site` must be one of {sorted(SITES)} or a SiteMeasure; got {type(self.site).__name__}.")
+        if isinstance(self.F, str) or not isinstance(self.F, sp.Expr):
+            raise MeanFieldError(f"Argument `F` must be a SymPy expression in theory.mean_field.m (parse strings with theory.parse); got {self.F!r}.")
+        if m not in self.F.free_symbols:
+            raise MeanFieldError(f"Argument `F` must depend on the overlap theory.mean_field.m; got {self.F}.")
+        if h in self.F.free_symbols or T in self.F.free_symbols:
+            raise MeanFieldError(f"Argument `F` must not contain the field h or the temperature T (they are the engine's); got {self.F}.")
+        d0 = sp.limit(sp.diff(self.F, m), m, 0, "+")
+        if d0 != 0:
+            raise MeanFieldError(f"F'(0) = {d0}: the disordered state m = 0 is not stationary (a field on the pattern); the engine needs F'(0) = 0.")
+
+    @cached_property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """The free parameters of ``F``, with the temperature :data:`T` first."""
+        return (T, *sorted(self.F.free_symbols - {m}, key=lambda s: s.name))
+
+    # ------------------------------------------------------------------ symbolic
+    @cached_property
+    def free_energy(self) -> sp.Expr:
+        """:math:`f(m) = -F(m) + T I(m)` where :math:`I` has a closed form (Ising); see :meth:`branch` for every site."""
+        if self.site is ISING:
+            rate = ((1 + m) * sp.log(1 + m) + (1 - m) * sp.log(1 - m)) / 2
+            return -self.F + T * rate
+        raise MeanFieldError(f"the rate function of the `{self.site.name}` site has no closed form; use MeanField.branch (parametric in h) or landau.")
+
+    @cached_property
+    def self_consistency(self) -> sp.Eq:
+        """:math:`m = \\Lambda'(F'(m)/T)`."""
+        return sp.Eq(m, self.site.mean.subs(h, sp.diff(self.F, m) / T))
+
+    def landau(self, order: int = 8) -> tuple[tuple[int, sp.Expr], ...]:
+        """The Landau series of :math:`f` to :math:`m^{order}`: ``((k, coefficient of m^k), ...)`` for the nonzero
+        coefficients, :math:`k \\ge 1`."""
+        if not isinstance(order, int) or order < 2:
+            raise MeanFieldError(f"Argument `order` must be an integer >= 2; got {order!r}.")
+        series = sp.expand(sp.series(-self.F, m, 0, order + 1).removeO() + T * self.site.rate_series(order))
+        return tuple((k, sp.factor(series.coeff(m, k))) for k in range(1, order + 1) if series.coeff(m, k) != 0)
+
+    def coefficient(self, k: int, order: int | None = None) -> sp.Expr:
+        """The :math:`m^k` coefficient of the Landau series (0 where absent)."""
+        return dict(self.landau(order or max(k, 4))).get(k, sp.S.Zero)
+
+    def critical(self, parameter: sp.Symbol = T) -> dict | None:
+        """Where the continuous transition lies: the :math:`m^2` coefficient's root in ``parameter``, ``{parameter: value}``;
+        ``None`` when there is none (no :math:`m^2` term in ``F``: the transition, if any, is first order)."""
+        self._check_parameter(parameter)
+        c2 = self.coefficient(2)
+        if not c2.has(parameter):
+            return None
+        sol = sp.solve(sp.Eq(c2, 0), parameter, dict=True)
+        good = [s for s in sol if s[parameter].is_positive is not False]
+        return good[0] if good else None
+
+    def tricritical(self, first: sp.Symbol = T, second: sp.Symbol | None = None) -> dict | None:
+        """The tricritical point: the :math:`m^2` and :math:`m^4` coefficients vanish together (the continuous transition
+        turns first order beyond it), solved for ``first`` and ``second`` (default: the first parameter of ``F`` other
+        than ``first``); ``None`` where there is none. The :math:`m^6` coefficient there is reported by
+        :meth:`coefficient`."""
+        self._check_parameter(first)
+        if second is None:
+            others = [p for p in self.parameters if p != first]
+            if not others:
+                return None
+            second = others[0]
+        self._check_parameter(second)
+        c2, c4 = self.coefficient(2, 6), self.coefficient(4, 6)
+        if not (c2.has(first) or c2.has(second)) or not (c4.has(first) or c4.has(second)):
+            return None
+        sol = sp.solve([c2, c4], [first, second], dict=True)
+        good = [s for s in sol if all(v.is_positive is not False for v in s.values())]
+        return good[0] if good else None
+
+    def _check_parameter(self, p) -> None:
+        if p not in self.parameters:
+            raise MeanFieldError(f"`{p}` is not a parameter of this theory; it has {list(self.parameters)}.")
+
+    # ------------------------------------------------------------------ along the field h
+    def branch(self, parameter: sp.Symbol = T) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        """The stationary branches, parametric in the field :data:`h` > 0: ``(m(h), parameter(h), f(h))`` with
+        ``parameter(h)`` solved from :math:`T h = F'(m)` (it must enter linearly) and ``f(h)`` the free energy there.
+
+        Every nonzero stationary point at a value of ``parameter`` is an ``h`` where ``parameter(h)`` takes it."""
+        self._check_parameter(parameter)
+        mh = self.site.mean
+        stationary = T * h - sp.diff(self.F, m).subs(m, mh)
+        a, b = sp.Poly(sp.expand(stationary), parameter).all_coeffs() if sp.Poly(sp.expand(stationary), parameter).degree() == 1 else (None, None)
+        if a is None or a == 0:
+            raise MeanFieldError(f"the stationarity condition T h = F'(m) is not linear in `{parameter}`; choose another control parameter.")
+        p_of_h = sp.simplify(-b / a)
+        f = -self.F.subs(m, mh) + T * (h * mh - self.site.cgf)
+        return mh, p_of_h, f.subs(parameter, p_of_h)
+
+    def subs(self, **values) -> MeanField:
+        """The theory at numeric values of some of ``F``'s parameters (``T`` stays free)."""
+        names = {p.name: p for p in self.parameters if p != T}
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise MeanFieldError(f"Unknown parameter(s) {unknown}; F has {sorted(names)}.")
+        return MeanField(self.F.subs({names[k]: sp.nsimplify(v) for k, v in values.items()}), self.site, self.approximation)
+
+    # ------------------------------------------------------------------ numbers (mpmath), at given parameter values
+    def _numeric(self, expr: sp.Expr, values: dict) -> Callable:
+        subs = {p: sp.nsimplify(values[p.name]) for p in self.parameters if p.name in values}
+        e = expr.subs(subs)
+        free = e.free_symbols - {h}
+        if free:
+            raise MeanFieldError(f"give a value for {sorted(s.name for s in free)} (parameters: {[p.name for p in self.parameters]}).")
+        return sp.lambdify(h, e, "mpmath")
+
+    def _check_values(self, values: dict) -> dict:
+        names = {p.name for p in self.parameters}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise MeanFieldError(f"Unknown parameter(s) {unknown}; this theory has {sorted(names)}.")
+        out = {}
+        for k, v in values.items():
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                raise MeanFieldError(f"Parameter `{k}` must be a number; got {v!r}.") from None
+            if not (x == x and abs(x) != float("inf")):
+                raise MeanFieldError(f"Parameter `{k}` must be finite; got {v!r}.")
+            if k == "T" and x <= 0:
+                raise MeanFieldError(f"Parameter `T` (the temperature) must be positive; got {v!r}.")
+            out[k] = x
+        return out
+
+    def stationary(self, h_max: float = 60.0, grid: int = 4000, **values) -> list[dict]:
+        """The stationary points at the given parameter values (all of them, ``T`` included): the disordered state
+        ``m = 0`` and every root of :math:`T h = F'(\\Lambda'(h))` on ``0 < h <= h_max`` (located on a log grid, refined
+        to 30 digits). Each is ``{"m", "h", "f", "stable"}`` (``stable``: :math:`f''(m) > 0`)."""
+        import mpmath
+
+        vals = self._check_values(values)
+        missing = [p.name for p in self.parameters if p.name not in vals]
+        if missing:
+            raise MeanFieldError(f"Missing value(s) for {missing}.")
+        mh = self.site.mean
+        Tv = sp.nsimplify(vals["T"])
+        g = self._numeric((T * h - sp.diff(self.F, m).subs(m, mh)).subs(T, Tv), vals)
+        fh = self._numeric((-self.F.subs(m, mh) + T * (h * mh - self.site.cgf)).subs(T, Tv), vals)
+        curv = self._numeric((-sp.diff(self.F, m, 2).subs(m, mh) + T / sp.diff(mh, h)).subs(T, Tv), vals)
+        mn = sp.lambdify(h, mh, "mpmath")
+        c0 = sp.limit(-sp.diff(self.F, m, 2).subs({sp.Symbol(k): v for k, v in vals.items()}), m, 0, "+") + Tv / sp.diff(mh, h).subs(h, 0)
+        out = [{"m": 0.0, "h": 0.0, "f": 0.0, "stable": bool(c0 > 0)}]
+        with mpmath.workdps(30):
+            hs = [mpmath.mpf(10) ** (mpmath.mpf(-6) + (mpmath.log10(h_max) + 6) * i / grid) for i in range(grid + 1)]
+            gs = [g(x) for x in hs]
+            for (a, ga), (b, gb) in zip(zip(hs, gs), zip(hs[1:], gs[1:])):
+                if ga == 0 or ga * gb < 0:
+                    r = a if ga == 0 else mpmath.findroot(g, (a, b), solver="anderson")
+                    out.append({"m": float(mn(r)), "h": float(r), "f": float(fh(r)), "stable": bool(curv(r) > 0)})
+        return out
+
+    def transitions(self, parameter: sp.Symbol = T, h_max: float = 60.0, grid: int = 4000, **values) -> dict:
+        """Where the ordered branch appears and wins, in ``parameter``, the others at ``values``:
+
+        - ``continuous``: the :math:`m^2` coefficient's root (or ``None``);
+        - ``spinodal``: the extrema of ``parameter(h)`` along the branch (saddle-nodes: there a pair of nonzero
+          stationary points is born), each ``{"value", "m"}``;
+        - ``coexistence``: where the ordered branch's free energy equals the disordered state's (:math:`f = 0`), at
+          :math:`m > 0`, each ``{"value", "m"}`` (the Maxwell point of a first-order transition);
+        - ``order``: ``"continuous"`` or ``"first"`` (a spinodal at :math:`m > 0` exists).
+        """
+        import mpmath
+
+        vals = self._check_values(values)
+        if parameter.name in vals:
+            raise MeanFieldError(f"`{parameter}` is the control parameter: do not give it a value.")
+        missing = [p.name for p in self.parameters if p != parameter and p.name not in vals]
+        if missing:
+            raise MeanFieldError(f"Missing value(s) for {missing}.")
+        mh, p_h, f_h = self.branch(parameter)
+        P = self._numeric(p_h, vals)
+        dP = self._numeric(sp.diff(p_h, h), vals)
+        Fh = self._numeric(f_h, vals)
+        mn = sp.lambdify(h, mh, "mpmath")
+        crit = self.critical(parameter)
+        cont = None
+        if crit is not None:
+            cv = crit[parameter].subs({p: sp.nsimplify(vals[p.name]) for p in self.parameters if p.name in vals})
+            cont = float(cv) if cv.is_number else None
+        spin, coex = [], []
+        with mpmath.workdps(30):
+            hs = [mpmath.mpf(10) ** (mpmath.mpf(-4) + (mpmath.log10(h_max) + 4) * i / grid) for i in range(grid + 1)]
+            d = [dP(x) for x in hs]
+            for (a, da), (b, db) in zip(zip(hs, d), zip(hs[1:], d[1:])):
+                if da * db < 0:
+                    r = mpmath.findroot(dP, (a, b), solver="anderson")
+                    spin.append({"value": float(P(r)), "m": float(mn(r)), "h": float(r)})
+            fs = [Fh(x) for x in hs]
+            for (a, fa), (b, fb) in zip(zip(hs, fs), zip(hs[1:], fs[1:])):
+                if fa * fb < 0 and a > 1e-3:
+                    r = mpmath.findroot(Fh, (a, b), solver="anderson")
+                    coex.append({"value": float(P(r)), "m": float(mn(r)), "h": float(r)})
+        return {"parameter": parameter.name, "continuous": cont, "spinodal": spin, "coexistence": coex,
+                "order": "first" if spin else "continuous", "approximation": self.approximation}
+
+    def barrier(self, **values) -> dict | None:
+        """The free-energy barrier a memory must cross to melt: with the stable ordered state of largest ``m``
+        (:math:`m_s`) and the unstable stationary point below it (:math:`m_u`, the basin boundary in overlap space),
+        :math:`\\Delta F = f(m_u) - f(m_s)`; the escape time grows as :math:`\\tau \\asymp \\tau_0 e^{N \\Delta F/T}`.
+        ``None`` where no stable ordered state has an unstable point below it."""
+        pts = sorted(self.stationary(**values), key=lambda r: r["m"])
+        stable = [r for r in pts if r["stable"] and r["m"] > 0]
+        if not stable:
+            return None
+        s = stable[-1]
+        below = [r for r in pts if r["m"] < s["m"] and not r["stable"]]
+        if not below:
+            return None
+        u = below[-1]
+        return {"memory": s, "boundary": u, "barrier": u["f"] - s["f"], "escape_slope": (u["f"] - s["f"]) / float(values["T"])}
