@@ -105,3 +105,29 @@ def test_dense_p_spin_is_first_order_and_its_transitions_solve_the_self_consiste
 def test_bad_input_is_one_clear_error(make, match):
     with pytest.raises(MeanFieldError, match=match):
         make()
+
+
+def test_models_give_their_theory_and_say_how_their_temperature_maps():
+    """From a model: the classical Hopfield energy -1/2 sum (xi.s)^2 is N times the extensive -N m^2/2, so its own
+    temperature is N T and the theory's T_c = 1; dense F = x^3 scales as N^2; exponential F has no extensive limit;
+    a model without sign states has no Ising theory; a user's spec works with no code."""
+    import theory
+    from theory.vector import size_symbol
+
+    N = size_symbol("N_v")
+    hop = MeanField.from_model(theory.builtin("classical_hopfield"))
+    assert hop.F == m**2 / 2 and hop.temperature_scale == N and hop.critical() == {T: 1} and hop.model == "classical_hopfield"
+    p3 = MeanField.from_model(theory.builtin("dam_power"), params={"n": 3})
+    assert p3.F == m**3 and p3.temperature_scale == N**2 and p3.critical() is None
+    with pytest.raises(MeanFieldError, match="give their values"):
+        MeanField.from_model(theory.builtin("dam_power"))
+    with pytest.raises(MeanFieldError, match="no temperature scale"):
+        MeanField.from_model(theory.builtin("dam_exp"))
+    with pytest.raises(MeanFieldError, match="no mean-field theory for `model_b`"):
+        MeanField.from_model(theory.builtin("model_b"))
+    spec = theory.from_dict(theory.variant_spec("dam_power", "mine", lagrangians={"h": {"expr": "x**4/4"}}))
+    mine = MeanField.from_model(spec)
+    assert mine.F == m**4 / 4 and mine.temperature_scale == N**3 and mine.transitions(T)["order"] == "first"
+    mixed = theory.from_dict(theory.variant_spec("dam_power", "mixed", lagrangians={"h": {"expr": "x**2/2 + x**4/4"}}))
+    with pytest.raises(MeanFieldError, match="terms of different degree"):
+        MeanField.from_model(mixed)

@@ -156,6 +156,11 @@ class MeanField:
     F: sp.Expr
     site: SiteMeasure | str = "ising"
     approximation: str = APPROXIMATION
+    #: the model's own temperature is this times the theory's T (1 for an F given directly; N for the classical
+    #: Hopfield energy -1/2 sum (xi.s)^2, which is N times the extensive -N m^2/2)
+    temperature_scale: sp.Expr = sp.S.One
+    #: the model the theory was derived from ("" for an F given directly)
+    model: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.site, str):
@@ -170,9 +175,40 @@ class MeanField:
             raise MeanFieldError(f"Argument `F` must depend on the overlap theory.mean_field.m; got {self.F}.")
         if h in self.F.free_symbols or T in self.F.free_symbols:
             raise MeanFieldError(f"Argument `F` must not contain the field h or the temperature T (they are the engine's); got {self.F}.")
-        d0 = sp.limit(sp.diff(self.F, m), m, 0, "+")
+        try:
+            d0 = sp.limit(sp.diff(self.F, m), m, 0, "+")
+        except (NotImplementedError, TypeError, ValueError):
+            raise MeanFieldError(f"cannot decide whether F'(0) = 0 for F = {self.F} with symbolic parameters; give their values "
+                                 "(params={...}, or MeanField(F.subs(...)))") from None
         if d0 != 0:
             raise MeanFieldError(f"F'(0) = {d0}: the disordered state m = 0 is not stationary (a field on the pattern); the engine needs F'(0) = 0.")
+
+    @classmethod
+    def from_model(cls, model, fast: str | None = None, params: dict | None = None) -> MeanField:
+        r"""The theory of a binary-state memory ``E = -sum_mu F(c xi_mu . s)`` (a sign layer and an additive memory layer
+        integrated out: a built-in, a spec, a user's F), written extensively.
+
+        With :math:`m = \xi\cdot s / N` the energy is :math:`-\sum_\mu F(c N m_\mu)`; where
+        :math:`F(cNm)/N = a(N)\,\hat F(m)` the theory is that of :math:`\hat F` and the model's temperature is
+        :math:`a(N)` times the theory's (:attr:`temperature_scale`). An ``F`` with no such factorisation (exponential)
+        has no extensive limit: a clear error says so.
+        """
+        from .capacity import CapacityError, capacity_law, x
+
+        try:
+            law = capacity_law(model, fast=fast, params=params)
+        except CapacityError as exc:
+            raise MeanFieldError(f"no mean-field theory for `{getattr(model, 'name', model)}`: {exc}") from None
+        N = model.layer(law.slow).size
+        ext = law.F.subs(x, law.c * N * m) / N
+        scale = sp.simplify(sp.expand_power_base(sp.powsimp(ext / ext.subs(N, 1))))
+        if scale.has(m) or not scale.has(N) and scale != 1:
+            raise MeanFieldError(
+                f"model `{model.name}`: F(c N m)/N = {ext} is not a power-law scale of N times a function of the overlap m, so no "
+                "temperature scale makes its free energy per unit finite as N grows: terms of different degree scale differently "
+                "(the highest dominates at large N; scale each with its own power of N, or give the extensive F to MeanField "
+                "directly), and an exponential F has no extensive limit at all (theory.capacity_law's large deviations treat it)")
+        return cls(sp.simplify(ext / scale), ISING, temperature_scale=scale, model=model.name)
 
     @cached_property
     def parameters(self) -> tuple[sp.Symbol, ...]:
