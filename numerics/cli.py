@@ -209,6 +209,68 @@ def _recall(args) -> int:
     return 0
 
 
+def _parameter_names(text: str) -> dict:
+    """The plain names of ``text`` other than ``m`` (``K``, ``C``), as positive symbols: the parameters of an ``--F``.
+    Read from its syntax tree (nothing is evaluated); called names are functions, left to the parser."""
+    import ast
+
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return {}  # the parser reports it
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - called - {"m", "pi", "E", "h", "T"}
+    return {n: sp.Symbol(n, positive=True) for n in sorted(names) if n.isidentifier() and len(n) <= 32}
+
+
+def _phases(args) -> int:
+    """``amwb phases``: the mean-field theory at temperature of a model, or of an extensive ``--F`` on a ``--site``."""
+    from theory.mean_field import MeanField, MeanFieldError
+
+    params = _params(args.param)
+    if (args.model is None) == (args.F is None):
+        raise ValueError("`amwb phases` takes a model (built-in name or TOML spec) or `--F EXPR` (with `--site`), exactly one.")
+    if args.F is not None:
+        if args.integrate_out:
+            raise ValueError("Argument `--integrate-out` applies to a model, not to `--F`.")
+        F = theory.parse(args.F, {"m": theory.mean_field.m, **_parameter_names(args.F)}, "--F")
+        mf = MeanField(F, args.site or "ising")
+        values = params
+    else:
+        if args.site not in (None, "ising"):
+            raise ValueError(f"Argument `--site {args.site}`: a model's site is read off its state layer (sign layers: ising); "
+                             "phase-oscillator layers are not built yet.")
+        model = theory.load(args.model)
+        own = {p.name for p in model.parameters}
+        mf = MeanField.from_model(model, fast=args.integrate_out, params={k: v for k, v in params.items() if k in own} or None)
+        values = {k: v for k, v in params.items() if k not in own}
+    try:
+        rep = mf.to_dict(args.control, **values)
+    except MeanFieldError:
+        raise
+    if args.json:
+        print(json.dumps(rep, indent=2))
+        return 0
+    print(f"mean-field theory of {rep['model'] or 'F = ' + rep['F']['str']} on {rep['site']} sites ({rep['approximation']})")
+    print(f"  F (extensive)         {rep['F']['str']}; {rep['temperature_scale']['meaning']}")
+    print(f"  self-consistency      {rep['self_consistency']['str']}")
+    print("  Landau series         " + " + ".join(f"({c['coefficient']['str']}) m^{c['order']}" for c in rep["landau"]))
+    crit = ", ".join(f"{k} = {v['str']}" for k, v in rep["critical"].items()) or "none (no m^2 term: any transition is first order)"
+    print(f"  continuous transition {crit}")
+    tri = ", ".join(f"{k} = {v['str']}" for k, v in (rep["tricritical"] or {}).items()) or "none"
+    print(f"  tricritical point     {tri}")
+    if rep["transitions"]:
+        t = rep["transitions"]
+        print(f"  in {t['parameter']}: {t['order']} order; spinodal " + (", ".join(f"{s['value']:.6g} (m = {s['m']:.4g})" for s in t["spinodal"]) or "none")
+              + "; coexistence " + (", ".join(f"{s['value']:.6g} (m = {s['m']:.4g})" for s in t["coexistence"]) or "none"))
+    if rep["branches"]:
+        for b in rep["branches"]:
+            print(f"  branch m = {b['order_parameter']:.6g}  f = {b['free_energy']:.6g}  {'stable' if b['stable'] else 'unstable'}")
+        if rep["barrier"]:
+            print(f"  barrier {rep['barrier']['barrier']:.6g} (escape time ~ exp(N x {rep['barrier']['escape_slope']:.6g}))")
+    return 0
+
+
 def info_report() -> dict[str, Any]:
     """What ``amwb info`` prints: versions, the array backends installed, the BLAS kernels NumPy runs on (with the
     hint :func:`numerics.blas.blas_info` gives when they are below the CPU) and the heap setting of the NumPy backend.
@@ -322,6 +384,14 @@ def _main(argv: list[str] | None) -> int:
     r.add_argument("--images", required=True, metavar="X.npy", help="images (M x N_v, preprocessed as for training) in a .npy file")
     r.add_argument("--max-steps", type=int, default=100, help="synchronous steps allowed per image (default 100)")
     r.add_argument("--json", action="store_true")
+    ph = sub.add_parser("phases", help="mean-field theory at temperature: transitions, tricritical point, branches, barrier")
+    ph.add_argument("model", nargs="?", help="built-in name or path to a TOML spec (a sign layer and a memory layer)")
+    ph.add_argument("--F", metavar="EXPR", help="an extensive F(m) instead of a model, e.g. 'K*m**2/2 + C*m**4/4'")
+    ph.add_argument("--site", choices=("ising", "phase"), help="the single-site measure with --F (default ising)")
+    ph.add_argument("--integrate-out", metavar="LAYER", help="the memory layer (default: the only one that qualifies)")
+    ph.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (the model's, T, or F's)")
+    ph.add_argument("--control", default="T", metavar="NAME", help="the parameter the transitions are found in (default T)")
+    ph.add_argument("--json", action="store_true")
     i = sub.add_parser("info", help="versions, backends, and the BLAS kernels NumPy runs on (with a hint where they are below the CPU)")
     i.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -356,6 +426,8 @@ def _main(argv: list[str] | None) -> int:
                 for r in rows:
                     print(f"{r['name']:<{wn}}  layers {','.join(r['layers']):<{wl}}  {r['description']}")
             return 0
+        if args.cmd == "phases":
+            return _phases(args)
         model = theory.load(args.model)
         if args.cmd == "derive":
             rep = derive_report(model, args.integrate_out, check=not args.no_check)

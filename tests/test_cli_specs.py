@@ -269,3 +269,40 @@ def test_output_into_a_closed_pipe_is_quiet(cmd):
     err = p.stderr.read().decode()
     p.stderr.close()
     assert p.wait(120) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_amwb_phases_json(capsys):
+    """`amwb phases` (issue 31): classical Hopfield has its continuous transition at T = 1 (its own temperature N T), no
+    tricritical point; dense n = 3 is first order with a spinodal above the coexistence temperature; an extensive
+    quartic F on phases gives the onset and the tricritical point as expressions in T, and branches with a barrier."""
+    assert main(["phases", "classical_hopfield", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert {"model", "site", "approximation", "free_energy", "self_consistency", "landau", "critical", "tricritical", "branches", "barrier"} <= set(rep)
+    assert rep["site"] == "ising" and rep["critical"]["T"]["value"] == 1.0 and rep["tricritical"] is None
+    assert rep["temperature_scale"]["str"] == "N_v" and rep["landau"][0] == {"order": 2, "coefficient": {"str": "(T - 1)/2", "latex": "\\frac{T - 1}{2}", "value": None}}
+    assert main(["phases", "dam_power", "--param", "n=3", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    t = rep["transitions"]
+    assert rep["critical"] == {} and t["order"] == "first" and t["spinodal"][0]["value"] > t["coexistence"][0]["value"] > 0
+    assert main(["phases", "--F", "K*m**2/2 + C*m**4/4", "--site", "phase", "--control", "K", "--param", "T=0.5", "--param", "C=1",
+                 "--param", "K=0.95", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["critical"]["K"]["str"] == "2*T" and rep["tricritical"] == {"C": {"str": "T", "latex": "T", "value": 0.5},
+                                                                          "K": {"str": "2*T", "latex": "2 T", "value": 1.0}}
+    assert [b["stable"] for b in rep["branches"]] == [True, False, True] and rep["barrier"]["barrier"] > 0
+
+
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["phases", "dam_exp"], "no temperature scale"),
+        (["phases", "model_b"], "no mean-field theory"),
+        (["phases"], "exactly one"),
+        (["phases", "--F", "__import__('os')"], "dunder"),
+        (["phases", "--F", "m**2/2", "--param", "T=-1"], "`T`"),
+        (["phases", "classical_hopfield", "--site", "phase"], "phase-oscillator layers"),
+    ],
+)
+def test_amwb_phases_refuses_what_it_cannot_treat(argv, match, capsys):
+    assert main(argv) == 2
+    assert match in capsys.readouterr().err

@@ -35,7 +35,7 @@ def test_docs_build_without_warnings(tmp_path):
     readme = (out / "readme.html").read_text()
     assert "am-workbench" in readme
     assert 'href="manual/capacity.html' in readme  # the front page's links into the manual resolve inside the docs
-    for page in ("paper_checks", "cli", "python", "capacity", "numerics", "maths", "guarantees", "tests", "benchmarks"):
+    for page in ("paper_checks", "cli", "python", "capacity", "temperature", "numerics", "maths", "guarantees", "tests", "benchmarks"):
         assert (out / "manual" / f"{page}.html").is_file(), page
     # the maths renders offline: MathJax is served from the build itself, and no page loads a script from the network
     import re

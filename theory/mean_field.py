@@ -258,8 +258,8 @@ class MeanField:
         than ``first``); ``None`` where there is none. The :math:`m^6` coefficient there is reported by
         :meth:`coefficient`."""
         self._check_parameter(first)
-        if second is None:
-            others = [p for p in self.parameters if p != first]
+        if second is None:  # a parameter of F other than the first (the temperature only when F has no other)
+            others = [p for p in self.parameters if p not in (first, T)] or [p for p in self.parameters if p != first]
             if not others:
                 return None
             second = others[0]
@@ -342,7 +342,8 @@ class MeanField:
         fh = self._numeric((-self.F.subs(m, mh) + T * (h * mh - self.site.cgf)).subs(T, Tv), vals)
         curv = self._numeric((-sp.diff(self.F, m, 2).subs(m, mh) + T / sp.diff(mh, h)).subs(T, Tv), vals)
         mn = sp.lambdify(h, mh, "mpmath")
-        c0 = sp.limit(-sp.diff(self.F, m, 2).subs({sp.Symbol(k): v for k, v in vals.items()}), m, 0, "+") + Tv / sp.diff(mh, h).subs(h, 0)
+        known = {p: sp.nsimplify(vals[p.name]) for p in self.parameters if p.name in vals and p != T}
+        c0 = sp.limit(-sp.diff(self.F, m, 2).subs(known), m, 0, "+") + Tv / sp.limit(sp.diff(mh, h), h, 0)
         out = [{"m": 0.0, "h": 0.0, "f": 0.0, "stable": bool(c0 > 0)}]
         with mpmath.workdps(30):
             hs = [mpmath.mpf(10) ** (mpmath.mpf(-6) + (mpmath.log10(h_max) + 6) * i / grid) for i in range(grid + 1)]
@@ -412,3 +413,59 @@ class MeanField:
             return None
         u = below[-1]
         return {"memory": s, "boundary": u, "barrier": u["f"] - s["f"], "escape_slope": (u["f"] - s["f"]) / float(values["T"])}
+
+    # ------------------------------------------------------------------ one report (the CLI's --json, a notebook's table)
+    def to_dict(self, control: sp.Symbol | str = T, **values) -> dict:
+        """Everything derived, JSON-ready: the symbolic results always; with every parameter but ``control`` given,
+        the ``transitions`` in it; with every parameter given, the stationary ``branches`` and the ``barrier``.
+
+        Keys: ``model``, ``F``, ``site``, ``approximation``, ``temperature_scale``, ``free_energy``,
+        ``self_consistency`` (each ``{str, latex}``), ``landau`` (``[{order, coefficient}]``), ``critical``
+        (``{parameter: {str, value}}`` where the continuous transition lies; empty if none), ``tricritical``
+        (``{parameter: {str, value}}`` or ``None``), ``transitions``, ``branches``, ``barrier``."""
+        if isinstance(control, str):
+            named = {p.name: p for p in self.parameters}
+            if control not in named:
+                raise MeanFieldError(f"Argument `control` must name a parameter of this theory {sorted(named)}; got {control!r}.")
+            control = named[control]
+        vals = self._check_values(values)
+        subs = {p: sp.nsimplify(vals[p.name]) for p in self.parameters if p.name in vals}
+
+        def ex(e) -> dict:
+            e = sp.sympify(e)
+            out = {"str": str(e), "latex": sp.latex(e)}
+            num = e.subs(subs)
+            out["value"] = float(num) if num.is_number and num.is_real else None
+            return out
+
+        if self.site is ISING:
+            fe = ex(self.free_energy)
+        else:
+            mh, _, _ = (self.site.mean, None, None)
+            fe = {"str": f"m = {mh}, f = {-self.F.subs(m, mh) + T * (h * mh - self.site.cgf)} (parametric in the field h >= 0)",
+                  "latex": sp.latex(sp.Tuple(mh, -self.F.subs(m, mh) + T * (h * mh - self.site.cgf))), "value": None}
+        crit = self.critical(control)
+        tri = self.tricritical(control) if len(self.parameters) > 1 else None
+        rep = {
+            "model": self.model or None,
+            "F": ex(self.F),
+            "site": self.site.name,
+            "approximation": self.approximation,
+            "temperature_scale": {**ex(self.temperature_scale), "meaning": f"the model's own temperature is {self.temperature_scale} times T"},
+            "free_energy": fe,
+            "self_consistency": {"str": str(self.self_consistency), "latex": sp.latex(self.self_consistency)},
+            "landau": [{"order": k, "coefficient": ex(c)} for k, c in self.landau(8)],
+            "critical": {} if crit is None else {str(k): ex(v) for k, v in crit.items()},
+            "tricritical": None if tri is None else {str(k): ex(v) for k, v in tri.items()},
+            "transitions": None,
+            "branches": None,
+            "barrier": None,
+        }
+        given = {p.name for p in self.parameters if p.name in vals}
+        if given >= {p.name for p in self.parameters if p != control} and control.name not in given:
+            rep["transitions"] = self.transitions(control, **vals)
+        if given >= {p.name for p in self.parameters}:
+            rep["branches"] = [{"order_parameter": r["m"], "field": r["h"], "stable": r["stable"], "free_energy": r["f"]}
+                               for r in self.stationary(**vals)]
+            rep["barrier"] = self.barrier(**vals)
+        return rep
