@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         retrieval,
         spectra,
         sweeps,
+        thermal,
         tolerances,
     )
     from .allocator import retain_freed_heap
@@ -30,13 +31,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
     from .codegen.kernel import ArgSpec, Kernel, KernelInputError, compile
     from .discrete import BinaryMemory, ThresholdMemory
     from .integrate import Trajectory, simulate
+    from .thermal import OverlapChain
 
-_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "tolerances")
+_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "thermal", "tolerances")
 _NAMES = {
     "compile": "codegen.kernel", "Kernel": "codegen.kernel", "ArgSpec": "codegen.kernel", "KernelInputError": "codegen.kernel",
     "Backend": "codegen.backends", "available_backends": "codegen.backends", "get_backend": "codegen.backends", "memory_budget": "codegen.backends",
     "retain_freed_heap": "allocator", "blas_info": "blas", "BlasInfo": "blas",
     "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
+    "OverlapChain": "thermal",
 }
 
 
@@ -70,6 +73,7 @@ __all__ = [
     "Trajectory",
     "BinaryMemory",
     "ThresholdMemory",
+    "OverlapChain",
     "allocator",
     "blas",
     "codegen",
@@ -83,5 +87,6 @@ __all__ = [
     "retrieval",
     "spectra",
     "sweeps",
+    "thermal",
     "tolerances",
 ]

@@ -70,6 +70,7 @@ PAPERS: tuple[Paper, ...] = (
     Paper("EPA", 2025),
     Paper("DR", 2024),
     Paper("BF", 2025),
+    Paper("MF", 1985),
 )
 
 _BY_PREFIX = {p.prefix: p for p in PAPERS}

@@ -221,3 +221,38 @@ def test_tut_9_fails_with_a_layer_norm_whose_mean_is_off(monkeypatch):
 
     monkeypatch.setattr(lg, "layernorm", off)
     assert _verdict("TUT-9") == "FAIL"
+
+
+@pytest.mark.parametrize("cid", ["MF-1", "MF-2"])
+def test_temperature_claims_fail_with_an_intensive_energy(cid, monkeypatch):
+    """The chain's energy without its factor N (E = -F(m) instead of -N F(m)): no ordered phase survives at these T."""
+    from numerics.thermal import OverlapChain
+
+    assert _verdict(cid) == "PASS"
+    real = OverlapChain.energy.func
+    monkeypatch.setattr(OverlapChain, "energy", property(lambda self: real(self) / self.N))
+    assert _verdict(cid) == "FAIL"
+
+
+def test_mf1_fails_with_a_wrong_rate_function(monkeypatch):
+    """A factor 2 in the rate function (the entropy counted twice): the derived T_c is 1/2."""
+    from theory.mean_field import SiteMeasure
+
+    assert _verdict("MF-1") == "PASS"
+    real = SiteMeasure.rate_series
+    monkeypatch.setattr(SiteMeasure, "rate_series", lambda self, order: 2 * real(self, order))
+    assert _verdict("MF-1") == "FAIL"
+
+
+def test_mf3_fails_when_the_barrier_is_not_divided_by_T(monkeypatch):
+    from theory.mean_field import MeanField
+
+    assert _verdict("MF-3") == "PASS"
+    real = MeanField.barrier
+
+    def buggy(self, **values):
+        b = real(self, **values)
+        return {**b, "escape_slope": b["barrier"]}  # Delta F, not Delta F / T
+
+    monkeypatch.setattr(MeanField, "barrier", buggy)
+    assert _verdict("MF-3") == "FAIL"
