@@ -425,6 +425,8 @@ def test_sympy_round_trip_is_the_derivation():
         sp.exp(U) / (1 + sp.exp(U)) ** 2,
         1 / sp.cosh(U) ** 2,
         V**3 / V,
+        sp.log(sp.besseli(0, U)),
+        V * sp.besseli(1, U) / sp.besseli(0, U),
     ],
 )
 def test_each_rewrite_is_an_identity(expr):
@@ -442,6 +444,35 @@ def test_rewrites_fire_on_the_shapes():
     assert stabilize(U * sp.tanh(U) - logcosh(U)) == TanhLegendre(U)
     assert stabilize(U * sigmoid(U) - softplus(U)) == SigmoidLegendre(U)
     assert stabilize(sp.log(sp.cosh(U))) == logcosh(U)
+    from numerics.codegen.stable import BesselRatio, LogBesselI0
+
+    assert stabilize(sp.log(sp.besseli(0, U))) == LogBesselI0(U)
+    assert stabilize(V * sp.besseli(1, U) / sp.besseli(0, U)) == V * BesselRatio(U)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_bessel_nodes_against_mpmath_without_overflow(backend):
+    """The phase oscillator's nodes (log I0, I1/I0), compiled from SymPy, against mpmath from 1e-300 to 1e5, both signs:
+    relative error within LEGENDRE_EPS float64 eps, finite where I0 itself overflows (|x| > 713)."""
+    from numerics.codegen.backends import available_backends
+    from theory.vector import Vector, size_symbol
+
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    x = Vector("x", size_symbol("S"))
+    k = compile([sp.log(sp.besseli(0, x)), sp.besseli(1, x) / sp.besseli(0, x)], backend=backend)
+    xs = np.concatenate([[1e-300, 1e-150], np.geomspace(1e-8, 1e5, 400)])
+    for sign in (1.0, -1.0):
+        lg, ratio = (np.asarray(v, dtype=float) for v in k(x=sign * xs))
+        assert np.isfinite(lg).all() and np.isfinite(ratio).all()
+        with mpmath.workdps(60):
+            ref_lg = np.array([float(mpmath.log(mpmath.besseli(0, mpmath.mpf(v)))) for v in xs])
+            ref_r = np.array([float(sign * mpmath.besseli(1, mpmath.mpf(v)) / mpmath.besseli(0, mpmath.mpf(v))) for v in xs])
+        normal = np.abs(ref_lg) > np.finfo(float).tiny
+        assert np.max(np.abs(lg[normal] - ref_lg[normal]) / np.abs(ref_lg[normal])) <= tol.LEGENDRE_EPS * np.finfo(float).eps
+        assert np.max(np.abs(ratio - ref_r) / np.abs(ref_r)) <= tol.LEGENDRE_EPS * np.finfo(float).eps
+    with pytest.raises(NotImplementedError, match="no stable array form"):
+        compile(sp.besseli(2, x))
 
 
 def test_power_model_gradient_finite_at_zero():

@@ -85,6 +85,11 @@ def _coeff_isneg(term) -> bool:
 class _KernelPrinter(NumPyPrinter):
     """NumPy printer with the step function as one ``heaviside`` call (not a ``select``)."""
 
+    def _print_besseli(self, expr):
+        raise NotImplementedError(
+            f"compile: {expr} has no stable array form; the modified Bessel function compiles inside log(besseli(0, u)) and "
+            "besseli(1, u)/besseli(0, u) (numerics.codegen.stable), where it cannot overflow")
+
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
         return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"

@@ -20,6 +20,8 @@ occur, in any model -- into nodes with stable array implementations in
 - ``log(cosh(u))`` -> ``logcosh(u)`` (``log1p(2 sinh^2(u/2))`` near 0), ``log(1 + exp(u))`` ->
   ``softplus(u)``, ``sinh(u)/cosh(u)`` -> ``tanh(u)``, ``exp(u)/(1 + exp(u))`` -> ``sigmoid(u)``,
   ``cosh(u)**-2`` and ``sech(u)**2`` -> ``Sech2(u)``;
+- ``log(besseli(0, u))`` -> ``LogBesselI0(u)``, ``log(i0e(|u|)) + |u|`` (``I0`` overflows past ``u ~ 700``), and
+  ``besseli(1, u) / besseli(0, u)`` -> ``BesselRatio(u)``, ``i1e(u) / i0e(u)`` (the phase oscillator's mean);
 - ``x**n / x`` -> ``x**(n - 1)``, finite at ``x = 0``.
 
 Scalar sums of reductions over one size are merged first
@@ -37,7 +39,7 @@ import sympy as sp
 
 from theory.vector import logcosh, sigmoid, softplus
 
-__all__ = ["stabilize", "Sech2", "TanhLegendre", "SigmoidLegendre", "LseLegendre", "SoftmaxCenter", "STABLE_NODES"]
+__all__ = ["stabilize", "Sech2", "TanhLegendre", "SigmoidLegendre", "LseLegendre", "SoftmaxCenter", "LogBesselI0", "BesselRatio", "STABLE_NODES"]
 
 
 class Sech2(sp.Function):
@@ -76,7 +78,26 @@ LseLegendre = sp.Function("LseLegendre")
 SoftmaxCenter = sp.Function("SoftmaxCenter")
 
 #: Names the backends must implement.
-STABLE_NODES = ("Sech2", "TanhLegendre", "SigmoidLegendre", "LseLegendre", "SoftmaxCenter")
+class LogBesselI0(sp.Function):
+    """``log(besseli(0, u))``: the phase oscillator's cumulant generating function (printed without overflow)."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        return sp.log(sp.besseli(0, self.args[0]))._eval_evalf(prec)
+
+
+class BesselRatio(sp.Function):
+    """``besseli(1, u) / besseli(0, u)``: the mean of ``cos`` under the von Mises law of concentration ``u``."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec):
+        u = self.args[0]
+        return (sp.besseli(1, u) / sp.besseli(0, u))._eval_evalf(prec)
+
+
+STABLE_NODES = ("Sech2", "TanhLegendre", "SigmoidLegendre", "LseLegendre", "SoftmaxCenter", "LogBesselI0", "BesselRatio")
 
 _INERT_VSUM = "VSum"
 _INERT_LSE = "LogSumExp"
@@ -285,6 +306,8 @@ def _canonical(e: sp.Expr) -> sp.Expr:
         a = e.args[0]
         if isinstance(a, sp.cosh):
             return logcosh(a.args[0])
+        if isinstance(a, sp.besseli) and a.args[0] == 0:
+            return LogBesselI0(a.args[1])
         terms = sp.Add.make_args(a)
         if len(terms) == 2 and sp.S.One in terms:
             other = terms[0] if terms[1] == 1 else terms[1]
@@ -309,6 +332,10 @@ def _canonical(e: sp.Expr) -> sp.Expr:
             if merged != e:
                 return _canonical(merged) if isinstance(merged, sp.Mul) and len(merged.args) < len(e.args) else merged
         fs = list(e.args)
+        for f in fs:  # besseli(1, u) * besseli(0, u)**-1 -> BesselRatio(u)
+            if isinstance(f, sp.besseli) and f.args[0] == 1 and sp.besseli(0, f.args[1]) ** -1 in fs:
+                rest = [x for x in fs if x is not f and x != sp.besseli(0, f.args[1]) ** -1]
+                return _canonical(sp.Mul(*rest)) * BesselRatio(f.args[1])
         for f in fs:
             base, k = (f.base, f.exp) if isinstance(f, sp.Pow) else (f, sp.S.One)
             # sinh(u)**k * cosh(u)**-k -> tanh(u)**k;  sinh(u)**2 * Sech2(u) -> tanh(u)**2

@@ -36,7 +36,8 @@ def mask_astype(c: Any, like: Any) -> Any:
 
 
 def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax: Callable | None = None,
-          logsumexp: Callable | None = None, logistic: Callable | None = None, rowsum: Callable | None = None) -> dict:
+          logsumexp: Callable | None = None, logistic: Callable | None = None, rowsum: Callable | None = None,
+          i0e: Callable | None = None, i1e: Callable | None = None) -> dict:
     """The node implementations on array library ``xp``.
 
     ``softmax`` and ``logsumexp`` (of the last axis, shift-stable) replace the generic max/exp/sum passes where the
@@ -45,8 +46,16 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
     XLA:CPU several materialised passes over the layer). ``rowsum`` (the sums over the neuron axis, the axis kept)
     replaces ``xp.sum`` where the library has a better reduction for some shapes (XLA:CPU:
     :func:`numerics.codegen.backends.jax_backend.xla_rowsum`). A compiling backend fuses these forms and shares work
-    between nodes of one layer (``tanh x`` between the activation and ``TanhLegendre``)."""
+    between nodes of one layer (``tanh x`` between the activation and ``TanhLegendre``). ``i0e`` and ``i1e``, the
+    exponentially scaled modified Bessel functions, serve the phase oscillator's nodes (``LogBesselI0``,
+    ``BesselRatio``); a backend without them cannot run those nodes (and says so)."""
     select = select or xp.where
+
+    def _bessel(name: str) -> Callable:
+        def missing(*_a):
+            raise NotImplementedError(f"this backend has no exponentially scaled Bessel function `{name}`; the NumPy backend has")
+
+        return {"i0e": i0e, "i1e": i1e}[name] or missing
 
     def rs(a):
         return rowsum(a) if rowsum is not None else xp.sum(a, axis=-1, keepdims=True)
@@ -160,6 +169,21 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
     def DiracDelta(x, k=0):  # noqa: N802 - derivatives of steps are taken almost everywhere
         return 0 * x
 
+    def LogBesselI0(x):  # noqa: N802 - log I0(x) without overflow (I0 itself overflows past ~713) or cancellation
+        # |x| >= 1: log i0e(|x|) + |x|. Below, that sum cancels (log I0 ~ x^2/4), so log1p of the series of I0 - 1,
+        # sum_k (x^2/4)^k / (k!)^2, whose terms fall by 1/(4 k^2) at most: 12 of them reach float64 rounding
+        ax = xp.abs(x)
+        q = xp.minimum(ax, 1.0) ** 2 / 4
+        term, series = q, q
+        for k in range(2, 13):
+            term = term * q / (k * k)
+            series = series + term
+        big = xp.maximum(ax, 1.0)
+        return select(ax < 1, xp.log1p(series), xp.log(_bessel("i0e")(big)) + big)
+
+    def BesselRatio(x):  # noqa: N802 - I1(x)/I0(x) = i1e(x)/i0e(x): both scaled by the same exp(-|x|)
+        return _bessel("i1e")(x) / _bessel("i0e")(x)
+
     return {
         "DiracDelta": DiracDelta,
         "VSum": VSum,
@@ -182,6 +206,8 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
         "SigmoidLegendre": SigmoidLegendre,
         "LseLegendre": LseLegendre,
         "SoftmaxCenter": SoftmaxCenter,
+        "LogBesselI0": LogBesselI0,
+        "BesselRatio": BesselRatio,
         "SigmoidLegendrePair": SigmoidLegendrePair,
         "SigmoidPlusMinus": SigmoidPlusMinus,
         "SoftmaxLsePair": SoftmaxLsePair,

@@ -316,8 +316,10 @@ def _inplace_nodes(generic: dict) -> dict:
 
 def numpy_backend():
     """The NumPy backend (the default): generic forms, the in-place nodes over them, ``where`` as a blend."""
+    from scipy.special import i0e, i1e
+
     from . import Backend
 
-    generic = nodes(np, matvec=_matvec, select=_select_blend)
+    generic = nodes(np, matvec=_matvec, select=_select_blend, i0e=i0e, i1e=i1e)
     ns = {**generic, **_inplace_nodes(generic), "numpy": np}
     return Backend("numpy", np, ns, np.asarray, np.asarray)

@@ -51,7 +51,7 @@ def torch_backend():
         ones=lambda shape, dtype=None: torch.ones(shape, dtype=dtype),
     )
     ns = nodes(xp, matvec=lambda W, a: a @ W.T, softmax=lambda z: torch.softmax(z, dim=-1),
-               logsumexp=lambda z: torch.logsumexp(z, dim=-1, keepdim=True))
+               logsumexp=lambda z: torch.logsumexp(z, dim=-1, keepdim=True), i0e=torch.special.i0e, i1e=torch.special.i1e)
     ns["numpy"] = shim
 
     def asarray(a):  # a tensor stays on its device; anything else becomes a CPU tensor
