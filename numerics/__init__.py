@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         discrete,
         integrate,
         patterns,
+        phases,
         plots,
         retrieval,
         spectra,
@@ -31,15 +32,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
     from .codegen.kernel import ArgSpec, Kernel, KernelInputError, compile
     from .discrete import BinaryMemory, ThresholdMemory
     from .integrate import Trajectory, simulate
+    from .phases import PhaseGrid, phase_grid
     from .thermal import OverlapChain
 
-_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "plots", "retrieval", "spectra", "sweeps", "thermal", "tolerances")
+_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "phases", "plots", "retrieval", "spectra", "sweeps", "thermal", "tolerances")
 _NAMES = {
     "compile": "codegen.kernel", "Kernel": "codegen.kernel", "ArgSpec": "codegen.kernel", "KernelInputError": "codegen.kernel",
     "Backend": "codegen.backends", "available_backends": "codegen.backends", "get_backend": "codegen.backends", "memory_budget": "codegen.backends",
     "retain_freed_heap": "allocator", "blas_info": "blas", "BlasInfo": "blas",
     "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
-    "OverlapChain": "thermal",
+    "OverlapChain": "thermal", "phase_grid": "phases", "PhaseGrid": "phases",
 }
 
 
@@ -74,6 +76,8 @@ __all__ = [
     "BinaryMemory",
     "ThresholdMemory",
     "OverlapChain",
+    "phase_grid",
+    "PhaseGrid",
     "allocator",
     "blas",
     "codegen",
@@ -83,6 +87,7 @@ __all__ = [
     "discrete",
     "integrate",
     "patterns",
+    "phases",
     "plots",
     "retrieval",
     "spectra",

@@ -209,6 +209,20 @@ def _recall(args) -> int:
     return 0
 
 
+def _check_plot_path(path: str) -> None:
+    """An output figure's path, checked before any work: a known image suffix, a folder that exists and takes files."""
+    import os
+
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in (".png", ".pdf", ".svg"):
+        raise ValueError(f"Argument `--plot` must end in .png, .pdf or .svg; got {path!r}.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise ValueError(f"Argument `--plot` = {path!r}: the folder {folder!r} does not exist or is not writable.")
+    if os.path.isdir(path):
+        raise ValueError(f"Argument `--plot` = {path!r} is a folder; give a file name.")
+
+
 def _parameter_names(text: str) -> dict:
     """The plain names of ``text`` other than ``m`` (``K``, ``C``), as positive symbols: the parameters of an ``--F``.
     Read from its syntax tree (nothing is evaluated); called names are functions, left to the parser."""
@@ -225,9 +239,13 @@ def _parameter_names(text: str) -> dict:
 
 def _phases(args) -> int:
     """``amwb phases``: the mean-field theory at temperature of a model, or of an extensive ``--F`` on a ``--site``."""
-    from theory.mean_field import MeanField, MeanFieldError
+    from theory.mean_field import MeanField
 
     params = _params(args.param)
+    if (args.x is None) != (args.y is None) or (args.plot and args.x is None):
+        raise ValueError("Arguments `--x` and `--y` go together (a phase diagram), and `--plot` needs both.")
+    if args.plot:  # before any derivation: a bad output path must not cost the run
+        _check_plot_path(args.plot)
     if (args.model is None) == (args.F is None):
         raise ValueError("`amwb phases` takes a model (built-in name or TOML spec) or `--F EXPR` (with `--site`), exactly one.")
     if args.F is not None:
@@ -244,10 +262,27 @@ def _phases(args) -> int:
         own = {p.name for p in model.parameters}
         mf = MeanField.from_model(model, fast=args.integrate_out, params={k: v for k, v in params.items() if k in own} or None)
         values = {k: v for k, v in params.items() if k not in own}
-    try:
-        rep = mf.to_dict(args.control, **values)
-    except MeanFieldError:
-        raise
+    axes = {}
+    if args.x:
+        for label, (name, lo, hi) in (("--x", args.x), ("--y", args.y)):
+            try:
+                axes[label] = (name, float(lo), float(hi), args.grid)
+            except ValueError:
+                raise ValueError(f"Argument `{label}` must be NAME LO HI with numbers; got {lo!r} {hi!r}.") from None
+        grid_values = {k: v for k, v in values.items() if k not in (args.x[0], args.y[0])}
+    rep = mf.to_dict(args.control, **{k: v for k, v in values.items() if not axes or k not in (args.x[0], args.y[0])})
+    if axes:
+        from .phases import PHASES, phase_grid
+
+        grid = phase_grid(mf, axes["--x"], axes["--y"], **grid_values)
+        rep["phase_grid"] = {"x": {"name": grid.x_name, "values": grid.x.tolist()}, "y": {"name": grid.y_name, "values": grid.y.tolist()},
+                             "phases": list(PHASES), "phase": grid.phase.tolist()}
+        if args.plot:
+            import matplotlib.pyplot as plt
+
+            fig = grid.figure()
+            fig.savefig(args.plot, dpi=120, bbox_inches="tight")
+            plt.close(fig)
     if args.json:
         print(json.dumps(rep, indent=2))
         return 0
@@ -263,6 +298,10 @@ def _phases(args) -> int:
         t = rep["transitions"]
         print(f"  in {t['parameter']}: {t['order']} order; spinodal " + (", ".join(f"{s['value']:.6g} (m = {s['m']:.4g})" for s in t["spinodal"]) or "none")
               + "; coexistence " + (", ".join(f"{s['value']:.6g} (m = {s['m']:.4g})" for s in t["coexistence"]) or "none"))
+    if "phase_grid" in rep:
+        counts = {name: sum(row.count(code) for row in rep["phase_grid"]["phase"]) for code, name in enumerate(rep["phase_grid"]["phases"])}
+        print(f"  phase diagram over {args.x[0]} x {args.y[0]} ({args.grid} x {args.grid}): " + ", ".join(f"{k} {v}" for k, v in counts.items())
+              + (f"; figure {args.plot}" if args.plot else ""))
     if rep["branches"]:
         for b in rep["branches"]:
             print(f"  branch m = {b['order_parameter']:.6g}  f = {b['free_energy']:.6g}  {'stable' if b['stable'] else 'unstable'}")
@@ -391,6 +430,10 @@ def _main(argv: list[str] | None) -> int:
     ph.add_argument("--integrate-out", metavar="LAYER", help="the memory layer (default: the only one that qualifies)")
     ph.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (the model's, T, or F's)")
     ph.add_argument("--control", default="T", metavar="NAME", help="the parameter the transitions are found in (default T)")
+    ph.add_argument("--x", nargs=3, metavar=("NAME", "LO", "HI"), help="phase diagram: the parameter along x and its range")
+    ph.add_argument("--y", nargs=3, metavar=("NAME", "LO", "HI"), help="phase diagram: the parameter along y and its range")
+    ph.add_argument("--grid", type=int, default=200, metavar="N", help="points per axis of the phase diagram (default 200)")
+    ph.add_argument("--plot", metavar="FILE.png", help="write the phase diagram (needs --x and --y)")
     ph.add_argument("--json", action="store_true")
     i = sub.add_parser("info", help="versions, backends, and the BLAS kernels NumPy runs on (with a hint where they are below the CPU)")
     i.add_argument("--json", action="store_true")

@@ -306,3 +306,21 @@ def test_amwb_phases_json(capsys):
 def test_amwb_phases_refuses_what_it_cannot_treat(argv, match, capsys):
     assert main(argv) == 2
     assert match in capsys.readouterr().err
+
+
+def test_amwb_phases_draws_the_phase_diagram(tmp_path, capsys):
+    """--x/--y classify a grid (in the JSON) and --plot writes the figure; a bad figure path is refused before any
+    derivation (nothing is written, exit 2)."""
+    out = tmp_path / "pd.png"
+    assert main(["phases", "--F", "K*m**2/2 + C*m**4/4", "--site", "phase", "--param", "T=1", "--control", "K",
+                 "--x", "K", "1", "3", "--y", "C", "0", "3", "--grid", "40", "--plot", str(out), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    grid = rep["phase_grid"]
+    assert grid["x"]["name"] == "K" and len(grid["phase"]) == 40 and {c for row in grid["phase"] for c in row} == {0, 1, 2, 3}
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    for bad, match in ((str(tmp_path / "missing" / "x.png"), "does not exist"), (str(tmp_path / "x.xyz"), "must end in"),
+                       (str(tmp_path), "must end in")):
+        assert main(["phases", "classical_hopfield", "--x", "T", "0.5", "1.5", "--y", "T", "1", "2", "--plot", bad]) == 2
+        assert match in capsys.readouterr().err
+    assert main(["phases", "classical_hopfield", "--plot", str(out)]) == 2
+    assert "go together" in capsys.readouterr().err

@@ -332,10 +332,13 @@ def _canonical(e: sp.Expr) -> sp.Expr:
             if merged != e:
                 return _canonical(merged) if isinstance(merged, sp.Mul) and len(merged.args) < len(e.args) else merged
         fs = list(e.args)
-        for f in fs:  # besseli(1, u) * besseli(0, u)**-1 -> BesselRatio(u)
-            if isinstance(f, sp.besseli) and f.args[0] == 1 and sp.besseli(0, f.args[1]) ** -1 in fs:
-                rest = [x for x in fs if x is not f and x != sp.besseli(0, f.args[1]) ** -1]
-                return _canonical(sp.Mul(*rest)) * BesselRatio(f.args[1])
+        for f in fs:  # besseli(1, u)**k * besseli(0, u)**-k -> BesselRatio(u)**k
+            base, k = (f.base, f.exp) if isinstance(f, sp.Pow) else (f, sp.S.One)
+            if isinstance(base, sp.besseli) and base.args[0] == 1 and k.is_Integer and k > 0:
+                den = sp.besseli(0, base.args[1]) ** -k
+                if den in fs:
+                    rest = [x for x in fs if x is not f and x != den]
+                    return _canonical(sp.Mul(*rest)) * BesselRatio(base.args[1]) ** k
         for f in fs:
             base, k = (f.base, f.exp) if isinstance(f, sp.Pow) else (f, sp.S.One)
             # sinh(u)**k * cosh(u)**-k -> tanh(u)**k;  sinh(u)**2 * Sech2(u) -> tanh(u)**2
