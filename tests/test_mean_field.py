@@ -131,3 +131,10 @@ def test_models_give_their_theory_and_say_how_their_temperature_maps():
     mixed = theory.from_dict(theory.variant_spec("dam_power", "mixed", lagrangians={"h": {"expr": "x**2/2 + x**4/4"}}))
     with pytest.raises(MeanFieldError, match="terms of different degree"):
         MeanField.from_model(mixed)
+
+
+def test_the_disordered_state_at_the_critical_point_is_a_minimum():
+    """Regression: at T = T_c exactly the m^2 coefficient vanishes and m = 0 was reported unstable with no other
+    stationary point (a notebook's max() of no stable state); the m^4 term decides."""
+    pts = MeanField(m**2 / 2, "ising").stationary(T=1.0)
+    assert pts == [{"m": 0.0, "h": 0.0, "f": 0.0, "stable": True}]

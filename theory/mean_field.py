@@ -344,7 +344,13 @@ class MeanField:
         mn = sp.lambdify(h, mh, "mpmath")
         known = {p: sp.nsimplify(vals[p.name]) for p in self.parameters if p.name in vals and p != T}
         c0 = sp.limit(-sp.diff(self.F, m, 2).subs(known), m, 0, "+") + Tv / sp.limit(sp.diff(mh, h), h, 0)
-        out = [{"m": 0.0, "h": 0.0, "f": 0.0, "stable": bool(c0 > 0)}]
+        if c0 == 0:  # marginal (at a continuous transition): the first higher Landau term decides
+            subs = {p: sp.nsimplify(vals[p.name]) for p in self.parameters}
+            higher = [(k, c.subs(subs)) for k, c in self.landau(8) if k > 2 and c.subs(subs) != 0]
+            zero_stable = bool(higher) and higher[0][0] % 2 == 0 and bool(higher[0][1] > 0)
+        else:
+            zero_stable = bool(c0 > 0)
+        out = [{"m": 0.0, "h": 0.0, "f": 0.0, "stable": zero_stable}]
         with mpmath.workdps(30):
             hs = [mpmath.mpf(10) ** (mpmath.mpf(-6) + (mpmath.log10(h_max) + 6) * i / grid) for i in range(grid + 1)]
             gs = [g(x) for x in hs]
