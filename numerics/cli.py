@@ -148,6 +148,16 @@ def _capacity(model: EnergyModel, args) -> int:
 
     if args.plot and not args.N:
         raise ValueError("Argument `--plot` needs `--N` (sizes to simulate at); without --N the law is only derived.")
+    if args.plot:  # before the simulation: a bad figure path must not cost it
+        _check_plot_path(args.plot)
+    if args.out is not None:
+        import os
+
+        if os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise ValueError(f"Argument `--out` = {args.out!r} is a file; it must be a folder (the sweep store).")
+        parent = os.path.dirname(os.path.abspath(args.out))
+        if not os.path.isdir(parent):
+            raise ValueError(f"Argument `--out` = {args.out!r}: its parent folder {parent!r} does not exist.")
     params = _params(args.param)
     with deadline(BUDGET["derive_seconds"]):
         law = theory.capacity_law(model, fast=args.integrate_out, params=params or None)

@@ -128,6 +128,14 @@ def check_writable(path: str | Path, what: str) -> Path:
     """Create the folder ``path`` (or the parent of a file) and prove it writable, before any claim runs."""
     p = Path(path)
     folder = p if what == "--out" else p.parent
+    if what != "--out" and p.is_dir():
+        raise PermissionError(f"Argument `{what}` = {str(path)!r} is a folder; give a file name.")
+    if what == "--out":  # the run writes into these: a file in their place would fail it after every claim ran
+        for sub in ("figures", "claims", "report.md", "report.html", "results.json"):
+            q = p / sub
+            if q.exists() and (q.is_dir() != (sub in ("figures", "claims"))):
+                raise PermissionError(f"Argument `{what}` = {str(path)!r}: {q} is in the way (a {'file' if q.is_file() else 'folder'} "
+                                      f"where the run writes a {'folder' if sub in ('figures', 'claims') else 'file'}).")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".write-test-{os.getpid()}"

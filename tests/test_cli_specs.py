@@ -324,3 +324,17 @@ def test_amwb_phases_draws_the_phase_diagram(tmp_path, capsys):
         assert match in capsys.readouterr().err
     assert main(["phases", "classical_hopfield", "--plot", str(out)]) == 2
     assert "go together" in capsys.readouterr().err
+
+
+def test_capacity_outputs_are_checked_before_the_simulation(tmp_path, capsys, monkeypatch):
+    """Regression (issue 33, item 9): `--plot` into a missing folder or with an unknown suffix, and `--out` naming a
+    file, raised after the whole simulation. Now each is refused first (the simulation is never called)."""
+    from numerics import capacity as cap
+
+    monkeypatch.setattr(cap, "check", lambda *a, **k: (_ for _ in ()).throw(AssertionError("simulated before checking outputs")))
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for extra, match in ((["--plot", str(tmp_path / "missing" / "c.png")], "does not exist"), (["--plot", str(tmp_path / "c.xyz")], "must end in"),
+                         (["--out", str(blocker)], "is a file"), (["--out", str(tmp_path / "no" / "store")], "parent folder")):
+        assert main(["capacity", "classical_hopfield", "--N", "32", *extra]) == 2
+        assert match in capsys.readouterr().err

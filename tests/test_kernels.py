@@ -691,3 +691,16 @@ def test_jax_kernels_compute_in_float64_without_changing_the_process():
     f32 = kj.fast("update", dtype=np.float32, xi=xi.astype(np.float32), I=I.astype(np.float32), beta=2.0)
     assert np.asarray(f32(v.astype(np.float32))[0]).dtype == np.float32
     assert bool(jax.config.read("jax_enable_x64")) == before
+
+
+def test_fast_refuses_unknown_and_state_keywords():
+    """Regression (issue 33, item 7): `fast("update", ..., Beta=10.0)` ran with beta at its default 1; the keyword call
+    refused the same misspelling. Both now name it."""
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    xi, I = np.eye(3), np.zeros(3)
+    with pytest.raises(TypeError, match="Unknown argument\\(s\\) \\['Beta'\\]"):
+        k.fast("update", xi=xi, I=I, Beta=10.0)
+    with pytest.raises(TypeError, match="are states"):
+        k.fast("update", xi=xi, I=I, v=np.ones(3))
+    f = k.fast("update", xi=xi, I=I, beta=10.0)
+    np.testing.assert_allclose(f(np.array([[2.0, 0.1, 0.0]]))[0], k.update(v=np.array([[2.0, 0.1, 0.0]]), xi=xi, I=I, beta=10.0)["v"])

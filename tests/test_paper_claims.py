@@ -468,3 +468,17 @@ def test_all_of_takes_the_worst_margin_and_names_missing_values():
         AllOf(AtMost(1.0, "a"), AtMost(2.0, "b"))
     with pytest.raises(ValueError, match="exactly one"):
         Within(1.0, "x")
+
+
+def test_outputs_in_the_way_are_refused_before_any_claim_runs(tmp_path, capsys):
+    """Regression (issue 33, item 9): `--json DIR` (a folder) or an `--out` whose figures/ or claims/ is a file raised
+    after every claim had run, and the report was not written. Now both are errors before the run."""
+    (tmp_path / "j").mkdir()
+    assert main(["--only", "CHN-0", "--out", str(tmp_path / "o"), "--json", str(tmp_path / "j")]) == 2
+    out = tmp_path / "o2"
+    out.mkdir()
+    (out / "figures").write_text("")
+    assert main(["--only", "CHN-0", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder" in err and "is in the way" in err
+    assert not (out / "claims").exists() and not (tmp_path / "o" / "claims").exists()

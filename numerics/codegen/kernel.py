@@ -462,6 +462,12 @@ class Kernel:
         """
         if which not in self._functions:
             raise KeyError(f"Argument `which` must be one of {list(self._functions)}; got {which!r}.")
+        unknown = sorted(set(fixed) - set(self.arg_names) - {"sizes"})
+        if unknown:  # a misspelt parameter would otherwise run silently at its default
+            raise TypeError(f"Unknown argument(s) {unknown}; the kernel takes {list(self.arg_names)} (and `sizes`).")
+        states = sorted(set(fixed) & {a.name for a in self.args if a.kind == "state"})
+        if states:
+            raise TypeError(f"Argument(s) {states} are states: pass them to the returned function, not to `fast`.")
         sizes = dict(fixed.pop("sizes", {}))
         bound = []
         for a in self.args:
