@@ -396,3 +396,25 @@ def test_sign_layers_are_recognised_by_form_not_name():
     assert not scaled.layer("v").sign_states
     with pytest.raises(theory.CapacityError, match="sign layer"):
         theory.capacity_law(scaled)
+
+
+@pytest.mark.parametrize("F", ["-x**2/2", "x**2 - x**4"])
+def test_a_memory_that_destabilises_itself_has_capacity_zero(F):
+    """Regression (issue 33, item 1): k_max = 1 + signal^2/(...) squared the signal, so F = -x^2/2 was predicted
+    N/(2 ln N) and x^2 - x^4 about N^3/(30 ln N), where the measured capacity is 0 (the stored bit's own gap is
+    negative). The law now says 0, exactly and asymptotically, and so does the measurement."""
+    from numerics import capacity as cap
+
+    m = theory.from_dict(theory.variant_spec("classical_hopfield", "self_destabilising", lagrangians={"h": {"expr": F}}))
+    law = theory.capacity_law(m)
+    assert law.k_max == 0 and law.k_max_asymptotic == 0 and law.scaling.kind == "none"
+    assert cap.check(law, [32], seeds=2, probes=8, progress=False).points[0].K_sim == 0
+
+
+def test_an_error_probability_of_one_half_or_more_is_refused():
+    """Regression (issue 33, item 1): k_fixed_error(0.9) equalled k_fixed_error(0.1) (erfinv squared)."""
+    law = theory.capacity_law(theory.builtin("classical_hopfield"))
+    for p in (0.5, 0.9, 0, -0.1, 1):
+        with pytest.raises(ValueError, match="must lie in \\(0, 1/2\\)"):
+            law.k_fixed_error(p)
+    assert law.k_fixed_error(sp.Rational(1, 10)).subs(theory.capacity.N, 64).evalf() > 1

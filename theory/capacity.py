@@ -94,9 +94,10 @@ class Scaling:
 
     Attributes
     ----------
-    kind : {"power", "exponential", "unknown"}
+    kind : {"power", "exponential", "none", "unknown"}
+        ``"none"``: nothing is retrieved at large ``N`` (the stored bit's own signal is negative).
     exponent : sympy.Expr
-        ``a`` or ``alpha`` (``nan`` for ``"unknown"``).
+        ``a`` or ``alpha`` (``nan`` for ``"unknown"``, 0 for ``"none"``).
     log_power : int
         ``l``, the power of ``ln N`` multiplying the law.
     approximation : str
@@ -109,8 +110,8 @@ class Scaling:
     approximation: str = ""
 
     def __post_init__(self) -> None:
-        if self.kind not in ("power", "exponential", "unknown"):
-            raise ValueError(f"Scaling.kind must be 'power', 'exponential' or 'unknown'; got {self.kind!r}.")
+        if self.kind not in ("power", "exponential", "none", "unknown"):
+            raise ValueError(f"Scaling.kind must be 'power', 'exponential', 'none' or 'unknown'; got {self.kind!r}.")
         object.__setattr__(self, "exponent", sp.sympify(self.exponent))
 
     def to_dict(self) -> dict:
@@ -175,6 +176,24 @@ def _elementary(F: sp.Expr) -> sp.Expr:
 def _limit(e: sp.Expr, var: sp.Symbol, to, what: str, direction: str = "+"):
     ok, val = attempt(BUDGET["step_seconds"], what, sp.limit, e, var, to, direction)
     return val if ok and isinstance(val, sp.Basic) and not val.has(sp.Limit) else None
+
+
+def _sign_at_sizes(e: sp.Expr) -> str | None:
+    """``"positive"`` or ``"nonpositive"`` where ``e`` has that sign at every size ``N >= 2`` (decided on the
+    polynomial in ``n = N - 2 >= 0``: all coefficients of one sign), else ``None`` (undecided)."""
+    n = sp.Symbol("n_shift", nonnegative=True)
+    shifted = sp.expand(e.xreplace({N: n + 2}))
+    if shifted.is_positive:
+        return "positive"
+    if shifted.is_nonpositive:
+        return "nonpositive"
+    if shifted.free_symbols <= {n} and shifted.is_polynomial(n):
+        coeffs = sp.Poly(shifted, n).all_coeffs()
+        if all(c.is_nonnegative for c in coeffs) and any(c.is_positive for c in coeffs):
+            return "positive"
+        if all(c.is_nonpositive for c in coeffs):
+            return "nonpositive"
+    return None
 
 
 @dataclass(frozen=True)
@@ -270,8 +289,22 @@ class CapacityLaw:
 
     def k_fixed_error(self, p: sp.Expr = p_err) -> sp.Expr:
         """The ``K`` at which ``P_error = p``: ``1 + signal^2 / (2 v_1 erfinv(1 - 2p)^2)`` (``erfinv``, which
-        SymPy evaluates numerically, rather than the equal ``erfcinv(2p)``, which it does not)."""
-        return 1 + self.signal**2 / (2 * self.pattern_variance * sp.erfinv(1 - 2 * sp.sympify(p)) ** 2)
+        SymPy evaluates numerically, rather than the equal ``erfcinv(2p)``, which it does not).
+
+        Only a positive signal is retrieved: where the stored bit's own gap is negative (its pattern destabilises
+        itself) no ``K`` reaches ``P_error < 1/2`` and the capacity is 0 (a ``Piecewise`` where the sign depends on
+        the parameters). ``p`` must lie in ``(0, 1/2)``: the Gaussian tail never reaches ``1/2``."""
+        p = sp.sympify(p)
+        if p.is_number and not (0 < p < sp.Rational(1, 2)):
+            raise ValueError(f"Argument `p` (an error probability) must lie in (0, 1/2): the Gaussian tail Q(signal/noise) of a "
+                             f"positive signal stays below 1/2; got {p}.")
+        k = 1 + self.signal**2 / (2 * self.pattern_variance * sp.erfinv(1 - 2 * p) ** 2)
+        sign = _sign_at_sizes(self.signal)
+        if sign == "positive":
+            return k
+        if sign == "nonpositive":
+            return sp.S.Zero
+        return sp.Piecewise((k, self.signal > 0), (0, True))
 
     def alpha(self, p: sp.Expr = p_err) -> sp.Expr | None:
         """``lim k_fixed_error(p) / N^a`` for a power law ``K ~ N^a``: KH16's ``alpha_n`` at error threshold ``p``."""
@@ -328,6 +361,8 @@ class CapacityLaw:
         if lead is None:
             return None
         s_lead, v_lead, _ = lead
+        if _sign_at_sizes(s_lead) == "nonpositive":  # the leading signal destabilises the stored bit: nothing is retrieved
+            return sp.S.Zero
         return sp.powsimp(simplify(s_lead**2 / v_lead, "asymptotic capacity"), force=True) / (2 * sp.log(N))
 
     @property
@@ -355,6 +390,8 @@ class CapacityLaw:
         if lead is None:
             return Scaling("unknown", sp.nan, 0, "no closed-form growth law of F (the finite-N k_max still holds)")
         s_lead, v_lead, how = lead
+        if _sign_at_sizes(s_lead) == "nonpositive":
+            return Scaling("none", 0, 0, "the leading signal is negative: the stored bit destabilises itself, nothing is retrieved")
         ratio = s_lead**2 / v_lead
         if self.growth[0] == "power":
             a = simplify(sp.expand_log(N * sp.diff(sp.log(ratio), N), force=True), "power exponent")
