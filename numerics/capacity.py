@@ -3,6 +3,8 @@ and the closed-form predictions of :mod:`theory.capacity` evaluated numerically.
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -423,7 +425,12 @@ def check(law, N: Sequence[int], seeds: int | Sequence[int] = 5, probes: int = 3
         k, censored = k_max_measured(law, N, seed, probes, k_cap, vals)
         return {"K": k, "censored": censored}
 
-    points = [{"N": n, "seed": s, "model": law.model.name, "F": str(law.F), "probes": probes, "k_cap": k_cap, "params": vals} for n in Ns for s in seed_list]
+    # everything that determines a measurement is in its key: the model's whole energy (its synapse scales included),
+    # the law's F, overlap scale, layers and pattern law -- a store is never reused for a model that differs in any
+    fingerprint = hashlib.sha256("|".join(sp.srepr(x) for x in (law.model.energy, law.F, law.c)).encode()
+                                 + f"|{law.fast}|{law.slow}|{law.patterns}".encode()).hexdigest()[:16]
+    points = [{"N": n, "seed": s, "model": law.model.name, "law": fingerprint, "F": str(law.F), "probes": probes, "k_cap": k_cap, "params": vals}
+              for n in Ns for s in seed_list]
     if out is not None:
         results = [r["result"] for r in run_sweep(measure, points, out, progress=progress)]
     else:

@@ -418,3 +418,35 @@ def test_an_error_probability_of_one_half_or_more_is_refused():
         with pytest.raises(ValueError, match="must lie in \\(0, 1/2\\)"):
             law.k_fixed_error(p)
     assert law.k_fixed_error(sp.Rational(1, 10)).subs(theory.capacity.N, 64).evalf() > 1
+
+
+def test_a_capacity_store_is_not_reused_for_a_model_that_differs(tmp_path):
+    """Regression (issue 33, item 3): the store key held the model's name and F but not its overlap scale, so a spec
+    whose synapse scale changed (same name) got the old measurements back. The key now hashes the whole model."""
+    from numerics import capacity as cap
+    from numerics.sweeps import point_key
+
+    a = theory.from_dict(theory.variant_spec("dam_power", "same_name"))
+    spec_b = theory.variant_spec("dam_power", "same_name")
+    spec_b["synapses"][0]["scale"] = "2"
+    b = theory.from_dict(spec_b)
+    la, lb = theory.capacity_law(a, params={"n": 3}), theory.capacity_law(b, params={"n": 3})
+    assert la.model.name == lb.model.name and la.F == lb.F and la.c != lb.c
+    seen = []
+    real = cap.k_max_measured
+
+    def counting(law, N, seed, *args, **kw):
+        seen.append(law.c)
+        return real(law, N, seed, *args, **kw)
+
+    import pytest as _pytest
+
+    mp = _pytest.MonkeyPatch()
+    mp.setattr(cap, "k_max_measured", counting)
+    try:
+        cap.check(la, [16], seeds=1, probes=4, out=tmp_path / "store", progress=False)
+        cap.check(lb, [16], seeds=1, probes=4, out=tmp_path / "store", progress=False)
+    finally:
+        mp.undo()
+    assert seen == [la.c, lb.c], "the second model was not measured (the first one's result was reused)"
+    assert point_key({"x": 1}) != point_key({"x": 2})
