@@ -4,7 +4,6 @@ and the closed-form predictions of :mod:`theory.capacity` evaluated numerically.
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -419,6 +418,8 @@ def check(law, N: Sequence[int], seeds: int | Sequence[int] = 5, probes: int = 3
     require(len(Ns) >= 1, "Argument `N` must not be empty.")
     seed_list = list(range(as_count("seeds", seeds))) if isinstance(seeds, (int, np.integer)) else [as_count(f"seeds[{i}]", s, minimum=0) for i, s in enumerate(seeds)]
     require(len(seed_list) >= 1, "Argument `seeds` must not be empty.")
+    require(len(set(seed_list)) == len(seed_list), f"Argument `seeds` must not repeat (a repeated seed is the same sample twice, "
+            f"and the interval would count it as two); got {seed_list}.")
     vals = _law_values(law, params)
 
     def measure(N: int, seed: int, **_):

@@ -41,6 +41,9 @@ def stream_coupling(blocks: Iterable[np.ndarray], N_v: int | None = None) -> np.
         J = prod.astype(np.float64) if J is None else J + prod
         total += B.shape[1]
     require(J is not None, "Argument `blocks` yielded no block.")
+    if N_v is not None:
+        require(isinstance(N_v, (int, np.integer)) and not isinstance(N_v, bool) and N_v >= 1,
+                f"Argument `N_v` must be an integer >= 1 (the number of visible units); got {N_v!r}.")
     return J / (N_v if N_v is not None else total)
 
 

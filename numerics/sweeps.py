@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm.auto import tqdm
 
 __all__ = ["grid", "point_key", "run_sweep", "load_results"]
@@ -29,6 +30,13 @@ def grid(params: Mapping[str, Sequence[Any]], seeds: Sequence[int]) -> list[dict
     """The Cartesian product of the parameter lists, times the seeds, in a stable order."""
     if not seeds:
         raise ValueError("Argument `seeds` must not be empty.")
+    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0]
+    if bad:  # int(1.7) was 1: two different requests, one seed
+        raise ValueError(f"Argument `seeds` must hold integers >= 0; got {bad[0]!r}.")
+    if len(set(int(s) for s in seeds)) != len(seeds):
+        raise ValueError(f"Argument `seeds` must not repeat (a repeated seed is the same sample twice); got {list(seeds)}.")
+    if "seed" in params:
+        raise ValueError("Argument `params` must not hold `seed`: the grid adds each seed itself (it was silently overwritten).")
     names = list(params)
     for k, v in params.items():
         if isinstance(v, (str, bytes)) or not isinstance(v, Sequence) or len(v) == 0:

@@ -194,3 +194,27 @@ def test_bad_input_gives_one_clear_error(label, call, arg):
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     assert f"`{arg}`" in str(info.value), f"{label}: the error does not name `{arg}`: {info.value}"
+
+
+def test_issue_33_item_8_small_silent_answers_are_refused():
+    """Regression (issue 33, item 8): each of these answered instead of refusing."""
+    import numpy as np
+    import pytest
+
+    import theory
+    from numerics import capacity as cap
+    from numerics import census, sweeps
+    from theory.moments import clark_moments
+
+    with pytest.raises(ValueError, match="`n` must be an integer"):
+        clark_moments(2.5)  # was the degree-2 answer
+    with pytest.raises(ValueError, match="`N_v`"):
+        census.stream_coupling([np.ones((2, 3))], N_v=0)  # was inf
+    with pytest.raises(ValueError, match="`seeds` must hold integers"):
+        sweeps.grid({"a": [1]}, [1.7])  # was seed 1
+    with pytest.raises(ValueError, match="must not hold `seed`"):
+        sweeps.grid({"seed": [5]}, [0])  # was overwritten
+    with pytest.raises(ValueError, match="must not repeat"):
+        sweeps.grid({"a": [1]}, [3, 3])
+    with pytest.raises(ValueError, match="must not repeat"):
+        cap.check(theory.capacity_law(theory.builtin("classical_hopfield")), [16], seeds=[1, 1], probes=4, progress=False)

@@ -152,6 +152,8 @@ def clark_moments(n: int, C_tt: sp.Expr | None = None, C_ss: sp.Expr | None = No
     >>> clark_moments(2)["P_n_n"]
     C_ss*C_tt + 2*C_ts**2
     """
+    if isinstance(n, bool) or not (isinstance(n, int) or (isinstance(n, sp.Integer))):
+        raise ValueError(f"Argument `n` must be an integer >= 2; got {n!r}.")  # int(2.5) was 2: a silent wrong degree
     n = int(n)
     if n < 2:
         raise ValueError(f"Argument `n` must be an integer >= 2; got {n}.")
