@@ -125,3 +125,16 @@ def test_constants_that_overflow_or_are_undefined_are_parse_errors(text):
 
     with pytest.raises(ParseError, match="expression"):
         parse(text, {})
+
+
+def test_a_folded_constant_that_overflows_float64_is_refused():
+    """Regression (issue 33, item 13): 1e308*1e308 folded into the exact integer 10**616 and passed, though constants
+    that overflow float64 are refused (the kernels evaluate them in float64)."""
+    import pytest
+
+    import theory
+
+    for text in ("1e308*1e308", "1e308*10", "-1e200*1e200"):
+        with pytest.raises(theory.ParseError, match="overflows float64"):
+            theory.parse(text, {}, "x")
+    assert theory.parse("1e300*2", {}, "x") == 2 * sp.Integer(10) ** 300

@@ -182,6 +182,9 @@ def parse(text: str, symbols: Mapping[str, sp.Basic], what: str = "expression") 
 
 def _check_constants(e: sp.Basic) -> None:
     """Every constant sub-expression (``exp(exp(exp(10)))``) must be a finite float64 number: kernels evaluate it."""
+    for r in e.atoms(sp.Rational, sp.Float):  # a product of literals folds into one exact number: 1e308*1e308 = 10**616
+        if r.is_finite and abs(r) > sp.Float(1.7976931348623157e308):
+            raise ParseError(f"the constant {str(r)[:40]}... overflows float64 (the kernels evaluate it in float64)")
     consts = [a for a in e.atoms(sp.Function, sp.Pow) if a.is_number and not a.is_Rational]
     for c in consts:
         done, v = attempt(BUDGET["step_seconds"], "evaluating a constant", _float_of, c)
