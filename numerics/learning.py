@@ -79,20 +79,30 @@ class ThresholdFit:
     def load(cls, path) -> ThresholdFit:
         """Read a fit written by :meth:`save`, checking its format tag, shapes and finiteness (no pickle)."""
         import json
+        import zipfile
 
         path = Path(path)
         require(path.is_file(), f"Argument `path` must be a saved fit (.npz); got {str(path)!r}, which does not exist.")
+        wanted = ("xi", "theta", "meta", "feedback", "history")
         try:
             with np.load(path, allow_pickle=False) as f:
-                data = {k: f[k] for k in f.files}
-        except (ValueError, OSError) as exc:
-            raise ValueError(f"Argument `path` ({path}) is not a readable .npz fit: {exc}") from None
+                require(isinstance(f, np.lib.npyio.NpzFile), f"Argument `path` ({path}) is not an .npz archive.")
+                data = {}
+                for k in wanted:  # only the members a fit has; each checked before it is inflated
+                    if k not in f.files:
+                        continue
+                    _check_member(f.zip, k + ".npy", path)
+                    data[k] = f[k]
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, MemoryError) as exc:
+            raise ValueError(f"Argument `path` ({path}) is not a readable .npz fit: {type(exc).__name__}: {exc}") from None
         missing = sorted({"xi", "theta", "meta"} - set(data))
         require(not missing, f"Argument `path` ({path}) is not a saved fit: it lacks {missing}.")
+        text = str(data["meta"])
+        require(len(text) <= MAX_META_CHARS, f"Argument `path` ({path}) has {len(text)} characters of metadata; a fit's are far fewer (limit {MAX_META_CHARS}).")
         try:
-            meta = json.loads(str(data["meta"]))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"Argument `path` ({path}) has unreadable metadata: {exc}") from None
+            meta = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise ValueError(f"Argument `path` ({path}) has unreadable metadata: {type(exc).__name__}: {str(exc)[:120]}") from None
         require(isinstance(meta, dict) and meta.get("format") == FIT_FORMAT,
                 f"Argument `path` ({path}) has format {meta.get('format') if isinstance(meta, dict) else meta!r}; expected {FIT_FORMAT!r}.")
         xi = as_array("xi", data["xi"], ndim=2)
@@ -114,6 +124,29 @@ class ThresholdFit:
     def readout(self) -> np.ndarray:
         """The weights the visible layer reads the code through (``xi``, or ``xi_v`` when untied)."""
         return self.xi if self.feedback is None else self.feedback
+
+
+#: the most a saved fit's member may inflate to (bytes), and its metadata's length: a file declaring more lies
+MAX_MEMBER_BYTES = 2 << 30
+MAX_META_CHARS = 1 << 20
+
+
+def _check_member(z, name: str, path) -> None:
+    """An .npz member read only if it is what it says: its inflated size within :data:`MAX_MEMBER_BYTES`, and its
+    header's shape and dtype no larger than the bytes it holds (a header declaring 16 GB in a small file lies)."""
+    import zipfile
+
+    info = z.getinfo(name)
+    require(info.file_size <= MAX_MEMBER_BYTES,
+            f"Argument `path` ({path}): member {name} inflates to {info.file_size} bytes, over the limit {MAX_MEMBER_BYTES}.")
+    with z.open(info) as fh:
+        try:
+            version = np.lib.format.read_magic(fh)
+            shape, _, dtype = (np.lib.format.read_array_header_1_0(fh) if version == (1, 0) else np.lib.format.read_array_header_2_0(fh))
+        except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"Argument `path` ({path}): member {name} is not a NumPy array: {exc}") from None
+    declared = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+    require(declared <= info.file_size, f"Argument `path` ({path}): member {name} declares {declared} bytes of data but holds {info.file_size}.")
 
 
 _KERNELS: dict = {}

@@ -224,3 +224,50 @@ def test_bad_fit_files_are_refused(tmp_path):
         ThresholdFit.load(tmp_path / "pickled.npz")
     with pytest.raises(ValueError, match="JSON"):
         ThresholdFit(np.zeros((2, 3)), 0.5).save(tmp_path / "x.npz", bad=object())
+
+
+def test_fit_files_that_lie_are_one_clear_error(tmp_path):
+    """Regression (issue 33, item 11): a truncated or empty .npz (BadZipFile, EOFError tracebacks), deeply nested
+    metadata (RecursionError), a member whose header declares 16 GB (MemoryError) and an unneeded member that inflates
+    to gigabytes (read and allocated) -- each is now one ValueError naming the path, and nothing large is allocated."""
+    import io
+    import json
+    import zipfile
+
+    import numpy as np
+    import pytest
+
+    from numerics.learning import FIT_FORMAT, ThresholdFit
+
+    good = tmp_path / "good.npz"
+    ThresholdFit(np.ones((3, 5)), 0.5, [], None, {}).save(good)
+    raw = good.read_bytes()
+    cases = {"truncated.npz": raw[: len(raw) // 2], "empty.npz": b""}
+    for name, blob in cases.items():
+        (tmp_path / name).write_bytes(blob)
+
+    def npz(name, members):
+        with zipfile.ZipFile(tmp_path / name, "w", zipfile.ZIP_DEFLATED) as z:
+            for k, payload in members.items():
+                z.writestr(k + ".npy", payload)
+
+    def arr(a):
+        b = io.BytesIO()
+        np.save(b, a)
+        return b.getvalue()
+
+    meta_ok = arr(np.array(json.dumps({"format": FIT_FORMAT})))
+    npz("nested.npz", {"xi": arr(np.ones((3, 5))), "theta": arr(np.array(0.5)), "meta": arr(np.array("[" * 100000 + "]" * 100000))})
+    hdr = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2000000000,), }"
+    big = np.lib.format.magic(1, 0) + np.uint16(len(hdr) + (64 - (10 + len(hdr)) % 64)).tobytes() + hdr + b" " * ((64 - (10 + len(hdr)) % 64) - 1) + b"\n"
+    npz("huge_header.npz", {"xi": bytes(big) + b"\0" * 64, "theta": arr(np.array(0.5)), "meta": meta_ok})
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xi.npy", arr(np.ones((3, 5))))
+        z.writestr("theta.npy", arr(np.array(0.5)))
+        z.writestr("meta.npy", meta_ok)
+        z.writestr("junk.npy", arr(np.zeros(30_000_000, dtype=np.uint8)))  # never read: not a fit's member
+    assert ThresholdFit.load(tmp_path / "bomb.npz").xi.shape == (3, 5)
+    for name, match in (("truncated.npz", "not a readable"), ("empty.npz", "not a readable"), ("nested.npz", "unreadable metadata"),
+                        ("huge_header.npz", "declares")):
+        with pytest.raises(ValueError, match=match):
+            ThresholdFit.load(tmp_path / name)
