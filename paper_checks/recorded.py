@@ -33,9 +33,16 @@ def load(scale: str, path: str | Path | None = None) -> dict:
     p = Path(path) if path else record_path(scale)
     if not p.exists():
         return {"scale": scale, "claims": {}}
-    doc = json.loads(p.read_text())
-    if doc.get("scale") != scale or not isinstance(doc.get("claims"), dict):
+    try:
+        doc = json.loads(p.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, OSError) as exc:
+        raise ValueError(f"{p} is not a readable recorded-results file ({type(exc).__name__}: {str(exc)[:120]}).") from None
+    if not isinstance(doc, dict) or doc.get("scale") != scale or not isinstance(doc.get("claims"), dict):
         raise ValueError(f"{p} is not a recorded-results file for scale {scale!r}.")
+    for cid, r in doc["claims"].items():
+        if not (isinstance(r, dict) and isinstance(r.get("verdict"), str) and isinstance(r.get("run"), dict) and "measured" in r
+                and isinstance(r.get("seconds"), (int, float))):
+            raise ValueError(f"{p}: the record of {cid!r} is malformed (verdict, measured, seconds and run are needed).")
     return doc
 
 

@@ -199,8 +199,14 @@ def _section(r: ClaimRecord) -> Section:
 
 def build(run: Run, recorded: bool | None = None) -> Report:
     """The report of ``run``. ``recorded`` (default: at quick scale) adds the paper-scale results recorded in
-    ``paper_checks/recorded/paper.json``, which a quick run does not repeat."""
-    rec = recorded_rows("paper", order=[c.id for c in run.claims]) if (run.scale == "quick" if recorded is None else recorded) else ()
+    ``paper_checks/recorded/paper.json``, which a quick run does not repeat; a recorded file that cannot be read is
+    said in that section, and never costs the run its report."""
+    rec: tuple = ()
+    if run.scale == "quick" if recorded is None else recorded:
+        try:
+            rec = recorded_rows("paper", order=[c.id for c in run.claims])
+        except ValueError as exc:
+            rec = (("-", "unreadable", "", str(exc), "", ""),)
     return Report(f"Paper checks ({run.scale} scale)", summary_line(run), tuple(_row(r) for r in run.claims), rec,
                   tuple(_section(r) for r in run.claims))
 

@@ -482,3 +482,19 @@ def test_outputs_in_the_way_are_refused_before_any_claim_runs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "is a folder" in err and "is in the way" in err
     assert not (out / "claims").exists() and not (tmp_path / "o" / "claims").exists()
+
+
+def test_a_corrupted_recorded_file_does_not_break_the_report(tmp_path, monkeypatch):
+    """Regression (issue 33, item 11): a corrupted paper_checks/recorded/paper.json raised in every quick run's report,
+    even without --record. The report now says the file is unreadable in its recorded section."""
+    import paper_checks.recorded as recorded
+
+    monkeypatch.setattr(recorded, "RECORD_DIR", tmp_path / "rec")
+    (tmp_path / "rec").mkdir()
+    for bad in ("{not json", json.dumps({"scale": "paper", "claims": {"X-1": {"verdict": 3}}})):
+        (tmp_path / "rec" / "paper.json").write_text(bad)
+        doc = run_claims([_fake("T-50", lambda p, s: _res(1.0))], "quick", tmp_path / "o", progress=False)
+        write_report(doc, tmp_path / "o")
+        assert "unreadable" in (tmp_path / "o" / "report.md").read_text()
+        with pytest.raises(ValueError, match="recorded-results file|malformed"):
+            recorded.load("paper")
