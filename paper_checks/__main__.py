@@ -57,7 +57,7 @@ def _main(argv: list[str] | None) -> int:
     ap.add_argument("--record", action="store_true",
                     help="merge the results into paper_checks/recorded/<scale>.json (the README's paper-scale table is generated from it)")
     a = ap.parse_args(argv)
-    if a.data_dir:
+    if a.data_dir and not a.list:  # --list needs no data: a missing folder does not stop it
         if not os.path.isdir(a.data_dir):
             print(f"paper_checks: argument `--data-dir` = {a.data_dir!r} is not a folder", file=sys.stderr)
             return 2

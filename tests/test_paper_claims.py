@@ -498,3 +498,10 @@ def test_a_corrupted_recorded_file_does_not_break_the_report(tmp_path, monkeypat
         assert "unreadable" in (tmp_path / "o" / "report.md").read_text()
         with pytest.raises(ValueError, match="recorded-results file|malformed"):
             recorded.load("paper")
+
+
+def test_list_needs_no_data(tmp_path, capsys):
+    """A newcomer's `--data-dir ../shared/data --list` failed with exit 2 where the folder does not exist; --list reads
+    no data."""
+    assert main(["--list", "--only", "MF", "--data-dir", str(tmp_path / "nowhere")]) == 0
+    assert "MF-1" in capsys.readouterr().out

@@ -314,12 +314,25 @@ def _inplace_nodes(generic: dict) -> dict:
             "SigmoidLegendrePair": SigmoidLegendrePair, "SigmoidPlusMinus": SigmoidPlusMinus, "SoftmaxLsePair": SoftmaxLsePair}
 
 
+def _i0e(x):
+    """SciPy's ``i0e``, imported when a Bessel node first runs, not when the backend is built: importing scipy.special
+    in every process that builds a kernel moves glibc's dynamic mmap threshold (its large allocations), the heap state
+    the allocator's tests pin."""
+    from scipy.special import i0e
+
+    return i0e(x)
+
+
+def _i1e(x):
+    from scipy.special import i1e
+
+    return i1e(x)
+
+
 def numpy_backend():
     """The NumPy backend (the default): generic forms, the in-place nodes over them, ``where`` as a blend."""
-    from scipy.special import i0e, i1e
-
     from . import Backend
 
-    generic = nodes(np, matvec=_matvec, select=_select_blend, i0e=i0e, i1e=i1e)
+    generic = nodes(np, matvec=_matvec, select=_select_blend, i0e=_i0e, i1e=_i1e)
     ns = {**generic, **_inplace_nodes(generic), "numpy": np}
     return Backend("numpy", np, ns, np.asarray, np.asarray)
