@@ -168,11 +168,7 @@ def _capacity(model: EnergyModel, args) -> int:
         rep["points"] = [p.to_dict() for p in chk.points]
         rep["criterion"] = chk.to_dict()["criterion"]
         if args.plot:
-            import matplotlib.pyplot as plt
-
-            fig = chk.figure()
-            fig.savefig(args.plot, dpi=120, bbox_inches="tight")
-            plt.close(fig)
+            _save_figure(chk.figure(), args.plot)
     if args.json:
         print(json.dumps(rep, indent=2))
         return 0
@@ -217,6 +213,14 @@ def _recall(args) -> int:
         for k, v in rep.items():
             print(f"{k:<24} {v}")
     return 0
+
+
+def _save_figure(fig, path: str) -> None:
+    """Write a figure (its path checked by :func:`_check_plot_path` before the work that made it) and close it."""
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
 
 
 def _check_plot_path(path: str) -> None:
@@ -288,11 +292,7 @@ def _phases(args) -> int:
         rep["phase_grid"] = {"x": {"name": grid.x_name, "values": grid.x.tolist()}, "y": {"name": grid.y_name, "values": grid.y.tolist()},
                              "phases": list(PHASES), "phase": grid.phase.tolist()}
         if args.plot:
-            import matplotlib.pyplot as plt
-
-            fig = grid.figure()
-            fig.savefig(args.plot, dpi=120, bbox_inches="tight")
-            plt.close(fig)
+            _save_figure(grid.figure(), args.plot)
     if args.json:
         print(json.dumps(rep, indent=2))
         return 0
