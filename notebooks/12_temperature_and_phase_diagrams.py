@@ -38,7 +38,7 @@ print("critical:", cw.critical(), "| the model's temperature is", cw.temperature
 # aligned spins (`numerics.OverlapChain`), so its stationary $\langle|m|\rangle$ is computed without sampling error:
 
 # %%
-temps = np.linspace(0.5, 1.3, 33)
+temps = np.linspace(0.5, 1.3, 17)
 theory_m = [max(r["m"] for r in cw.stationary(T=t) if r["stable"]) for t in temps]
 fig, ax = plt.subplots(figsize=(5, 3.4))
 ax.plot(temps, theory_m, "k-", label="mean field, N -> infinity")
