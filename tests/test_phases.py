@@ -34,7 +34,8 @@ def test_below_the_tricritical_point_the_onset_is_continuous_and_curie_weiss_ord
     cw = phase_grid(MeanField(J * m**2 / 2, "ising"), ("T", 0.5, 1.5, 101), ("J", 0.9, 1.1, 3))
     Tc = cw.y[:, None]  # T_c = J
     assert ((cw.phase == 1) == (cw.x[None, :] < Tc)).all()
-    assert np.allclose(cw.m[1, cw.x < 1], [max(r["m"] for r in MeanField(m**2 / 2).stationary(T=t) if r["stable"]) for t in cw.x[cw.x < 1]], atol=1e-8)
+    some = np.flatnonzero(cw.x < 1)[::10]  # a few temperatures against the mpmath branch
+    assert np.allclose(cw.m[1, some], [max(r["m"] for r in MeanField(m**2 / 2).stationary(T=t) if r["stable"]) for t in cw.x[some]], atol=1e-8)
 
 
 def test_the_figure_marks_the_derived_lines(tmp_path):

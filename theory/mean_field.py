@@ -326,7 +326,7 @@ class MeanField:
             out[k] = x
         return out
 
-    def stationary(self, h_max: float = 60.0, grid: int = 4000, **values) -> list[dict]:
+    def stationary(self, h_max: float = 60.0, grid: int = 1200, **values) -> list[dict]:
         """The stationary points at the given parameter values (all of them, ``T`` included): the disordered state
         ``m = 0`` and every root of :math:`T h = F'(\\Lambda'(h))` on ``0 < h <= h_max`` (located on a log grid, refined
         to 30 digits). Each is ``{"m", "h", "f", "stable"}`` (``stable``: :math:`f''(m) > 0`)."""
@@ -360,7 +360,7 @@ class MeanField:
                     out.append({"m": float(mn(r)), "h": float(r), "f": float(fh(r)), "stable": bool(curv(r) > 0)})
         return out
 
-    def transitions(self, parameter: sp.Symbol = T, h_max: float = 60.0, grid: int = 4000, **values) -> dict:
+    def transitions(self, parameter: sp.Symbol = T, h_max: float = 60.0, grid: int = 1200, **values) -> dict:
         """Where the ordered branch appears and wins, in ``parameter``, the others at ``values``:
 
         - ``continuous``: the :math:`m^2` coefficient's root (or ``None``);
