@@ -219,9 +219,10 @@ class MeanField:
     @cached_property
     def free_energy(self) -> sp.Expr:
         """:math:`f(m) = -F(m) + T I(m)` where :math:`I` has a closed form (Ising); see :meth:`branch` for every site."""
-        if self.site is ISING:
-            rate = ((1 + m) * sp.log(1 + m) + (1 - m) * sp.log(1 - m)) / 2
-            return -self.F + T * rate
+        if self.site is ISING:  # the Legendre transform of log cosh, derived (theory.moments), not typed in
+            from .moments import rademacher_rate
+
+            return -self.F + T * rademacher_rate(m)
         raise MeanFieldError(f"the rate function of the `{self.site.name}` site has no closed form; use MeanField.branch (parametric in h) or landau.")
 
     @cached_property
