@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         datasets,
         discrete,
         integrate,
+        oscillators,
         patterns,
         phases,
         plots,
@@ -32,16 +33,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
     from .codegen.kernel import ArgSpec, Kernel, KernelInputError, compile
     from .discrete import BinaryMemory, ThresholdMemory
     from .integrate import Trajectory, simulate
+    from .oscillators import OscillatorRun, Oscillators
     from .phases import PhaseGrid, phase_grid
     from .thermal import OverlapChain
 
-_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "discrete", "integrate", "patterns", "phases", "plots", "retrieval", "spectra", "sweeps", "thermal", "tolerances")
+_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "discrete", "integrate", "oscillators", "patterns", "phases", "plots", "retrieval", "spectra", "sweeps", "thermal", "tolerances")
 _NAMES = {
     "compile": "codegen.kernel", "Kernel": "codegen.kernel", "ArgSpec": "codegen.kernel", "KernelInputError": "codegen.kernel",
     "Backend": "codegen.backends", "available_backends": "codegen.backends", "get_backend": "codegen.backends", "memory_budget": "codegen.backends",
     "retain_freed_heap": "allocator", "blas_info": "blas", "BlasInfo": "blas",
     "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
     "OverlapChain": "thermal", "phase_grid": "phases", "PhaseGrid": "phases",
+    "Oscillators": "oscillators", "OscillatorRun": "oscillators",
 }
 
 
@@ -76,6 +79,8 @@ __all__ = [
     "BinaryMemory",
     "ThresholdMemory",
     "OverlapChain",
+    "Oscillators",
+    "OscillatorRun",
     "phase_grid",
     "PhaseGrid",
     "allocator",
@@ -86,6 +91,7 @@ __all__ = [
     "datasets",
     "discrete",
     "integrate",
+    "oscillators",
     "patterns",
     "phases",
     "plots",

@@ -269,13 +269,18 @@ def _phases(args) -> int:
         mf = MeanField(F, args.site or "ising")
         values = params
     else:
-        if args.site not in (None, "ising"):
-            raise ValueError(f"Argument `--site {args.site}`: a model's site is read off its state layer (sign layers: ising); "
-                             "phase-oscillator layers are not built yet.")
         model = theory.load(args.model)
-        own = {p.name for p in model.parameters}
-        mf = MeanField.from_model(model, fast=args.integrate_out, params={k: v for k, v in params.items() if k in own} or None)
-        values = {k: v for k, v in params.items() if k not in own}
+        site = "phase" if any(lay.periodic for lay in model.layers) else "ising"
+        if args.site not in (None, site):
+            raise ValueError(f"Argument `--site {args.site}`: a model's site is read off its state layer; `{model.name}` has "
+                             f"{site} sites (sign layers: ising; phase layers: phase).")
+        if site == "phase":  # the couplings enter F linearly: they stay symbols, so transitions can be found in them
+            mf = MeanField.from_model(model)
+            values = params
+        else:
+            own = {p.name for p in model.parameters}
+            mf = MeanField.from_model(model, fast=args.integrate_out, params={k: v for k, v in params.items() if k in own} or None)
+            values = {k: v for k, v in params.items() if k not in own}
     axes = {}
     if args.x:
         for label, (name, lo, hi) in (("--x", args.x), ("--y", args.y)):
@@ -284,7 +289,12 @@ def _phases(args) -> int:
             except ValueError:
                 raise ValueError(f"Argument `{label}` must be NAME LO HI with numbers; got {lo!r} {hi!r}.") from None
         grid_values = {k: v for k, v in values.items() if k not in (args.x[0], args.y[0])}
-    rep = mf.to_dict(args.control, **{k: v for k, v in values.items() if not axes or k not in (args.x[0], args.y[0])})
+    control = args.control
+    if control is None:  # the temperature, or for a model that names its own noise (D) the coupling that drives the onset
+        c2 = sp.diff(mf.F, theory.mean_field.m, 2).subs(theory.mean_field.m, 0)
+        drivers = sorted(p.name for p in c2.free_symbols)
+        control = drivers[0] if mf.temperature_name != "T" and drivers else "T"
+    rep = mf.to_dict(control, **{k: v for k, v in values.items() if not axes or k not in (args.x[0], args.y[0])})
     if axes:
         from .phases import PHASES, phase_grid
 
@@ -434,12 +444,14 @@ def _main(argv: list[str] | None) -> int:
     r.add_argument("--max-steps", type=int, default=100, help="synchronous steps allowed per image (default 100)")
     r.add_argument("--json", action="store_true")
     ph = sub.add_parser("phases", help="mean-field theory at temperature: transitions, tricritical point, branches, barrier")
-    ph.add_argument("model", nargs="?", help="built-in name or path to a TOML spec (a sign layer and a memory layer)")
+    ph.add_argument("model", nargs="?", help="built-in name or path to a TOML spec (a sign layer and a memory layer, or a layer of phases)")
     ph.add_argument("--F", metavar="EXPR", help="an extensive F(m) instead of a model, e.g. 'K*m**2/2 + C*m**4/4'")
     ph.add_argument("--site", choices=("ising", "phase"), help="the single-site measure with --F (default ising)")
     ph.add_argument("--integrate-out", metavar="LAYER", help="the memory layer (default: the only one that qualifies)")
     ph.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (the model's, T, or F's)")
-    ph.add_argument("--control", default="T", metavar="NAME", help="the parameter the transitions are found in (default T)")
+    ph.add_argument("--control", default=None, metavar="NAME",
+                    help="the parameter the transitions are found in (default: the temperature T; for a model that names its "
+                         "own noise, such as kuramoto's D, the coupling of the m^2 term, K)")
     ph.add_argument("--x", nargs=3, metavar=("NAME", "LO", "HI"), help="phase diagram: the parameter along x and its range")
     ph.add_argument("--y", nargs=3, metavar=("NAME", "LO", "HI"), help="phase diagram: the parameter along y and its range")
     ph.add_argument("--grid", type=int, default=200, metavar="N", help="points per axis of the phase diagram (default 200)")

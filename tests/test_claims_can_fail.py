@@ -262,3 +262,53 @@ def test_mf3_fails_when_the_barrier_is_not_divided_by_T(monkeypatch):
 
     monkeypatch.setattr(MeanField, "barrier", buggy)
     assert _verdict("MF-3") == "FAIL"
+
+
+# ---------------------------------------------------------------- KUR: each claim's PASS is test_paper_claims' (not rerun here)
+def test_kur1_fails_with_a_wrong_quartic_normalisation(monkeypatch):
+    """C/(2 N^3) for C/(4 N^3): the kernel is no longer the 3-simplex Kuramoto form with Hebbian tensors."""
+    from paper_checks import kur2025 as mod
+
+    spec = theory.builtin_spec("kuramoto")
+    spec["synapses"][0]["expr"] = spec["synapses"][0]["expr"].replace("C/(4*N**3)", "C/(2*N**3)")
+    bug = theory.from_dict(spec)
+    monkeypatch.setattr(mod, "_model", lambda: bug)
+    assert _verdict("KUR-1") == "FAIL"
+
+
+@pytest.mark.parametrize("cid", ["KUR-2", "KUR-3", "KUR-4", "KUR-6"])
+def test_kur_simulations_fail_with_half_the_noise(cid, monkeypatch):
+    """sqrt(D dt) for sqrt(2 D dt) in the Euler-Maruyama step: the simulated temperature is D/2, so the branches, the onset and
+    the windows the claims check against the derived theory move."""
+    from numerics.oscillators import Oscillators
+
+    def step(self, theta, dt, rng):
+        drift = self.velocity(theta) + (0 if self.omega is None else self.omega)
+        return theta + dt * drift + np.sqrt(self.D * dt) * rng.standard_normal(theta.shape)
+
+    monkeypatch.setattr(Oscillators, "step", step)
+    assert _verdict(cid) == "FAIL"
+
+
+def test_kur5_fails_without_the_half_in_the_ott_antonsen_flow(monkeypatch):
+    """dz/dt = -Delta z + (H - conj(H) z^2) without the 1/2: the derived onset moves to K = Delta and the branch off the simulation."""
+    import sympy as sp
+
+    from theory.ott_antonsen import OttAntonsen
+
+    real = OttAntonsen.complex_flow.func
+    z = sp.Symbol("z")
+    from theory.ott_antonsen import Delta
+
+    monkeypatch.setattr(OttAntonsen, "complex_flow", property(lambda self: 2 * (real(self) + Delta * z) - Delta * z))
+    assert _verdict("KUR-5") == "FAIL"
+
+
+def test_kur7_fails_when_cues_miss_their_overlap(monkeypatch):
+    """The cue's von Mises concentration solved with I1/I0 at kappa/2 (a factor in the Bessel argument): cues land at a
+    larger overlap than asked, the one meant below the boundary crosses it, and retrieval no longer splits at r_u."""
+    from numerics import oscillators
+
+    real = oscillators._a1
+    monkeypatch.setattr(oscillators, "_a1", lambda k: real(k / 2))
+    assert _verdict("KUR-7") == "FAIL"

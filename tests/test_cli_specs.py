@@ -300,7 +300,7 @@ def test_amwb_phases_json(capsys):
         (["phases"], "exactly one"),
         (["phases", "--F", "__import__('os')"], "dunder"),
         (["phases", "--F", "m**2/2", "--param", "T=-1"], "`T`"),
-        (["phases", "classical_hopfield", "--site", "phase"], "phase-oscillator layers"),
+        (["phases", "classical_hopfield", "--site", "phase"], "has ising sites"),
     ],
 )
 def test_amwb_phases_refuses_what_it_cannot_treat(argv, match, capsys):

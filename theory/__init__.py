@@ -12,9 +12,11 @@ from .layers import Layer, ModelError
 from .marginalize import Reduction, integrate_out
 from .mean_field import MeanField, MeanFieldError, SiteMeasure
 from .model import EnergyModel, EnergyRateCheck, LyapunovReport
+from .ott_antonsen import OttAntonsen
 from .parsing import ParseError, parse
 from .rescaling import Coupling, DirectedModel, NoEnergyError, Symmetrization
 from .specs import SpecError, builtin, builtin_names, builtin_spec, from_dict, load, variant_spec
+from .symmetries import Symmetry, global_phase
 from .synapses import Synapse, bias, dense, recurrent
 from .vector import (
     LogSumExp,
@@ -59,6 +61,9 @@ __all__ = [
     "MeanField",
     "MeanFieldError",
     "SiteMeasure",
+    "OttAntonsen",
+    "Symmetry",
+    "global_phase",
     "EnergyModel",
     "EnergyRateCheck",
     "LyapunovReport",

@@ -38,6 +38,7 @@ __all__ = [
     "logsumexp",
     "spherical",
     "layernorm",
+    "phase",
     "CATALOGUE",
     "by_name",
     "LagrangianError",
@@ -57,7 +58,7 @@ class LagrangianError(ValueError):
 
 @dataclass(frozen=True)
 class Lagrangian:
-    """A neuron layer's Lagrangian ``L(x)``.
+    r"""A neuron layer's Lagrangian ``L(x)``.
 
     Parameters
     ----------
@@ -71,6 +72,10 @@ class Lagrangian:
         Default numeric values of the parameters (for kernels and searches).
     activation_name : str
         What the activation is called (``"softmax"``, ``"tanh"``, ...).
+    periodic : bool
+        The states are phases on the circle (see :func:`phase`): the layer adds no Legendre term to the energy,
+        its dynamics are plain gradient descent :math:`\tau\dot\theta = -\partial E/\partial\theta`, and synapse
+        energies may use its activation only through ``sin`` and ``cos`` of integer multiples.
     """
 
     expr: sp.Expr
@@ -78,6 +83,7 @@ class Lagrangian:
     citation: str = ""
     defaults: dict = field(default_factory=dict, compare=False, hash=False)
     activation_name: str = ""
+    periodic: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.expr, sp.Expr):
@@ -110,6 +116,8 @@ class Lagrangian:
         convexity is preserved.
         """
         e = self.expr.xreplace({X: lam * X}) / lam**2
+        if self.periodic:
+            raise LagrangianError(f"Lagrangian `{self.name}`: phases cannot be rescaled (the period is fixed at 2 pi).")
         return Lagrangian(e, f"{self.name} (rescaled by {lam})", self.citation, dict(self.defaults), self.activation_name)
 
     def _repr_latex_(self) -> str:
@@ -207,6 +215,22 @@ def layernorm(gamma: sp.Expr = sp.Symbol("gamma", positive=True), eps: sp.Expr =
     return Lagrangian(NX * gamma * sigma, "layernorm", "Hoover et al., Energy Transformer, NeurIPS 2023", {}, "layernorm")
 
 
+def phase() -> Lagrangian:
+    r"""Phase oscillators: states :math:`\theta_i` on the circle, activation :math:`g = \theta` (identity).
+
+    The Lagrangian :math:`\tfrac12\sum\theta_i^2` only fixes the metric of the dynamics (``Hess L = I``, so
+    :math:`\dot E = -\tau\lVert\dot\theta\rVert^2`); a periodic layer contributes no Legendre term, so the energy is the
+    synapse energy alone, and its dynamics are :math:`\tau\dot\theta = -\partial E/\partial\theta`, the Kuramoto form
+    when the energy is written in the pattern overlaps :math:`m_\mu = N^{-1}\sum_j e^{i(\theta_j-\xi_j^\mu)}`.
+
+    References
+    ----------
+    .. [1] Y. Kuramoto, *Chemical Oscillations, Waves, and Turbulence* (1984); Nägerl & Berloff, arXiv 2507.21984
+       (higher-order Kuramoto memories).
+    """
+    return Lagrangian(VSum(X**2, NX) / 2, "phase", "phase oscillators (Kuramoto); Nägerl & Berloff 2025", {}, "identity (phase)", True)
+
+
 #: Catalogue constructors by name, with the parameter names each accepts.
 CATALOGUE = {
     "quadratic": (quadratic, ()),
@@ -220,6 +244,7 @@ CATALOGUE = {
     "logsumexp": (logsumexp, ("beta",)),
     "spherical": (spherical, ()),
     "layernorm": (layernorm, ("gamma", "eps")),
+    "phase": (phase, ()),
 }
 
 

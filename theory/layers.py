@@ -106,22 +106,32 @@ class Layer:
         """``g(x) = grad L``."""
         return grad(self.L, self.state)
 
+    @property
+    def periodic(self) -> bool:
+        """Whether the states are phases on the circle (a :func:`theory.lagrangians.phase` layer): no Legendre term,
+        no leak in the dynamics."""
+        return self.lagrangian.periodic
+
     @cached_property
     def legendre(self) -> sp.Expr:
-        """``x^T g(x) - L(x)`` (explicit in the state).
+        """``x^T g(x) - L(x)`` (explicit in the state); ``0`` for a periodic layer.
 
         Sums of squared deviations that the linearity of ``VSum`` expanded are put back in their two-pass
         form (:func:`theory.calculus.centre_sums`) and the result brought over one denominator, so that a
         Lagrangian built on them cancels symbolically (layer norm: -N gamma epsilon / sigma) instead of
         in floating point.
         """
+        if self.periodic:
+            return sp.S.Zero
         leg = VSum(self.state * self.activation_expr, self.size) - self.L
         centred = centre_sums(leg)
         return sp.together(centred) if centred != leg else leg
 
     @cached_property
     def legendre_display(self) -> sp.Expr:
-        """``x^T g - L(x)`` with ``g`` left as the activation symbol."""
+        """``x^T g - L(x)`` with ``g`` left as the activation symbol (``0`` for a periodic layer)."""
+        if self.periodic:
+            return sp.S.Zero
         return VSum(self.state * self.g, self.size) - self.L
 
     @cached_property

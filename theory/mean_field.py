@@ -161,6 +161,9 @@ class MeanField:
     temperature_scale: sp.Expr = sp.S.One
     #: the model the theory was derived from ("" for an F given directly)
     model: str = ""
+    #: what the model calls its temperature (``"D"``, the noise intensity of the Kuramoto oscillators): reports and
+    #: values use this name; the engine's symbol stays :data:`T`
+    temperature_name: str = "T"
 
     def __post_init__(self) -> None:
         if isinstance(self.site, str):
@@ -182,6 +185,11 @@ class MeanField:
                                  "(params={...}, or MeanField(F.subs(...)))") from None
         if d0 != 0:
             raise MeanFieldError(f"F'(0) = {d0}: the disordered state m = 0 is not stationary (a field on the pattern); the engine needs F'(0) = 0.")
+        if not (isinstance(self.temperature_name, str) and self.temperature_name.isidentifier() and self.temperature_name.isascii()):
+            raise MeanFieldError(f"Argument `temperature_name` must be an ASCII identifier; got {self.temperature_name!r}.")
+        clash = [s.name for s in self.F.free_symbols if s.name == self.temperature_name and self.temperature_name != "T"]
+        if clash:
+            raise MeanFieldError(f"Argument `temperature_name` {self.temperature_name!r} is also a parameter of F = {self.F}.")
 
     @classmethod
     def from_model(cls, model, fast: str | None = None, params: dict | None = None) -> MeanField:
@@ -195,6 +203,9 @@ class MeanField:
         """
         from .capacity import CapacityError, capacity_law, x
 
+        periodic = [lay for lay in model.layers if lay.periodic]
+        if periodic:
+            return cls._from_phase_model(model, periodic, params)
         try:
             law = capacity_law(model, fast=fast, params=params)
         except CapacityError as exc:
@@ -209,6 +220,60 @@ class MeanField:
                 "(the highest dominates at large N; scale each with its own power of N, or give the extensive F to MeanField "
                 "directly), and an exponential F has no extensive limit at all (theory.capacity_law's large deviations treat it)")
         return cls(sp.simplify(ext / scale), ISING, temperature_scale=scale, model=model.name)
+
+    @classmethod
+    def _from_phase_model(cls, model, periodic: list, params: dict | None) -> MeanField:
+        r"""The theory of phase oscillators whose energy depends on the complex overlaps: read at one condensed pattern.
+
+        Every pattern maps to :math:`\xi = 0` by the local gauge :math:`\theta_j \to \theta_j - \xi_j`, so the energy is
+        read with one pattern (``P = 1``) whose first weight is the all-ones row (:math:`\cos\xi = 1`; or
+        :math:`\sin\xi = 1`, the gauge by :math:`\pi/2`) and every other weight zero, where
+        :math:`\sum_j \cos\theta_j = N r\cos\psi` and :math:`\sum_j \sin\theta_j = N r\sin\psi`. The result must not
+        depend on :math:`\psi` (the global-phase symmetry); :math:`-E/N` is then the extensive ``F(r)``."""
+        from .vector import MatTVec, MatVec, VSum
+
+        if len(periodic) != 1 or len(model.layers) != 1:
+            raise MeanFieldError(f"model `{model.name}`: the phase theory treats one layer of phases and nothing else; it has "
+                                 f"layers {list(model.layer_names)} (integrate the others out first)")
+        lay = periodic[0]
+        N = lay.size
+        weights = sorted((W for W in model.weights if W.shape[1] == N), key=lambda W: W.name)
+        if not weights:
+            raise MeanFieldError(f"model `{model.name}`: no pattern weights act on the phases `{lay.name}`, so there is no overlap")
+        r, psi = sp.Symbol("r", nonnegative=True), sp.Symbol("psi", real=True)
+        E = model.energy
+        if params:
+            E = E.subs({p: sp.nsimplify(params[p.name]) for p in model.parameters if p.name in params})
+        theta = lay.state
+        first = weights[0]
+        rep = {sp.cos(theta): None, sp.sin(theta): None}
+        sums = {}
+        for node in E.atoms(MatVec, MatTVec):
+            if not node.has(theta):
+                continue
+            if isinstance(node, MatTVec) or node.args[1] not in rep:
+                raise MeanFieldError(f"model `{model.name}`: the energy uses the phases through {node}, not through the first-harmonic "
+                                     "overlaps W @ cos(theta), W @ sin(theta); the engine treats overlap energies only")
+            W = node.args[0]
+            if W == first:
+                sums[node] = N * r * (sp.cos(psi) if node.args[1] == sp.cos(theta) else sp.sin(psi))
+            else:
+                sums[node] = sp.S.Zero
+        E1 = E.xreplace(sums)
+        if E1.has(theta):
+            raise MeanFieldError(f"model `{model.name}`: the energy depends on the phases other than through the pattern overlaps "
+                                 f"(after the overlaps are replaced: {E1}); the engine treats overlap energies only")
+        P = first.shape[0]
+        E1 = sp.simplify(E1.replace(lambda e: isinstance(e, VSum), lambda e: e.args[0] if not e.args[0].atoms(VSum) else e).subs(P, 1))
+        if E1.has(psi):
+            raise MeanFieldError(f"model `{model.name}`: the energy at one condensed pattern depends on the overlap's phase psi "
+                                 f"({E1}): it is not invariant under a global rotation, so no theory of |m| alone describes it")
+        ext = -E1 / N
+        scale = sp.simplify(sp.expand_power_base(sp.powsimp(ext / ext.subs(N, 1))))
+        if scale.has(r) or not scale.has(N) and scale != 1:
+            raise MeanFieldError(f"model `{model.name}`: -E/N = {ext} is not a power of N times a function of |m|")
+        F = sp.expand(sp.simplify(ext / scale)).xreplace({r: m})
+        return cls(F, PHASE, temperature_scale=scale, model=model.name, temperature_name=model.temperature or "T")
 
     @cached_property
     def parameters(self) -> tuple[sp.Symbol, ...]:
@@ -272,6 +337,15 @@ class MeanField:
         good = [s for s in sol if all(v.is_positive is not False for v in s.values())]
         return good[0] if good else None
 
+    def ott_antonsen(self):
+        """The Ott–Antonsen reduction of the same ``F`` (:class:`theory.OttAntonsen`): the dynamical approximation for
+        phases with Lorentzian natural frequencies, a closure for white noise."""
+        if self.site is not PHASE:
+            raise MeanFieldError(f"the Ott-Antonsen reduction concerns phase oscillators; this theory has `{self.site.name}` sites.")
+        from .ott_antonsen import OttAntonsen
+
+        return OttAntonsen(self.F)
+
     def _check_parameter(self, p) -> None:
         if p not in self.parameters:
             raise MeanFieldError(f"`{p}` is not a parameter of this theory; it has {list(self.parameters)}.")
@@ -298,7 +372,8 @@ class MeanField:
         unknown = sorted(set(values) - set(names))
         if unknown:
             raise MeanFieldError(f"Unknown parameter(s) {unknown}; F has {sorted(names)}.")
-        return MeanField(self.F.subs({names[k]: sp.nsimplify(v) for k, v in values.items()}), self.site, self.approximation)
+        return MeanField(self.F.subs({names[k]: sp.nsimplify(v) for k, v in values.items()}), self.site, self.approximation,
+                         self.temperature_scale, self.model, self.temperature_name)
 
     # ------------------------------------------------------------------ numbers (mpmath), at given parameter values
     def _numeric(self, expr: sp.Expr, values: dict) -> Callable:
@@ -309,7 +384,21 @@ class MeanField:
             raise MeanFieldError(f"give a value for {sorted(s.name for s in free)} (parameters: {[p.name for p in self.parameters]}).")
         return sp.lambdify(h, e, "mpmath")
 
+    @cached_property
+    def _temperature(self) -> sp.Symbol:
+        """The temperature under the model's own name (for reports)."""
+        return T if self.temperature_name == "T" else sp.Symbol(self.temperature_name, positive=True)
+
+    def named(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with the engine's :data:`T` written under the model's temperature name (``D`` for oscillators)."""
+        expr = sp.sympify(expr)
+        return expr if self.temperature_name == "T" else expr.xreplace({T: self._temperature})
+
     def _check_values(self, values: dict) -> dict:
+        if self.temperature_name != "T" and self.temperature_name in values:
+            if "T" in values:
+                raise MeanFieldError(f"give the temperature once, as `{self.temperature_name}` (this model's name for it).")
+            values = {("T" if k == self.temperature_name else k): v for k, v in values.items()}
         names = {p.name for p in self.parameters}
         unknown = sorted(set(values) - names)
         if unknown:
@@ -323,7 +412,7 @@ class MeanField:
             if not (x == x and abs(x) != float("inf")):
                 raise MeanFieldError(f"Parameter `{k}` must be finite; got {v!r}.")
             if k == "T" and x <= 0:
-                raise MeanFieldError(f"Parameter `T` (the temperature) must be positive; got {v!r}.")
+                raise MeanFieldError(f"Parameter `{self.temperature_name}` (the temperature) must be positive; got {v!r}.")
             out[k] = x
         return out
 
@@ -402,7 +491,7 @@ class MeanField:
                 if fa * fb < 0 and a > 1e-3:
                     r = mpmath.findroot(Fh, (a, b), solver="anderson")
                     coex.append({"value": float(P(r)), "m": float(mn(r)), "h": float(r)})
-        return {"parameter": parameter.name, "continuous": cont, "spinodal": spin, "coexistence": coex,
+        return {"parameter": str(self.named(parameter)), "continuous": cont, "spinodal": spin, "coexistence": coex,
                 "order": "first" if spin else "continuous", "approximation": self.approximation}
 
     def barrier(self, **values) -> dict | None:
@@ -431,6 +520,7 @@ class MeanField:
         (``{parameter: {str, value}}`` where the continuous transition lies; empty if none), ``tricritical``
         (``{parameter: {str, value}}`` or ``None``), ``transitions``, ``branches``, ``barrier``."""
         if isinstance(control, str):
+            control = "T" if control == self.temperature_name else control
             named = {p.name: p for p in self.parameters}
             if control not in named:
                 raise MeanFieldError(f"Argument `control` must name a parameter of this theory {sorted(named)}; got {control!r}.")
@@ -440,7 +530,7 @@ class MeanField:
 
         def ex(e) -> dict:
             e = sp.sympify(e)
-            out = {"str": str(e), "latex": sp.latex(e)}
+            out = {"str": str(self.named(e)), "latex": sp.latex(self.named(e))}
             num = e.subs(subs)
             out["value"] = float(num) if num.is_number and num.is_real else None
             return out
@@ -449,8 +539,9 @@ class MeanField:
             fe = ex(self.free_energy)
         else:
             mh, _, _ = (self.site.mean, None, None)
-            fe = {"str": f"m = {mh}, f = {-self.F.subs(m, mh) + T * (h * mh - self.site.cgf)} (parametric in the field h >= 0)",
-                  "latex": sp.latex(sp.Tuple(mh, -self.F.subs(m, mh) + T * (h * mh - self.site.cgf))), "value": None}
+            fh = self.named(-self.F.subs(m, mh) + T * (h * mh - self.site.cgf))
+            fe = {"str": f"m = {mh}, f = {fh} (parametric in the field h >= 0)", "latex": sp.latex(sp.Tuple(mh, fh)), "value": None}
+        own = "" if self.temperature_name == "T" else " " + self.temperature_name
         crit = self.critical(control)
         tri = self.tricritical(control) if len(self.parameters) > 1 else None
         rep = {
@@ -458,12 +549,13 @@ class MeanField:
             "F": ex(self.F),
             "site": self.site.name,
             "approximation": self.approximation,
-            "temperature_scale": {**ex(self.temperature_scale), "meaning": f"the model's own temperature is {self.temperature_scale} times T"},
+            "temperature_scale": {**ex(self.temperature_scale), "meaning": f"the model's own temperature{own} is {self.temperature_scale} times the theory's T"},
             "free_energy": fe,
-            "self_consistency": {"str": str(self.self_consistency), "latex": sp.latex(self.self_consistency)},
+            "temperature": self.temperature_name,
+            "self_consistency": {"str": str(self.named(self.self_consistency)), "latex": sp.latex(self.named(self.self_consistency))},
             "landau": [{"order": k, "coefficient": ex(c)} for k, c in self.landau(8)],
-            "critical": {} if crit is None else {str(k): ex(v) for k, v in crit.items()},
-            "tricritical": None if tri is None else {str(k): ex(v) for k, v in tri.items()},
+            "critical": {} if crit is None else {str(self.named(k)): ex(v) for k, v in crit.items()},
+            "tricritical": None if tri is None else {str(self.named(k)): ex(v) for k, v in tri.items()},
             "transitions": None,
             "branches": None,
             "barrier": None,

@@ -96,6 +96,9 @@ class EnergyModel:
     description: str = ""
     #: layer -> lambda for models found by rescaling published dynamics (x_published = lambda * x)
     rescaling: dict = field(default_factory=dict, compare=False, hash=False)
+    #: the name of the parameter that is the noise intensity (temperature) of the model's stochastic dynamics, where
+    #: the model names one (``"D"`` for the Kuramoto oscillators); the mean-field theory calls its temperature so
+    temperature: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -141,6 +144,16 @@ class EnergyModel:
                     raise ModelError(
                         f"Synapse `{s.name}`: weight `{W.name}` couples a layer to itself and must be declared "
                         "symmetric for the energy to generate the dynamics."
+                    )
+
+        for lay in self.layers:
+            if lay.periodic:
+                bad = _aperiodic_uses(self.interaction, lay.g)
+                if bad:
+                    raise ModelError(
+                        f"Layer `{lay.name}` holds phases (periodic), but the synapse energy uses its activation "
+                        f"`{lay.activation}` outside sin/cos of an integer multiple: {bad}. A phase enters an energy only "
+                        "through its harmonics, e.g. cos(phi), sin(2*phi)."
                     )
 
     # -------------------------------------------------------------- lookup
@@ -215,8 +228,9 @@ class EnergyModel:
 
     @cached_property
     def dynamics(self) -> dict[str, sp.Expr]:
-        r"""``tau_l dx_l/dt = -x_l - grad_{g_l} E_syn`` in activation symbols."""
-        return {lay.name: self.drive[lay.name] - lay.state for lay in self.layers}
+        r"""``tau_l dx_l/dt = -x_l - grad_{g_l} E_syn`` in activation symbols (no leak ``-x_l`` on a periodic layer,
+        whose energy is the synapse energy alone: :math:`\tau\dot\theta = -\partial E/\partial\theta`)."""
+        return {lay.name: self.drive[lay.name] if lay.periodic else self.drive[lay.name] - lay.state for lay in self.layers}
 
     @cached_property
     def dynamics_explicit(self) -> dict[str, sp.Expr]:
@@ -315,6 +329,14 @@ class EnergyModel:
                 details.append(f"N={n}: chain-rule rate and Hessian form differ by {dv} at a sample point")
                 break
         results[n] = ok
+
+    @cached_property
+    def symmetries(self) -> dict[str, Any]:
+        """The global-phase symmetry of every periodic layer (:func:`theory.symmetries.global_phase`), by layer name:
+        where proved, ``1`` is a zero mode of the energy Hessian at every fixed point (memories up to a global phase)."""
+        from .symmetries import global_phase
+
+        return {lay.name: global_phase(self, lay.name) for lay in self.layers if lay.periodic}
 
     # ----------------------------------------------------------- Lyapunov
     @cached_property
@@ -420,3 +442,24 @@ def _mpmath_values(f, free: list, point: dict) -> tuple | None:
             return float(vals[0]), float(vals[1])
     except Exception:  # noqa: BLE001 - e.g. a function mpmath does not know: the caller falls back to evalf
         return None
+
+
+def _harmonic(e: sp.Expr, g: Vector) -> bool:
+    """Whether ``e`` is ``sin`` or ``cos`` of ``k g + c`` with ``k`` a nonzero integer and ``c`` free of ``g``."""
+    if not isinstance(e, (sp.sin, sp.cos)):
+        return False
+    arg = sp.expand(e.args[0])
+    k = arg.coeff(g)
+    return bool(k.is_integer and k != 0 and not (arg - k * g).has(g))
+
+
+def _aperiodic_uses(energy: sp.Expr, g: Vector) -> list[str]:
+    """The subexpressions through which ``g`` enters ``energy`` other than its harmonics (empty: periodic)."""
+    stripped = energy.replace(lambda e: _harmonic(e, g), lambda e: sp.Dummy())
+    if not stripped.has(g):
+        return []
+    bad = set()
+    for node in sp.preorder_traversal(stripped):
+        if isinstance(node, sp.Basic) and node.has(g) and any(a == g for a in node.args):
+            bad.add(str(node))
+    return sorted(bad)[:3]

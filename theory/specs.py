@@ -58,7 +58,7 @@ __all__ = ["load", "from_dict", "builtin", "builtin_spec", "variant_spec", "buil
 
 SPEC_DIR = "specs"
 _ASSUMPTIONS = {"positive", "nonnegative", "negative", "real", "integer", "even", "odd", "nonzero"}
-_TOP = {"name", "description", "reference", "parameters", "layers", "synapses", "couplings", "weights", "inputs"}
+_TOP = {"name", "description", "reference", "parameters", "layers", "synapses", "couplings", "weights", "inputs", "temperature"}
 
 
 class SpecError(ModelError):
@@ -248,7 +248,12 @@ def from_dict(spec: dict) -> EnergyModel:
             syns.append(Synapse(scale * e, s.get("name", f"energy[{i}]"), tuple(inputs)))
         else:
             raise SpecError(f"{where}: unknown kind {kind!r}; expected dense, recurrent, input or energy")
-    return EnergyModel(tuple(layers), tuple(syns), name, defaults, (), str(spec.get("description", "")))
+    temperature = spec.get("temperature", "")
+    if temperature:
+        if temperature not in params or not params[temperature].is_positive:
+            raise SpecError(f"temperature = {temperature!r} must name a declared parameter with assumptions = [\"positive\"] "
+                            f"(the noise intensity of the stochastic dynamics); parameters are {sorted(params)}")
+    return EnergyModel(tuple(layers), tuple(syns), name, defaults, (), str(spec.get("description", "")), temperature=temperature)
 
 
 def _weight_name(entry: dict, where: str, example: str) -> str:

@@ -40,7 +40,7 @@ from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, V
 from .._checks import as_scalar
 from .backends import Backend, get_backend
 from .backends.numpy_backend import vecdot as _vecdot
-from .sharing import fuse_row_dots, share_passes
+from .sharing import collect_transposed_products, fuse_row_dots, share_passes
 from .stable import stabilize
 
 __all__ = ["compile", "Kernel", "ExpressionKernel", "ArgSpec", "KernelInputError"]
@@ -559,7 +559,8 @@ class Kernel:
         return tuple(lay.name for lay in self.model.layers if lay.entrywise is not None)
 
     def update(self, *arrays, check: bool = True, **kw) -> dict:
-        """One Euler step with ``dt = tau_l``: ``x_l <- -dE_syn/dg_l`` (derived, not computed as x + rhs)."""
+        """One Euler step with ``dt = tau_l``: ``x_l <- -dE_syn/dg_l`` (derived, not computed as x + rhs; on a periodic
+        layer, which has no leak, ``theta <- theta - dE/dtheta``)."""
         return self._run("update", arrays, kw, check)
 
     def step(self, dt: float, *arrays, check: bool = True, **kw) -> dict:
@@ -812,7 +813,9 @@ def _compile(model, backend: str, cse: bool):
         "velocity": [model.velocity[n] for n in model.layer_names],
         "activations": [model.activation_map[lay.g] for lay in model.layers],
         "energy_grad": [grad(model.energy, lay.state) for lay in model.layers],
-        "update": [model.drive[lay.name].xreplace(model.activation_map) for lay in model.layers],
+        # x + rhs: the drive where the leak -x cancels the state, the state plus the drive on a periodic layer (no leak)
+        "update": [(lay.state + model.drive[lay.name] if lay.periodic else model.drive[lay.name]).xreplace(model.activation_map)
+                   for lay in model.layers],
         "lagrangian": [lay.L for lay in model.layers],
         # entrywise F(x) of additive Lagrangians (NaN-free zeros for the others, flagged in `additive`)
         "entrywise": [lay.entrywise if lay.entrywise is not None else 0 * lay.L for lay in model.layers],
@@ -827,6 +830,7 @@ def _compile(model, backend: str, cse: bool):
         pe = [prep(x, single) for x in e] if isinstance(e, list) else prep(e, single)
         # one layer's nodes in one pass; sums of products of two vectors as dot products
         pe = share_passes(pe if isinstance(pe, list) else [pe])
+        pe = collect_transposed_products(pe, vec_names, weight_names)  # one back-projection per (factor, weight)
         pe = pe if be.fuses_passes else fuse_row_dots(pe, vec_names, weight_names)
         pe = pe if isinstance(e, list) else pe[0]
         printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})

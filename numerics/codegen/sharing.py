@@ -13,7 +13,10 @@ pair is one node returning both values, ``First(P)`` and ``Second(P)``:
 - ``sigmoid(u)`` with ``sigmoid(-u)`` -> ``SigmoidPlusMinus(u)``;
 - ``Softmax(a, beta)`` with ``LseLegendre(a, beta)`` -> ``SoftmaxLsePair(a, beta)``.
 
-and :func:`fuse_row_dots` turns the sum over neurons of a product of two vectors, ``VSum(c a b, N)``, into
+:func:`collect_transposed_products` merges the back-projections a gradient is made of: terms
+:math:`f \odot W^\top u_k` with the same elementwise factor :math:`f` and weight :math:`W` become one
+:math:`f \odot W^\top(\sum_k c_k u_k)` (the sum is over the short memory axis), so a gradient through several overlap
+terms costs one product per (factor, weight) instead of one per term; and :func:`fuse_row_dots` turns the sum over neurons of a product of two vectors, ``VSum(c a b, N)``, into
 ``c RowDot(a, b)``: one dot product per row (BLAS on NumPy) instead of a product pass, a scaling pass and a sum.
 
 The printer's common-subexpression pass then computes each pair node once. It is a printing device, not
@@ -30,7 +33,7 @@ from theory.vector import sigmoid
 
 from .stable import SigmoidLegendre, _is_inert
 
-__all__ = ["share_passes", "fuse_row_dots", "SHARED_NODES", "RowDot", "First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair"]
+__all__ = ["share_passes", "fuse_row_dots", "collect_transposed_products", "SHARED_NODES", "RowDot", "First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair"]
 
 First = sp.Function("First")
 Second = sp.Function("Second")
@@ -184,3 +187,62 @@ def fuse_row_dots(exprs: list, vectors, weights=()) -> list:
         return sp.Add(*dots) + (sp.Function("VSum")(sp.Add(*rest), n) if rest else 0)
 
     return [sp.sympify(e).replace(lambda t: isinstance(t, sp.Function) and t.func.__name__ == "VSum", rewrite) for e in exprs]
+
+
+#: a sum is expanded for :func:`collect_transposed_products` only while it has at most this many terms
+COLLECT_TERMS = 256
+
+
+def collect_transposed_products(exprs: list, vectors, weights=()) -> list:
+    """The expressions with every group of terms ``c_k f MatTVec(W, u_k)`` (``c_k`` scalars, ``f`` a product of vectors,
+    the same ``f`` and ``W``) merged into ``f MatTVec(W, sum_k c_k u_k)``; an expression where nothing merges, or whose
+    expansion exceeds :data:`COLLECT_TERMS` terms, is returned unchanged.
+
+    The expansion distributes products over sums with every function node held opaque (the arguments of ``cos``,
+    ``MatTVec``, ... are not touched), so it is linear algebra on the outer level only.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, u, v, K, C = sp.symbols("x u v K C")
+    >>> M = sp.Function("MatTVec")
+    >>> collect_transposed_products([x * (K * M(sp.Symbol("a"), u) + C * M(sp.Symbol("a"), v))], ["x"], ["a"])
+    [x*MatTVec(a, C*v + K*u)]
+    """
+    vectors, weights = frozenset(vectors), frozenset(weights)
+    out = []
+    for e in exprs:
+        e = sp.sympify(e)
+        prods = [f for f in e.atoms(sp.Function) if _is_inert(f, "MatTVec")]
+        if len(prods) < 2:
+            out.append(e)
+            continue
+        funcs = sorted(e.atoms(sp.Function), key=sp.default_sort_key)
+        # only outermost function nodes become opaque (a MatTVec inside a cos stays inside it)
+        outer = {f: sp.Dummy(f"f{i}") for i, f in enumerate(funcs) if not any(o != f and o.has(f) for o in funcs)}
+        masked = e.xreplace(outer)
+        expanded = sp.expand(masked, deep=True, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
+        terms = sp.Add.make_args(expanded)
+        if len(terms) > COLLECT_TERMS:
+            out.append(e)
+            continue
+        back = {d: f for f, d in outer.items()}
+        groups: dict = {}
+        rest = []
+        for t in terms:
+            t = t.xreplace(back)
+            factors = sp.Mul.make_args(t)
+            mats = [f for f in factors if _is_inert(f, "MatTVec")]
+            if len(mats) != 1:
+                rest.append(t)
+                continue
+            scalar = sp.Mul(*[f for f in factors if f is not mats[0] and _is_scalar(f, vectors, weights)])
+            vec = sp.Mul(*[f for f in factors if f is not mats[0] and not _is_scalar(f, vectors, weights)])
+            groups.setdefault((mats[0].args[0], vec), []).append(scalar * mats[0].args[1])
+        if sum(len(g) for g in groups.values()) == len(groups):  # nothing merges
+            out.append(e)
+            continue
+        M = sp.Function("MatTVec")
+        merged = [vec * M(W, sp.Add(*args)) for (W, vec), args in sorted(groups.items(), key=lambda kv: sp.default_sort_key(kv[0][1]))]
+        out.append(sp.Add(*merged, *rest))
+    return out
