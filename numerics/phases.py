@@ -71,8 +71,10 @@ class PhaseGrid:
             pt = {k: float(sp.sympify(v).subs({named[n]: val for n, val in self.fixed.items()})) for k, v in tri.items()}
             if str(xs) in {str(k) for k in pt} and str(ys) in {str(k) for k in pt}:
                 ax.plot([pt[named[self.x_name]]], [pt[named[self.y_name]]], "r*", ms=12, label="tricritical point (derived)")
-        ax.set(xlabel=self.x_name, ylabel=self.y_name, xlim=(self.x[0], self.x[-1]), ylim=(self.y[0], self.y[-1]))
-        ax.set_title(title or f"{mf.model or 'F = ' + str(mf.F)} on {mf.site.name} sites; " + ", ".join(f"{k} = {v:g}" for k, v in self.fixed.items()), fontsize=9)
+        own = getattr(mf, "temperature_name", "T")
+        label = {"T": own}
+        ax.set(xlabel=label.get(self.x_name, self.x_name), ylabel=label.get(self.y_name, self.y_name), xlim=(self.x[0], self.x[-1]), ylim=(self.y[0], self.y[-1]))
+        ax.set_title(title or f"{mf.model or 'F = ' + str(mf.F)} on {mf.site.name} sites; " + ", ".join(f"{label.get(k, k)} = {v:g}" for k, v in self.fixed.items()), fontsize=9)
         ax.legend(fontsize=7, loc="best")
         fig.tight_layout()
         return fig
@@ -121,6 +123,11 @@ def phase_grid(mf, x: tuple, y: tuple, h_max: float = 40.0, h_points: int = 200,
     >>> int(grid.phase[0, 0]), int(grid.phase[0, -1])  # C = 0: disordered at K = 1, ordered at K = 3 (onset K = 2T)
     (0, 1)
     """
+    alias = getattr(mf, "temperature_name", "T")  # the model's own name for the temperature (D for oscillators)
+    if alias != "T":
+        x = (("T",) + tuple(x[1:])) if isinstance(x, tuple) and x and x[0] == alias else x
+        y = (("T",) + tuple(y[1:])) if isinstance(y, tuple) and y and y[0] == alias else y
+        fixed = {("T" if k == alias else k): v for k, v in fixed.items()}
     names = [p.name for p in mf.parameters]
     axes = []
     for label, spec in (("x", x), ("y", y)):

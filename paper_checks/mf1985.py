@@ -150,3 +150,32 @@ def mf_3(p, seed):
                          "tau": dict(zip(map(str, p["N"]), taus))}
         ratios.append(slope / b["escape_slope"])
     return Result(out, checked=ratios)
+
+
+@claim(
+    id="MF-4", paper=PAPER, source="Phys. Rev. A 32, 1007 (1985): symmetric mixture states of a few patterns", kind="numeric",
+    statement="In the classical Hopfield network with a few condensed patterns, symmetric mixtures of 3 patterns are local minima of "
+    "the free energy only below T ~ 0.46, and symmetric mixtures of an even number of patterns (2, 4) are never stable, "
+    "at any temperature where they exist.",
+    expected={"T_3": 0.46, "even": "never stable"},
+    tolerance=AllOf(Within(0.46, "temperature below which the symmetric 3-mixture is stable (derived Hessian of f)", abs=0.005, key="T3"),
+                    AtMost(0, "temperatures (of 25 in 0.05..1) where a 2- or 4-mixture exists and is stable", key="even"),
+                    AtLeast(20, "temperatures (of 25) where the 3-mixture exists", key="exists3")),
+    tolerance_reason="the paper gives T ~ 0.46 (two digits); the derived edge is bisected to 1e-6 from exact sums over the 2^(s+1) "
+    "sign patterns, so the allowance is the paper's rounding",
+    quick={"T_range": [0.05, 1.0], "points": 25},
+    expected_source="paper",
+)
+def mf_4(p, seed):
+    th = _theory("classical_hopfield")
+    rng = tuple(p["T_range"])
+    res = {s: th.mixture_stability(s, rng, p["points"]) for s in (2, 3, 4)}
+    t3 = res[3]["T_stable_below"]
+    even = sum(st for s in (2, 4) for st in res[s]["stable"])
+    low = th.mixture(3, T=0.3)
+    out = {"T_3_stable_below": t3, "3-mixture at T=0.3": low, "2-mixture min eigenvalue at T=0.3": th.mixture(2, T=0.3)["min_eigenvalue"],
+           "4-mixture min eigenvalue at T=0.3": th.mixture(4, T=0.3)["min_eigenvalue"],
+           "stable_counts": {s: int(sum(r["stable"])) for s, r in res.items()}}
+    return Result(out, detail="AGS's symmetric mixtures from the derived mean-field theory of classical_hopfield (several condensed "
+                  "patterns: Hessian of f = -sum F(m_mu) + T I(m) with I's Hessian the inverse of the cumulant generating function's)",
+                  checked={"T3": float("nan") if t3 is None else t3, "even": even, "exists3": sum(res[3]["exists"])})

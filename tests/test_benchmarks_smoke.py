@@ -154,3 +154,10 @@ peers.main()
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and "has no <!-- performance:begin -->" in out.stderr, out.stderr[-2000:]
     assert "measured before" not in out.stderr
+
+
+def test_temperature_benchmark_runs_quick():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "temperature.py"), "--json", "--quick", "--repeat", "1"],
+                         capture_output=True, text=True, timeout=600, check=True)
+    names = [r["name"] for r in json.loads(out.stdout)]
+    assert names == ["mean_field_derive_s", "mean_field_cost_vs_N", "phase_grid_40x40_s", "langevin_step_vs_hand"]

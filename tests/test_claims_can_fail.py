@@ -312,3 +312,11 @@ def test_kur7_fails_when_cues_miss_their_overlap(monkeypatch):
     real = oscillators._a1
     monkeypatch.setattr(oscillators, "_a1", lambda k: real(k / 2))
     assert _verdict("KUR-7") == "FAIL"
+
+
+def test_mf4_fails_when_the_rate_hessian_is_not_inverted(monkeypatch):
+    """The Hessian of I taken as that of the cumulant generating function (not its inverse): the mixtures' stability moves."""
+    import mpmath
+
+    monkeypatch.setattr(mpmath, "inverse", lambda A: A)
+    assert _verdict("MF-4") == "FAIL"

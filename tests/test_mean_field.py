@@ -138,3 +138,56 @@ def test_the_disordered_state_at_the_critical_point_is_a_minimum():
     stationary point (a notebook's max() of no stable state); the m^4 term decides."""
     pts = MeanField(m**2 / 2, "ising").stationary(T=1.0)
     assert pts == [{"m": 0.0, "h": 0.0, "f": 0.0, "stable": True}]
+
+
+def test_symmetric_mixtures_of_the_classical_model():
+    """AGS 1985 with several condensed patterns: s = 1 is the single-pattern branch (m = tanh(m/T), Hessian 1 - (1 - m^2)/T
+    along it), even mixtures are saddles, the 3-mixture's overlaps solve their own equation, and the Hessian is checked
+    against central differences of f computed from its variational form."""
+    import itertools
+
+    cw = MeanField(m**2 / 2, "ising")
+    one = cw.mixture(1, T=0.5)
+    assert abs(one["m"] - float(mpmath.tanh(one["m"] / 0.5))) < 1e-12
+    assert one["stable"] and cw.mixture(2, T=0.5)["stable"] is False
+    three = cw.mixture(3, T=0.3)
+    mv = three["m"]
+    rhs = sum(c[0] * mpmath.tanh(mv * sum(c) / 0.3) for c in itertools.product((1, -1), repeat=3)) / 8
+    assert abs(mv - rhs) < 1e-12 and three["stable"]
+    with pytest.raises(MeanFieldError, match="Ising"):
+        MeanField(K * m**2 / 2, "phase").mixture(3, K=1, T=0.3)
+    with pytest.raises(MeanFieldError, match="`s`"):
+        cw.mixture(0, T=0.3)
+    assert cw.mixture(3, T=2.0) is None  # no mixture above T_c
+
+
+def test_mixture_hessian_matches_finite_differences_of_the_free_energy():
+    """f(m) = -|m|^2/2 + T I(m) with I(m) = sup_h [h.m - E log cosh(xi.h)] evaluated by Newton's method (independent of the
+    engine's inverse-Hessian formula); its smallest Hessian eigenvalue at the 3-mixture by central differences."""
+    import itertools
+
+    cw = MeanField(m**2 / 2, "ising")
+    Tv = mpmath.mpf("0.3")
+    mix = cw.mixture(3, T=0.3)
+    signs = [mpmath.matrix(c) for c in itertools.product((1, -1), repeat=4)]
+
+    def f(mvec):
+        h = mpmath.matrix([x / Tv for x in mvec])
+        for _ in range(60):  # Newton on grad Lambda(h) = m
+            g = sum((c * mpmath.tanh((c.T * h)[0]) for c in signs), mpmath.matrix(4, 1)) / 16 - mvec
+            H = sum((c * c.T * (1 / mpmath.cosh((c.T * h)[0]) ** 2) for c in signs), mpmath.zeros(4)) / 16
+            h = h - mpmath.lu_solve(H, g)
+        lam = sum(mpmath.log(mpmath.cosh((c.T * h)[0])) for c in signs) / 16
+        return -sum(x**2 for x in mvec) / 2 + Tv * ((h.T * mvec)[0] - lam)
+
+    with mpmath.workdps(30):
+        m0 = mpmath.matrix([mix["m"]] * 3 + [0])
+        e = mpmath.mpf("1e-6")
+        hess = mpmath.zeros(4)
+        for i in range(4):
+            for j in range(4):
+                ei, ej = mpmath.zeros(4, 1), mpmath.zeros(4, 1)
+                ei[i], ej[j] = e, e
+                hess[i, j] = (f(m0 + ei + ej) - f(m0 + ei - ej) - f(m0 - ei + ej) + f(m0 - ei - ej)) / (4 * e * e)
+        smallest = min(mpmath.eigsy(hess)[0])
+    assert abs(float(smallest) - mix["min_eigenvalue"]) < 1e-5

@@ -337,6 +337,93 @@ class MeanField:
         good = [s for s in sol if all(v.is_positive is not False for v in s.values())]
         return good[0] if good else None
 
+    def mixture(self, s: int, grid: int = 100, **values) -> dict | None:
+        r"""The symmetric mixture of ``s`` condensed patterns on Ising sites (Amit, Gutfreund & Sompolinsky 1985), at the
+        given parameter values (``T`` included): every condensed overlap equals :math:`m`, with
+
+        .. math::
+
+           m = E_\xi\big[\xi_1 \tanh\big(F'(m) \textstyle\sum_{\nu \le s}\xi_\nu / T\big)\big], \qquad
+           \xi \in \{\pm 1\}^s \text{ uniform},
+
+        and its stability from the Hessian of :math:`f(\mathbf m) = -\sum_\mu F(m_\mu) + T I(\mathbf m)` over the ``s``
+        condensed overlaps and one that is not (the others are equivalent to it):
+        :math:`\nabla^2 f = -\operatorname{diag} F''(m_\mu) + T\,(\nabla^2\Lambda)^{-1}` at the field
+        :math:`h_\mu = F'(m_\mu)/T`, :math:`\nabla^2\Lambda_{\mu\nu} = E_\xi[\xi_\mu\xi_\nu\,\mathrm{sech}^2(\xi\cdot h)]`
+        (the rate function's Hessian is the inverse of the cumulant generating function's). Expectations are exact sums
+        over the :math:`2^{s+1}` sign patterns (mpmath, 20 digits; the roots bracketed on ``grid`` points of (0, 1]).
+
+        Returns ``{"s", "m", "f", "min_eigenvalue", "stable"}`` for the largest nonzero solution, or ``None`` where there
+        is none (the mixture does not exist at these values)."""
+        import itertools
+
+        import mpmath
+
+        if self.site is not ISING:
+            raise MeanFieldError(f"mixtures are treated for Ising sites; this theory has `{self.site.name}` sites.")
+        if not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 10:
+            raise MeanFieldError(f"Argument `s` (the number of mixed patterns) must be an integer in 1..10; got {s!r}.")
+        vals = self._check_values(values)
+        missing = [p.name for p in self.parameters if p.name not in vals]
+        if missing:
+            raise MeanFieldError(f"Missing value(s) for {missing}.")
+        subs = {p: sp.nsimplify(vals[p.name]) for p in self.parameters if p != T}
+        F = self.F.subs(subs)
+        Fn, F1, F2 = (sp.lambdify(m, sp.diff(F, m, k), "mpmath") for k in (0, 1, 2))
+        with mpmath.workdps(20):
+            Tv = mpmath.mpf(vals["T"])
+            signs = [tuple(mpmath.mpf(x) for x in c) for c in itertools.product((1, -1), repeat=s + 1)]
+            w = mpmath.mpf(1) / len(signs)
+
+            def g(x):
+                return x - w * sum(c[0] * mpmath.tanh(F1(x) * sum(c[:s]) / Tv) for c in signs)
+
+            xs = [mpmath.mpf(i) / grid for i in range(1, grid + 1)]
+            gs = [g(x) for x in xs]
+            roots = [mpmath.findroot(g, (a, b), solver="anderson") for (a, ga), (b, gb) in zip(zip(xs, gs), zip(xs[1:], gs[1:])) if ga * gb < 0]
+            if not roots:
+                return None
+            mv = max(roots)
+            h = [F1(mv) / Tv] * s + [F1(mpmath.mpf(0)) / Tv]
+            n = s + 1
+            lam2 = mpmath.matrix(n, n)
+            for c in signs:
+                sech2 = 1 / mpmath.cosh(sum(ci * hi for ci, hi in zip(c, h))) ** 2
+                for i in range(n):
+                    for j in range(n):
+                        lam2[i, j] += w * c[i] * c[j] * sech2
+            hess = Tv * mpmath.inverse(lam2)
+            for i in range(n):
+                hess[i, i] -= F2(mv if i < s else mpmath.mpf(0))
+            eig = mpmath.eigsy(hess)[0]
+            lam = w * sum(mpmath.log(mpmath.cosh(sum(ci * hi for ci, hi in zip(c, h)))) for c in signs)
+            f = -s * Fn(mv) - Fn(mpmath.mpf(0)) + Tv * (s * h[0] * mv - lam)
+            smallest = min(eig)
+            return {"s": s, "m": float(mv), "f": float(f), "min_eigenvalue": float(smallest), "stable": bool(smallest > 0)}
+
+    def mixture_stability(self, s: int, T_range: tuple = (0.05, 1.0), points: int = 60, **values) -> dict:
+        """Where the symmetric ``s``-mixture is a local minimum, over ``T`` in ``T_range`` (the other parameters at
+        ``values``): ``{"s", "T", "stable", "exists", "T_stable_below"}``, the last the temperature where the smallest
+        Hessian eigenvalue crosses zero (bisected to 1e-6), ``None`` where the mixture is stable nowhere in the range."""
+        import mpmath
+
+        lo, hi = (float(x) for x in T_range)
+        if not (0 < lo < hi):
+            raise MeanFieldError(f"Argument `T_range` must be (lo, hi) with 0 < lo < hi; got {T_range!r}.")
+        Ts = [lo + (hi - lo) * i / (points - 1) for i in range(points)]
+        res = [self.mixture(s, T=t, **values) for t in Ts]
+        stable = [bool(r and r["stable"]) for r in res]
+        edge = None
+        for (t0, s0), (t1, s1) in zip(zip(Ts, stable), zip(Ts[1:], stable[1:])):
+            if s0 and not s1:
+                a, b = t0, t1
+                for _ in range(20):
+                    mid = (a + b) / 2
+                    r = self.mixture(s, T=mid, **values)
+                    a, b = (mid, b) if r and r["stable"] else (a, mid)
+                edge = float(mpmath.mpf(a + b) / 2)
+        return {"s": s, "T": Ts, "stable": stable, "exists": [r is not None for r in res], "T_stable_below": edge}
+
     def ott_antonsen(self):
         """The Ott–Antonsen reduction of the same ``F`` (:class:`theory.OttAntonsen`): the dynamical approximation for
         phases with Lorentzian natural frequencies, a closure for white noise."""
