@@ -320,3 +320,16 @@ def test_mf4_fails_when_the_rate_hessian_is_not_inverted(monkeypatch):
 
     monkeypatch.setattr(mpmath, "inverse", lambda A: A)
     assert _verdict("MF-4") == "FAIL"
+
+
+def test_kur8_fails_when_the_barrier_is_not_divided_by_the_noise(monkeypatch):
+    from theory.mean_field import MeanField
+
+    real = MeanField.barrier
+
+    def buggy(self, **values):
+        b = real(self, **values)
+        return {**b, "escape_slope": b["barrier"]}  # Delta F, not Delta F / D
+
+    monkeypatch.setattr(MeanField, "barrier", buggy)
+    assert _verdict("KUR-8") == "FAIL"

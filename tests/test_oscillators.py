@@ -15,6 +15,7 @@ import theory
 from numerics.cli import main as amwb
 from numerics.oscillators import (
     Oscillators,
+    escape_rate,
     lorentzian_frequencies,
     overlaps,
     phase_patterns,
@@ -95,6 +96,11 @@ def test_the_mean_field_theory_is_read_off_the_model():
     assert sp.simplify(mf.F - (K * m**2 / 2 + C * m**4 / 4)) == 0
     assert mf.site.name == "phase" and mf.temperature_name == "D" and mf.temperature_scale == 1
     assert mf.critical(K) == {K: 2 * T} and mf.tricritical(K, C) == {K: 2 * T, C: T}
+    # the model's own temperature name is accepted everywhere values are (regression: barrier read values["T"])
+    b = mf.barrier(K=0.45, C=1.0, D=0.25)
+    assert b["escape_slope"] == b["barrier"] / 0.25 and mf.stationary(K=0.45, C=1.0, D=0.25) == mf.stationary(K=0.45, C=1.0, T=0.25)
+    with pytest.raises(theory.MeanFieldError, match="once"):
+        mf.stationary(K=0.45, C=1.0, D=0.25, T=0.25)
     # a rotation-dependent energy has no theory in |m| alone
     pinned = theory.builtin_spec("kuramoto")
     pinned["synapses"][0]["expr"] += " - sum(a@cos(phi))"
@@ -248,3 +254,27 @@ def test_cue_overlap_and_lorentzian_quantiles():
 def test_bad_input_is_one_clear_error(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_escape_rate_is_the_censored_exponential_likelihood():
+    """Exponential times of mean 10 censored at 8: the estimate is within 3 standard errors of 10 (seeded), every censored
+    time counts, and the bad inputs are named."""
+    t = np.random.default_rng(7).exponential(10.0, 4000)
+    t_cens = np.where(t > 8.0, np.inf, t)
+    e = escape_rate(t_cens, 8.0)
+    assert e["escaped"] + e["censored"] == 4000 and e["censored"] == int((t > 8).sum())
+    assert abs(e["tau"] / 10.0 - 1) < 3 * e["rel_error"]
+    naive = t_cens[np.isfinite(t_cens)].mean()  # dropping the censored ones would be biased low
+    assert naive < 0.5 * e["tau"]
+    assert escape_rate(np.full(3, np.inf), 1.0)["tau"] == np.inf
+    with pytest.raises(ValueError, match="`times`"):
+        escape_rate(np.array([2.0]), 1.0)
+    with pytest.raises(ValueError, match="`t_max`"):
+        escape_rate(np.array([0.5]), 0.0)
+
+
+def test_escape_times_are_resolved_to_the_check_interval():
+    xi = phase_patterns(1, 50, seed=0)
+    osc = Oscillators(KU, xi, {"K": 0.0, "C": 0.0}, D=0.5)  # free diffusion: a cue at the pattern melts
+    t = osc.escape_times(xi[:1].repeat(6, 0), threshold=0.5, t_max=20.0, dt=0.05, seed=1, check_every=0.25)
+    assert np.all(np.isfinite(t)) and np.all(t > 0) and np.allclose(t / 0.25, np.round(t / 0.25))

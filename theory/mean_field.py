@@ -595,7 +595,7 @@ class MeanField:
         if not below:
             return None
         u = below[-1]
-        return {"memory": s, "boundary": u, "barrier": u["f"] - s["f"], "escape_slope": (u["f"] - s["f"]) / float(values["T"])}
+        return {"memory": s, "boundary": u, "barrier": u["f"] - s["f"], "escape_slope": (u["f"] - s["f"]) / self._check_values(values)["T"]}
 
     # ------------------------------------------------------------------ one report (the CLI's --json, a notebook's table)
     def to_dict(self, control: sp.Symbol | str = T, **values) -> dict:
