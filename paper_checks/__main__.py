@@ -56,6 +56,9 @@ def _main(argv: list[str] | None) -> int:
     ap.add_argument("--list", action="store_true", help="list the claims and exit")
     ap.add_argument("--record", action="store_true",
                     help="merge the results into paper_checks/recorded/<scale>.json (the README's paper-scale table is generated from it)")
+    ap.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run the claims on the workers of this dask.distributed scheduler (tcp://host:port) instead of local "
+                         "processes; --out and the data folder must be paths the workers see")
     a = ap.parse_args(argv)
     if a.data_dir and not a.list:  # --list needs no data: a missing folder does not stop it
         if not os.path.isdir(a.data_dir):
@@ -85,7 +88,15 @@ def _main(argv: list[str] | None) -> int:
     except PermissionError as exc:
         print(f"paper_checks: {exc}", file=sys.stderr)
         return 2
-    doc = run_claims(claims, a.scale, a.out, jobs, progress=sys.stderr.isatty())
+    if a.scheduler is not None:  # before any claim runs: a wrong address must not cost the run
+        from .runner import connect
+
+        try:
+            connect(a.scheduler).close()
+        except (ValueError, ConnectionError, RuntimeError) as exc:
+            print(f"paper_checks: {exc}", file=sys.stderr)
+            return 2
+    doc = run_claims(claims, a.scale, a.out, jobs, progress=sys.stderr.isatty(), scheduler=a.scheduler)
     write_report(doc, a.out, a.json)
     if a.record:
         from .recorded import record

@@ -76,8 +76,40 @@ def _peak_rss_mb() -> float | None:
     return round(kb / 1024 / (1024 if sys.platform == "darwin" else 1), 1)
 
 
-def run_claims(claims: Sequence[Claim], scale: str = "quick", out: str | Path | None = None, jobs: int = 1, progress: bool = True) -> Run:
-    """Run ``claims`` (in parallel processes when ``jobs > 1``); each record is saved to ``out/claims/`` as it finishes."""
+#: seconds to wait for a dask scheduler to answer and to have a worker
+SCHEDULER_TIMEOUT = 10.0
+
+
+def connect(scheduler: str, timeout: float | None = None):
+    """A ``dask.distributed`` client of the scheduler at ``scheduler`` (``tcp://host:port``), or one clear error that names
+    the address and why (no such scheduler, no workers, ``distributed`` not installed)."""
+    timeout = SCHEDULER_TIMEOUT if timeout is None else timeout
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is a declared dependency
+        raise RuntimeError("--scheduler needs dask.distributed (pip install distributed)") from None
+    if not isinstance(scheduler, str) or "://" not in scheduler and ":" not in scheduler:
+        raise ValueError(f"Argument `--scheduler` must be a scheduler address such as tcp://127.0.0.1:8786; got {scheduler!r}.")
+    try:
+        client = Client(scheduler, timeout=f"{timeout}s")
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"Argument `--scheduler` = {scheduler!r}: no dask scheduler answered within {timeout:g} s "
+                              f"({type(exc).__name__}: {exc})") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except (TimeoutError, OSError):
+        client.close()
+        raise ConnectionError(f"Argument `--scheduler` = {scheduler!r}: the scheduler has no workers (waited {timeout:g} s)") from None
+    return client
+
+
+def run_claims(claims: Sequence[Claim], scale: str = "quick", out: str | Path | None = None, jobs: int = 1, progress: bool = True,
+               scheduler: str | None = None) -> Run:
+    """Run ``claims`` (in parallel processes when ``jobs > 1``, or on the workers of the dask scheduler at ``scheduler``);
+    each record is saved to ``out/claims/`` by this process as it finishes.
+
+    On a scheduler the claims are tasks (one each, keyed by id) and the workers write their figures to ``out/figures``
+    themselves, so ``out`` (and ``AMWB_DATA``, the data folder) must be paths the workers see: a shared filesystem."""
     out = Path(out) if out is not None else None
     if out is not None:
         (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -85,7 +117,23 @@ def run_claims(claims: Sequence[Claim], scale: str = "quick", out: str | Path | 
     load0 = _load()
     from tqdm.auto import tqdm
 
-    if jobs > 1:
+    if scheduler is not None:
+        from distributed import as_completed as d_completed
+
+        client = connect(scheduler)
+        try:
+            futs = {client.submit(_run_by_id, c.id, scale, out, pure=False, key=f"claim-{c.id}-{os.getpid()}-{time.time_ns()}"): c.id
+                    for c in claims}
+            done = {}
+            bar = tqdm(total=len(futs), disable=not progress, desc="claims")
+            for fut in d_completed(list(futs)):
+                done[futs[fut]] = save_record(fut.result(), out)
+                bar.update(1)
+            bar.close()
+        finally:
+            client.close()
+        recs = [done[c.id] for c in claims]
+    elif jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as ex:

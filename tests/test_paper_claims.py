@@ -505,3 +505,35 @@ def test_list_needs_no_data(tmp_path, capsys):
     no data."""
     assert main(["--list", "--only", "MF", "--data-dir", str(tmp_path / "nowhere")]) == 0
     assert "MF-1" in capsys.readouterr().out
+
+
+def test_claims_run_on_a_dask_cluster_of_worker_processes(tmp_path):
+    """--scheduler: the claims are tasks on a LocalCluster's worker processes; each record is saved as it arrives, the
+    verdicts are those of a local run, and the figures are written by the workers into --out."""
+    from distributed import LocalCluster
+
+    ids = ["TUT-8", "KUR-1", "MF-4"]
+    chosen = [c for c in CLAIMS if c.id in ids]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        doc = run_claims(chosen, "quick", tmp_path, progress=False, scheduler=cluster.scheduler_address)
+    assert [r.id for r in doc.claims] == [c.id for c in chosen]
+    assert all(r.verdict == "PASS" for r in doc.claims), [(r.id, r.verdict, r.detail) for r in doc.claims]
+    assert sorted(p.stem for p in (tmp_path / "claims").glob("*.json")) == sorted(ids)
+
+
+def test_a_scheduler_that_does_not_answer_is_one_clear_error_before_any_claim(tmp_path, capsys, monkeypatch):
+    import socket
+
+    from paper_checks import runner
+    from paper_checks.__main__ import main
+
+    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT", 1.0)
+    with socket.socket() as s:  # a free port: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["--only", "TUT-8", "--out", str(tmp_path), "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler" in err and str(port) in err
+    assert not (tmp_path / "claims").exists()
+    assert main(["--only", "TUT-8", "--out", str(tmp_path), "--scheduler", "nonsense"]) == 2
+    assert "scheduler address" in capsys.readouterr().err
