@@ -481,3 +481,19 @@ def test_power_model_gradient_finite_at_zero():
     with np.errstate(all="raise"):
         g = k.energy_grad(v=np.array([1.0, -1.0]), h=np.zeros(3), xi=np.ones((3, 2)), n=3.0)
     assert np.all(np.isfinite(g["h"])) and np.all(g["h"] == 0)
+
+
+@pytest.mark.parametrize("name", ["dam_exp", "dam_power", "model_a", "classical_hopfield"])
+def test_sign_layer_gradients_are_zero_not_nan_where_the_memory_overflows(name):
+    """Issue 33 item 5: dE/dsigma = DiracDelta(v) * (memory term) was printed as 0 * inf = NaN once the memory's
+    activation overflowed (dam_exp from fields ~710); a product with a delta is zero almost everywhere, and prints so."""
+    red = builtin(name).integrate_out("h")
+    k = compile(red)
+    v = np.array([[1.0, -1.0, 1.0, 1.0]])
+    arrays = {"v": v, "xi": np.full((3, 4), 300.0)}
+    if any(a.name == "I" for a in k.args):
+        arrays["I"] = np.zeros(4)
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = k.energy_grad(**arrays)["v"]
+    assert np.array_equal(g, np.zeros_like(v)), g
+    assert "DiracDelta(v)*" not in k.source("energy_grad") and "*DiracDelta(v)" not in k.source("energy_grad")

@@ -170,6 +170,27 @@ def _printable(e: sp.Expr, single_use: frozenset = frozenset()) -> sp.Expr:
     return e.func(*args)
 
 
+def _zero_delta_terms(e: sp.Expr) -> sp.Expr:
+    """Every product ``DiracDelta(u) * rest`` whose value has ``u``'s shape becomes ``DiracDelta(u)`` alone.
+
+    Kernels take derivatives of steps almost everywhere: ``DiracDelta`` prints as zeros. A product with it is zero as
+    well, but evaluated it is ``0 * rest``, NaN where ``rest`` overflows (the gradient of a sign layer through an
+    exponential memory at fields past ~710 was NaN where it is exactly 0). Dropping ``rest`` keeps the zero (and skips
+    computing ``rest``); a product of another shape (rare: a reduction inside) is left as it is."""
+    def zero(t):
+        deltas = [f for f in t.args if isinstance(f, sp.DiracDelta)]
+        if not deltas:
+            return t
+        try:
+            if vsize(t) != vsize(deltas[0].args[0]):
+                return t
+        except Exception:  # noqa: BLE001 - a shape the vector calculus cannot name: keep the product
+            return t
+        return deltas[0]
+
+    return e.replace(lambda t: isinstance(t, sp.Mul) and t.has(sp.DiracDelta), zero)
+
+
 def _numeric_constants(e: sp.Expr) -> sp.Expr:
     """Replace irrational numeric constants (sqrt(2), pi) by floats so printing keeps dtypes."""
     return e.replace(
@@ -801,7 +822,7 @@ def _compile(model, backend: str, cse: bool):
     arg_syms += list(model.sizes)
 
     def prep(e, single_use):
-        e = _numeric_constants(sp.sympify(e))
+        e = _zero_delta_terms(_numeric_constants(sp.sympify(e)))
         stray = [v for v in e.atoms(Vector, Weight) if v not in sym]
         if stray:
             raise ValueError(f"expression uses {stray}, which are not kernel arguments")
@@ -909,7 +930,7 @@ def _compile_expression(expr, be: Backend, cse: bool) -> ExpressionKernel:
     args += [ArgSpec(p.name, "parameter", ()) for p in params]
     arg_syms = [sp.Symbol(a.name) for a in args[: len(vecs) + len(weights)]] + list(params) + list(sizes)
     single = frozenset(k for k, c in _count_matvecs(exprs).items() if c == 1)
-    pe = share_passes([stabilize(_printable(_numeric_constants(e), single), scalar=vsize(e) is None) for e in exprs])
+    pe = share_passes([stabilize(_printable(_zero_delta_terms(_numeric_constants(e)), single), scalar=vsize(e) is None) for e in exprs])
     pe = pe if be.fuses_passes else fuse_row_dots(pe, [v.name for v in vecs], [W.name for W in weights])
     printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
     f = sp.lambdify(arg_syms, pe if len(pe) > 1 else pe[0], modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
