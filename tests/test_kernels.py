@@ -278,8 +278,8 @@ _MODEL_B_KERNEL = nm.compile(theory.builtin("model_b"))
 _HOPFIELD_KERNEL = nm.compile(theory.builtin("continuous_hopfield"))
 
 
-def test_large_weight_nan_detected_through_outputs(rng):
-    """Arrays above 2**20 entries are checked via the outputs; the error still names the argument."""
+def test_large_weight_nan_is_named(rng):
+    """Arrays above 2**20 entries are scanned too (one pass, no temporary); the error names the argument."""
     k = nm.compile(theory.builtin("model_b").integrate_out("h"))
     xi = rng.standard_normal((1100, 1000))
     xi[700, 3] = np.nan
@@ -356,10 +356,8 @@ def test_signature_cache_still_checks_every_call():
             args[name][where] = bad_value
             with pytest.raises(KernelInputError, match=f"`{name}`"):
                 k.update(**args, beta=2.0)
-    # a large input is scanned through the outputs (deferred): a NaN there is still named
-    from numerics.codegen.kernel import _EAGER_FINITE_LIMIT
-
-    big_xi = rng.standard_normal((_EAGER_FINITE_LIMIT // 8 + 1, 8)) * 0.1
+    # a large input (over 2**20 entries) is scanned as well: a NaN there is named
+    big_xi = rng.standard_normal(((1 << 20) // 8 + 1, 8)) * 0.1
     k.energy(v=v, I=I, xi=big_xi, beta=1.0)
     big_xi[-1, -1] = np.nan
     with pytest.raises(KernelInputError, match="`xi`"):
@@ -622,11 +620,11 @@ def test_finiteness_scan_finds_every_position(dtype, shape):
             assert not _all_finite(B.reshape(shape)[..., ::-1]), (pos, bad)  # a non-contiguous view: the sum
 
 
-def test_deferred_scan_belongs_to_its_call_across_threads(rng, monkeypatch):
-    """Regression: the list of large arrays left for the output scan lived on the (shared, cached) kernel, so a call
+def test_a_call_validates_its_own_arrays_across_threads(rng, monkeypatch):
+    """Regression: the list of large arrays left for an output scan lived on the (shared, cached) kernel, so a call
     in another thread reset it between this call's validation and its run; the NaN in ``xi`` then went through
-    unnamed (a warning and a NaN energy). The interleaving is forced: thread A validates its poisoned array, then
-    waits until thread B has run a whole call on the same kernel."""
+    unnamed (a warning and a NaN energy). Large arrays are now scanned up front; the interleaving is still forced:
+    thread A validates its poisoned array, then waits until thread B has run a whole call on the same kernel."""
     import threading
 
     import numerics.codegen.kernel as kmod
@@ -640,11 +638,13 @@ def test_deferred_scan_belongs_to_its_call_across_threads(rng, monkeypatch):
     validated, b_done = threading.Event(), threading.Event()
     original = kmod._check_values
 
-    def check_then_wait(a, arr, deferred=None):
-        original(a, arr, deferred)
-        if arr is bad:
-            validated.set()
-            assert b_done.wait(30), "thread B did not finish"
+    def check_then_wait(a, arr):
+        try:
+            original(a, arr)
+        finally:  # the poisoned array's check (whatever it found) is held until thread B has run a whole call
+            if arr is bad:
+                validated.set()
+                assert b_done.wait(30), "thread B did not finish"
 
     monkeypatch.setattr(kmod, "_check_values", check_then_wait)
     outcome: dict = {}
@@ -704,3 +704,27 @@ def test_fast_refuses_unknown_and_state_keywords():
         k.fast("update", xi=xi, I=I, v=np.ones(3))
     f = k.fast("update", xi=xi, I=I, beta=10.0)
     np.testing.assert_allclose(f(np.array([[2.0, 0.1, 0.0]]))[0], k.update(v=np.array([[2.0, 0.1, 0.0]]), xi=xi, I=I, beta=10.0)["v"])
+
+
+
+@pytest.mark.parametrize("name,layer", [("continuous_hopfield", "v"), ("model_b", "v")])
+def test_an_inf_in_a_large_state_is_refused_even_where_the_layer_saturates(name, layer, rng):
+    """Issue 33 item 6: over 2**20 entries the values were checked through the outputs only, and a saturating activation
+    (tanh: tanh(inf) = 1; softmax) turned an inf into a finite output, so the same inf refused in a small array was
+    accepted in a large one."""
+    model = theory.builtin(name)
+    k = nm.compile(model)
+    N = 4
+    arrays = {}
+    for a in k.args:
+        if a.kind == "state":
+            arrays[a.name] = rng.standard_normal(((1 << 20) // N + 1, N)) * 0.1
+        elif a.kind == "input":
+            arrays[a.name] = np.zeros(N)
+        elif a.kind == "weight":
+            W = rng.standard_normal((N, N)) * 0.1
+            arrays[a.name] = (W + W.T) / 2 if a.symmetric else W
+    arrays[layer][5, 2] = np.inf
+    for which in ("activations", "update"):  # tanh(inf) = 1, softmax(... inf ...) finite: the outputs alone hide it
+        with pytest.raises(nm.KernelInputError, match=f"`{layer}` must be finite; got inf at index \\(5, 2\\)"):
+            getattr(k, which)(**arrays)

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import math
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -226,7 +224,7 @@ class Kernel:
     _exprs: dict = field(repr=False)
     #: memoisation only: plans, validated signatures and converted scalars, each a pure function of its key (shapes,
     #: dtypes, parameter values), so threads sharing a kernel through the compile cache can at worst compute one twice.
-    #: Nothing of a single call lives here (a call's deferred scans travel as an argument, see :meth:`_run`).
+    #: Nothing of a single call lives here.
     _memo: dict = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -256,7 +254,7 @@ class Kernel:
         return self._exprs[which]
 
     # ------------------------------------------------------------ calling
-    def _fast_prepare(self, kw: dict, check: bool = False, deferred: list | None = None) -> tuple | None:
+    def _fast_prepare(self, kw: dict, check: bool = False) -> tuple | None:
         """Keyword NumPy arrays and plain-number parameters: the arguments of a signature seen before (shapes,
         dtypes, parameter values, ``check``) are assembled from its cached plan, without the general path's
         per-argument branching. A checked call still scans every array's values (finiteness, symmetry) on every
@@ -283,7 +281,7 @@ class Kernel:
             return None
         if check:
             for a in self._array_args:
-                _check_values(a, kw[a.name], deferred)
+                _check_values(a, kw[a.name])
         template, batched, dtype = plan
         out, it = [], iter(vals)
         for item in template:  # an array slot (reshape a single state to a batch of one), or a converted scalar/size
@@ -323,19 +321,18 @@ class Kernel:
         if len(plans) < 64:
             plans[tuple(key)] = (template, batched, dtype)
 
-    def _prepare(self, pos: tuple, kw: dict, check: bool, deferred: list | None = None) -> tuple[list, bool, Any]:
-        """The generated function's arguments; large NumPy arrays whose values were not scanned are appended to this
-        call's ``deferred`` list (see :meth:`_run`)."""
+    def _prepare(self, pos: tuple, kw: dict, check: bool) -> tuple[list, bool, Any]:
+        """The generated function's arguments (validated when ``check``)."""
         if not pos and self.backend.name == "numpy":
-            fast = self._fast_prepare(kw, check, deferred)
+            fast = self._fast_prepare(kw, check)
             if fast is not None:
                 return fast
-            res = self._prepare_general(pos, kw, check, deferred)
+            res = self._prepare_general(pos, kw, check)
             self._remember_fast(kw, *res, check=check)
             return res
-        return self._prepare_general(pos, kw, check, deferred)
+        return self._prepare_general(pos, kw, check)
 
-    def _prepare_general(self, pos: tuple, kw: dict, check: bool, deferred: list | None = None) -> tuple[list, bool, Any]:
+    def _prepare_general(self, pos: tuple, kw: dict, check: bool) -> tuple[list, bool, Any]:
         if len(pos) > len(self.args):
             raise TypeError(f"kernel takes at most {len(self.args)} positional arrays ({self.arg_names}); got {len(pos)}.")
         values = dict(zip(self.arg_names, pos, strict=False))
@@ -385,7 +382,7 @@ class Kernel:
         if check:
             for a in self.args:
                 if a.kind != "parameter":
-                    _check_values(a, arrays[a.name], deferred if self.backend.name == "numpy" else None)
+                    _check_values(a, arrays[a.name])
         # torch tensors stay where they are (CPU or GPU); scalars follow them there
         device = next((arrays[n].device for n in arrays if _is_tensor(arrays[n])), None)
         scalars = self._memo.setdefault("scalars", {})
@@ -433,20 +430,8 @@ class Kernel:
             return self._run_in_scope(name, pos, kw, check)
 
     def _run_in_scope(self, name: str, pos, kw, check=True):
-        # this call's own list of large arrays left unscanned (a local, never an attribute: the kernel is shared)
-        deferred: list = []
-        args, batched, _ = self._prepare(pos, kw, check, deferred if check else None)
-        if deferred:
-            # large inputs not yet scanned: NaN/inf in them shows up in the outputs, then the scan names them
-            with np.errstate(invalid="ignore", over="ignore"):
-                res = self._functions[name](*args)
-            outs = res if isinstance(res, list) else [res]
-            if not all(np.isfinite(np.asarray(o)).all() for o in outs):
-                for nm_, arr in deferred:
-                    _require_finite(nm_, arr)
-                warnings.warn(f"kernel `{name}` produced non-finite values from finite inputs (overflow?)", RuntimeWarning, stacklevel=3)
-        else:
-            res = self._functions[name](*args)
+        args, batched, _ = self._prepare(pos, kw, check)
+        res = self._functions[name](*args)
         keep = self.backend.name == "torch" and any(_is_tensor(a) for a in (*pos, *kw.values()))
         to_np = self.backend.to_numpy if self.backend.name != "numpy" and not keep else (lambda a: a)
 
@@ -594,11 +579,6 @@ class Kernel:
         return f"Kernel({self.model.name!r}, backend={self.backend.name!r}, args={list(self.arg_names)})"
 
 
-#: Arrays larger than this are checked for NaN/inf through the (small) outputs: a non-finite
-#: output triggers the full scan, which names the argument.  Smaller arrays are scanned up front.
-_EAGER_FINITE_LIMIT = 1 << 20
-
-
 def declared_assumptions(p: sp.Symbol) -> tuple[str, ...]:
     """The assumptions a parameter symbol declares, as :func:`numerics._checks.as_scalar` keywords."""
     found = tuple(a for a in ("positive", "nonnegative", "integer") if getattr(p, f"is_{a}") is True)
@@ -727,23 +707,24 @@ def _check_shape(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> None:
         batch_shapes.append(tuple(arr.shape[:-1]))
 
 
-def _check_values(a: ArgSpec, arr: Any, deferred: list | None = None) -> None:
-    """Finiteness (eager, or through the outputs for large arrays) and the symmetry a weight declares."""
+def _check_values(a: ArgSpec, arr: Any) -> None:
+    """Finiteness of every float array, on every checked call, and the symmetry a weight declares.
+
+    Every array is scanned up front, large ones too (one pass without a temporary, :func:`_all_finite`): checking a
+    large array through the outputs instead let an inf through wherever a saturating layer (tanh, sigmoid, softmax,
+    step, ReLU) maps it to a finite value (issue 33, item 6)."""
     if _dtype_kind(arr) == "f":
-        if math.prod(arr.shape) > _EAGER_FINITE_LIMIT and deferred is not None:
-            deferred.append((a.name, arr))  # checked through the outputs (NaN/inf propagate), see Kernel._run
-        else:
-            _require_finite(a.name, arr)
+        _require_finite(a.name, arr)
     if a.symmetric and arr.shape[0] == arr.shape[1]:
         A = arr.detach().cpu().numpy() if _is_tensor(arr) else np.asarray(arr)
         if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(A).max(initial=0.0)))):
             raise KernelInputError(f"Argument `{a.name}` must be symmetric (the energy needs W = W^T); max |W - W^T| = {np.abs(A - A.T).max():.3g}.")
 
 
-def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list, deferred: list | None = None) -> Any:
+def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> Any:
     """Shape and values of one array argument (both checks; used where no signature cache applies)."""
     _check_shape(a, arr, sizes, batch_shapes)
-    _check_values(a, arr, deferred)
+    _check_values(a, arr)
     return arr
 
 
