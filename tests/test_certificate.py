@@ -97,3 +97,21 @@ def test_numeric_search_never_expands_a_large_concrete_size(monkeypatch):
     assert big.certificate.verdict is True
     assert certificate._numeric_search(big.L, big.state, {}, quick=True) is None
     assert not large, f"expansions at sizes {large}"
+
+
+def test_a_non_smooth_lagrangian_is_searched_off_its_kinks():
+    """Issue 33 item 14: -x^3 + |x| (F'' = -6x off the kink) was undecided with "a seeded search found no negative
+    eigenvalue, which is evidence", although the Dirac term had stopped the search before any point was looked at.
+    Off the kinks the measure vanishes and the Hessian is the classical one: refuted with a verified counterexample."""
+    import sympy as sp
+
+    from theory import Layer
+    from theory import lagrangians as lg
+
+    x = lg.T
+    c = Layer("v", "N", lg.additive(-x**3 + sp.Abs(x))).certificate
+    assert c.verdict is False and c.counterexample is not None
+    assert all(sp.Rational(p) > 0 for p in c.counterexample["x"])  # where -6x < 0, away from the kink
+    assert float(c.counterexample["min_eigenvalue"]) < 0
+    # a convex non-smooth Lagrangian stays proved
+    assert Layer("v", "N", lg.additive(sp.Abs(x) + x**2)).certificate.verdict is True

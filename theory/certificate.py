@@ -294,11 +294,14 @@ def _param_samples(params: list[sp.Symbol], defaults: dict) -> list[dict]:
     return [dict(zip(params, combo, strict=True)) for combo in itertools.product(*grids)][:60]
 
 
-def _numeric_search(L: sp.Expr, x: Vector, defaults: dict, seed: int = 0, quick: bool = False) -> dict | None:
+def _numeric_search(L: sp.Expr, x: Vector, defaults: dict, seed: int = 0, quick: bool = False, searched: list | None = None) -> dict | None:
     """A verified negative Hessian eigenvalue at a seeded point, or ``None``.
 
     ``quick``: one size (N = 1, or 2 if the layer couples its entries), the first parameter values and a
-    dozen points -- the cheap refutation tried before any symbolic rule.
+    dozen points -- the cheap refutation tried before any symbolic rule. A Hessian with ``DiracDelta`` terms (a
+    non-smooth Lagrangian, e.g. ``|x|``) is searched off its kinks, where those terms vanish and the Hessian is the
+    classical one. ``searched`` (a list) receives the number of points whose eigenvalues were computed, so that a
+    fruitless search can say whether it looked at all.
     """
     import random
 
@@ -312,14 +315,23 @@ def _numeric_search(L: sp.Expr, x: Vector, defaults: dict, seed: int = 0, quick:
             H, xs = _concrete_hessian(L, x, N)
         except Exception:  # noqa: BLE001
             continue
-        if H.atoms(sp.DiracDelta):
-            continue  # a measure-valued Hessian at this size: try the next size
+        deltas = sorted(H.atoms(sp.DiracDelta), key=str)
+        kinks = [d.args[0] for d in deltas]
+        H = H.xreplace({d: 0 for d in deltas})  # off the kinks the measure terms vanish
         for pv in _param_samples(params, defaults)[: 2 if quick else None]:
             Hp = H.xreplace(pv)
             f = sp.lambdify(xs, Hp, modules="mpmath")
+            kink = sp.lambdify(xs, [k.xreplace(pv) for k in kinks], modules="mpmath") if kinks else None
             for scale in (sp.Rational(1, 2), 2, 10):
                 for _ in range(4 if quick else 12):
                     pt = [sp.Rational(round(rng.gauss(0, 1) * float(scale) * 8), 8) for _ in xs]
+                    try:
+                        if kink is not None and any(k == 0 for k in kink(*[mpmath.mpf(p.p) / p.q for p in pt])):
+                            continue  # on a kink: the Hessian is a measure there
+                    except Exception:  # noqa: BLE001
+                        continue
+                    if searched is not None:
+                        searched.append(1)
                     try:
                         with mpmath.workdps(30):
                             M = mpmath.matrix(f(*[mpmath.mpf(p.p) / p.q for p in pt]))
@@ -501,7 +513,8 @@ def _low_rank(L, x, H: StructuredHessian, d, defaults) -> Certificate:
 
 
 def _fallback(L, x, defaults, why: str) -> Certificate:
-    ce = _numeric_search(L, x, defaults)
+    searched: list = []
+    ce = _numeric_search(L, x, defaults, searched=searched)
     if ce is not None:
         return Certificate(
             False,
@@ -509,9 +522,16 @@ def _fallback(L, x, defaults, why: str) -> Certificate:
             f"no symbolic proof ({why}); a negative Hessian eigenvalue was found and verified",
             ce,
         )
+    if not searched:  # say what was not done: no point was evaluated, so there is no evidence either way
+        return Certificate(
+            None,
+            "undecided",
+            f"no symbolic rule decided ({why}); the numeric search evaluated no point (the Hessian could not be expanded "
+            "or evaluated at N = 1, 2, 3), so there is no evidence either way",
+        )
     return Certificate(
         None,
         "undecided",
-        f"no symbolic rule decided ({why}); a seeded search at N = 1, 2, 3 found no negative eigenvalue, "
-        "which is evidence, not proof",
+        f"no symbolic rule decided ({why}); a seeded search of {len(searched)} points at N = 1, 2, 3 found no negative "
+        "eigenvalue, which is evidence, not proof",
     )
