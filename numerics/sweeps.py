@@ -78,8 +78,76 @@ def _clean_stale(store: Path) -> int:
     return len(stale)
 
 
+def _jsonable(x: Any) -> Any:
+    """``json.dumps``' fallback for NumPy values: scalars become Python numbers, arrays lists."""
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"a {type(x).__name__} cannot be stored as JSON")
+
+
 def _call(fn: Callable[..., Any], point: dict) -> tuple[dict, Any]:
-    return point, fn(**point)
+    """``fn(**point)``, with its result made JSON-ready where it runs (NumPy scalars and arrays converted), so a value
+    that cannot be stored is one clear error naming the point, not a traceback after the result came back."""
+    value = fn(**point)
+    try:
+        return point, json.loads(json.dumps(value, default=_jsonable))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"sweep point {point}: the result of {getattr(fn, '__name__', fn)} cannot be stored as JSON ({exc}); "
+                        "return numbers, strings, lists and dicts (NumPy scalars and arrays are converted)") from None
+
+
+def _finished(path: Path, point: dict) -> bool:
+    """Whether ``path`` holds this point's finished result. A file that does not parse, or holds another point, is moved
+    aside (``.corrupt``, named in a warning) so that the point is computed again instead of failing every rerun."""
+    if not path.exists():
+        return False
+    try:
+        doc = json.loads(path.read_text())
+        ok = isinstance(doc, dict) and "result" in doc and doc.get("point") == json.loads(json.dumps(point, default=_jsonable))
+    except (OSError, ValueError):
+        ok = False
+    if not ok:
+        import warnings
+
+        bad = path.with_name(path.name + ".corrupt")
+        os.replace(path, bad)
+        warnings.warn(f"sweep store: {path.name} was not a finished result of {point} (corrupted or foreign); moved to "
+                      f"{bad.name} and recomputed", RuntimeWarning, stacklevel=3)
+    return ok
+
+
+class _StoreLock:
+    """An exclusive lock on a store for one sweep (``<store>/.lock``, ``flock``): a second sweep on the same store is one
+    clear error instead of deleting the first one's files in flight. Released when the sweep ends or its process dies."""
+
+    def __init__(self, store: Path) -> None:
+        self.path = store / ".lock"
+        self.fd: int | None = None
+
+    def __enter__(self) -> _StoreLock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - no flock (Windows): one sweep per store is the user's to keep
+            return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise RuntimeError(f"sweep store {self.path.parent} is in use by another sweep (process {holder}); wait for it, "
+                               "or give another `out`") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the flock
+            self.fd = None
 
 
 def load_results(out: str | Path, points: Sequence[dict] | None = None) -> list[dict]:
@@ -102,13 +170,15 @@ def run_sweep(
     workers: int = 1,
     scheduler: str | None = None,
     progress: bool = True,
+    worker_timeout: float = 60.0,
 ) -> list[dict]:
     """Run ``fn(**point)`` for every point not finished yet and return all results in ``points`` order.
 
     Parameters
     ----------
     fn : callable
-        A module-level function (picklable) returning a JSON-serialisable value.
+        A module-level function (picklable) returning a JSON-serialisable value (NumPy scalars and arrays are
+        converted).
     points : list of dict
         From :func:`grid`; each includes ``seed``.
     out : path
@@ -117,42 +187,72 @@ def run_sweep(
         Local processes (1 runs in this process).
     scheduler : str, optional
         Address of a ``dask.distributed`` scheduler (``tcp://127.0.0.1:8786``); overrides ``workers``.
+    worker_timeout : float
+        On a scheduler: seconds without any worker after which the sweep stops with an error (finished points are kept;
+        a rerun resumes), instead of waiting forever.
 
     Notes
     -----
-    One sweep writes a store at a time: a start removes the temporary files a killed run left behind,
-    which would break a second sweep writing the same ``out`` concurrently.
+    One sweep writes a store at a time, under an exclusive lock (a second one is refused with an error): a start
+    removes the temporary files a killed run left behind. A finished file that does not parse (or holds another point)
+    is moved aside and its point recomputed.
     """
     store = Path(out) / "points"
     store.mkdir(parents=True, exist_ok=True)
-    _clean_stale(store)  # one sweep writes a store at a time: what a killed run left half-written goes
     keys = [point_key(p) for p in points]
     if len(set(keys)) != len(keys):
         raise ValueError("Argument `points` contains duplicates.")
-    todo = [p for p, k in zip(points, keys, strict=True) if not (store / f"{k}.json").exists()]
-    bar = tqdm(total=len(points), initial=len(points) - len(todo), disable=not progress, desc="sweep")
+    with _StoreLock(store):
+        _clean_stale(store)  # under the lock: what a killed run left half-written goes, never a live sweep's files
+        todo = [p for p, k in zip(points, keys, strict=True) if not _finished(store / f"{k}.json", p)]
+        bar = tqdm(total=len(points), initial=len(points) - len(todo), disable=not progress, desc="sweep")
 
-    def finish(point, value):
-        _write_atomic(store / f"{point_key(point)}.json", {"point": point, "result": value})
-        bar.update(1)
+        def finish(point, value):
+            _write_atomic(store / f"{point_key(point)}.json", {"point": point, "result": value})
+            bar.update(1)
 
-    try:
-        if scheduler:
-            from distributed import Client
-            from distributed import as_completed as d_completed
-
-            with Client(scheduler) as client:
-                futs = [client.submit(_call, fn, p, pure=False) for p in todo]
-                for fut in d_completed(futs):
-                    finish(*fut.result())
-        elif workers > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(max_workers=workers) as ex:
-                futs = [ex.submit(_call, fn, p) for p in todo]
-                for fut in as_completed(futs):
-                    finish(*fut.result())
-        else:
-            for p in todo:
-                finish(*_call(fn, p))
-    finally:
-        bar.close()
+        try:
+            if scheduler:
+                _run_on_scheduler(scheduler, fn, todo, finish, worker_timeout)
+            elif workers > 1 and len(todo) > 1:
+                with ProcessPoolExecutor(max_workers=workers) as ex:
+                    futs = [ex.submit(_call, fn, p) for p in todo]
+                    for fut in as_completed(futs):
+                        finish(*fut.result())
+            else:
+                for p in todo:
+                    finish(*_call(fn, p))
+        finally:
+            bar.close()
     return load_results(out, points)
+
+
+def _run_on_scheduler(scheduler: str, fn, todo: list, finish, worker_timeout: float) -> None:
+    """The points as tasks on a dask cluster, each finished one stored as it arrives; no worker for ``worker_timeout``
+    seconds (or a task that killed its workers) stops the sweep with an error, the finished points kept."""
+    import time
+
+    from distributed import Client, KilledWorker, wait
+
+    with Client(scheduler) as client:
+        pending = [client.submit(_call, fn, p, pure=False) for p in todo]
+        alone_since = None
+        while pending:
+            try:
+                done, not_done = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished within the poll: look at the workers
+                done, not_done = set(), set(pending)
+            for fut in done:
+                try:
+                    finish(*fut.result())
+                except KilledWorker:
+                    raise RuntimeError(f"sweep: a point killed the workers that ran it ({fut.key}); the finished points are "
+                                       "kept, a rerun resumes") from None
+            pending = list(not_done)
+            if pending and not client.scheduler_info().get("workers"):
+                alone_since = alone_since or time.monotonic()
+                if time.monotonic() - alone_since > worker_timeout:
+                    raise RuntimeError(f"sweep: the scheduler {scheduler} has had no worker for {worker_timeout:g} s with "
+                                       f"{len(pending)} points left; the finished points are kept, a rerun resumes")
+            else:
+                alone_since = None

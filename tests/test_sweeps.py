@@ -147,3 +147,62 @@ def test_kill_and_resume_ten_times(tmp_path):
     assert len(load_results(out)) == len(pts)
     run_sweep(_sweep_fn.work, pts, out, progress=False)
     assert not list(store.glob(".tmp-*"))
+
+
+# ---------------------------------------------------------------- issue 33, item 12
+def test_a_second_sweep_on_a_store_in_use_is_refused(tmp_path):
+    """Two processes on one store: the second's start-up cleaning deleted the first's in-flight temporary file and the
+    first died. The store is locked for the sweep's duration; the second is one clear error and the first finishes."""
+    pts = grid({"a": [1, 2, 3, 4], "b": [1]}, seeds=[0])
+    first = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(HERE)!r})
+        import _sweep_fn
+        from numerics.sweeps import grid, run_sweep
+        pts = grid({{"a": [1, 2, 3, 4], "b": [1]}}, seeds=[0])
+        pts = [dict(p, delay=0.5) for p in pts]
+        run_sweep(_sweep_fn.work, pts, {str(tmp_path / "s")!r}, progress=False)
+    """)])
+    lock = tmp_path / "s" / "points" / ".lock"
+    for _ in range(200):
+        if lock.exists() and lock.read_text().strip():
+            break
+        time.sleep(0.05)
+    with pytest.raises(RuntimeError, match="in use by another sweep"):
+        run_sweep(_sweep_fn.work, [dict(p, delay=0.5) for p in pts], tmp_path / "s", progress=False)
+    assert first.wait(60) == 0
+    assert len(_result_files(tmp_path / "s" / "points")) == 4
+    run_sweep(_sweep_fn.work, [dict(p, delay=0.5) for p in pts], tmp_path / "s", progress=False)  # free again: all done
+
+
+def test_a_corrupted_result_is_named_and_recomputed(tmp_path):
+    pts = grid({"a": [1, 2], "b": [3]}, seeds=[0])
+    first = run_sweep(_sweep_fn.work, pts, tmp_path, progress=False)
+    victim = tmp_path / "points" / f"{point_key(pts[1])}.json"
+    victim.write_text('{"point": {"a": 2, "b": 3, "se')  # truncated
+    with pytest.warns(RuntimeWarning, match=victim.name):
+        again = run_sweep(_sweep_fn.work, pts, tmp_path, progress=False)
+    assert again == first and (victim.parent / (victim.name + ".corrupt")).exists()
+
+
+def test_numpy_results_are_stored_and_unstorable_ones_fail_before_writing(tmp_path):
+    pts = grid({"a": [1, 2]}, seeds=[0, 1])
+    res = run_sweep(_sweep_fn.numpy_work, pts, tmp_path / "np", progress=False)
+    assert [r["result"]["count"] for r in res] == [10, 11, 20, 21] and all(len(r["result"]["x"]) == 2 for r in res)
+    with pytest.raises(TypeError, match="cannot be stored as JSON"):
+        run_sweep(_sweep_fn.object_work, pts, tmp_path / "obj", progress=False)
+
+
+def test_a_dask_sweep_whose_workers_are_gone_stops_with_an_error(tmp_path):
+    """The sweep waited forever once its only worker died; now it stops after `worker_timeout` with the finished
+    points kept."""
+    distributed = pytest.importorskip("distributed")
+    import threading
+
+    pts = [dict(p, delay=1.0) for p in grid({"a": [1, 2, 3, 4, 5, 6], "b": [1]}, seeds=[0])]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        threading.Timer(1.5, lambda: cluster.scale(0)).start()  # the only worker leaves after a point or two
+        with pytest.raises(RuntimeError, match="no worker"):
+            run_sweep(_sweep_fn.work, pts, tmp_path, scheduler=cluster.scheduler_address, progress=False, worker_timeout=2.0)
+    kept = _result_files(tmp_path / "points")
+    assert 1 <= len(kept) < len(pts)
