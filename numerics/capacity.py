@@ -124,14 +124,22 @@ def _number(v) -> sp.Expr:
     return sp.Integer(v) if isinstance(v, (int, np.integer)) else sp.Integer(int(v)) if float(v).is_integer() else sp.Float(float(v), 30)
 
 
-def _sum_value(total: sp.Sum) -> sp.Expr:
-    """An exact finite sum with numeric limits, added up term by term in mpmath (30 digits)."""
+def _sum_value(total: sp.Sum, numbers: dict) -> sp.Expr:
+    """An exact finite sum with numeric limits, added up term by term in mpmath (30 digits).
+
+    The summand is compiled with its parameters (``N``, ...) as arguments and given them as mpmath numbers: substituted
+    first, exact powers such as ``2**(-7 N)`` became integers of thousands of digits that Python refuses to print past
+    4300 (every non-polynomial law failed at N ~ 1560)."""
     (j, lo, hi), = total.limits
-    lo, hi = int(lo), int(hi)
+    lo, hi = int(lo.xreplace(numbers)), int(hi.xreplace(numbers))
     require(hi - lo <= 10**6, f"a finite sum of {hi - lo + 1} terms is too long to add up")
-    term = sp.lambdify(j, total.function, "mpmath")
+    syms = sorted(total.function.free_symbols - {j}, key=lambda s: s.name)
+    missing = [s.name for s in syms if s not in numbers]
+    require(not missing, f"values missing for {missing}")
+    term = sp.lambdify((j, *syms), total.function, "mpmath")
     with mpmath.workdps(30):
-        return sp.Float(mpmath.fsum(term(mpmath.mpf(i)) for i in range(lo, hi + 1)), 30)
+        args = [mpmath.mpf(sp.Float(numbers[s], 30)) if not isinstance(numbers[s], sp.Integer) else mpmath.mpf(int(numbers[s])) for s in syms]
+        return sp.Float(mpmath.fsum(term(mpmath.mpf(i), *args) for i in range(lo, hi + 1)), 30)
 
 
 def theory_value(expr: sp.Expr, **values: float) -> float:
@@ -145,7 +153,7 @@ def theory_value(expr: sp.Expr, **values: float) -> float:
     # finite sums are valued first and stand in as placeholders meanwhile: substituting numbers around an
     # unevaluated Sum makes SymPy's assumption queries evaluate it by Euler-Maclaurin (minutes, or a hang)
     sums = {t: sp.Dummy("sum") for t in expr.atoms(sp.Sum)}
-    values = {d: _sum_value(t.xreplace(numbers)) for t, d in sums.items()}
+    values = {d: _sum_value(t, numbers) for t, d in sums.items()}
     e = expr.xreplace(sums).xreplace(numbers).xreplace(values)
     out = complex(sp.N(e, 20))
     require(abs(out.imag) <= 1e-12 * max(1.0, abs(out.real)), f"the expression evaluates to the complex number {out} at {values}")
@@ -222,11 +230,20 @@ def k_max_predicted(law, N: int, params: dict | None = None) -> float:
     return theory_value(law.k_max, N=N, **vals)
 
 
+#: the look-ahead of the pattern stream: at most this many entries (64 MB of float64) are drawn ahead of what is used
+STREAM_ENTRIES = 1 << 23
+
+
 class _Stream:
-    """Stored patterns drawn sequentially from one seeded generator (any prefix is reproducible)."""
+    """Stored patterns drawn sequentially from one seeded generator (any prefix is reproducible).
+
+    Patterns are drawn ahead in blocks of 8192 rows, or fewer where ``N`` is large (the block holds at most
+    :data:`STREAM_ENTRIES` entries): a fixed 8192-row block made the memory O(8192 N) whatever K was (2.6 GB at
+    N = 20000 for about 1000 patterns). Up to N = 1024 the blocks, hence the patterns of every seed, are unchanged."""
 
     def __init__(self, N: int, seed: int, block: int = 8192) -> None:
-        self.N, self.block, self.rng = N, block, rng_from(seed)
+        self.N, self.rng = N, rng_from(seed)
+        self.block = max(1, min(block, STREAM_ENTRIES // N))
         self.buf = np.empty((0, N))
 
     def take(self, k: int) -> np.ndarray:

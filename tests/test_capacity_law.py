@@ -450,3 +450,30 @@ def test_a_capacity_store_is_not_reused_for_a_model_that_differs(tmp_path):
         mp.undo()
     assert seen == [la.c, lb.c], "the second model was not measured (the first one's result was reused)"
     assert point_key({"x": 1}) != point_key({"x": 2})
+
+
+# ---------------------------------------------------------------- issue 33, item 10
+def test_the_capacity_engine_at_large_n_and_with_bad_memory_functions():
+    """Every non-polynomial law failed at N >= ~1560 (an exact power of 2 printed with more than 4300 digits); F = 1/x
+    and log x failed inside mpmath or numpy, a degree-34 polynomial with an internal argument's name; all are now a
+    number or one clear CapacityError at the law."""
+    import theory
+    from numerics.capacity import _Stream, k_max_predicted
+    from theory.capacity import CapacityError
+
+    law = theory.capacity_law(theory.builtin("model_a"))
+    small, big = k_max_predicted(law, 1000), k_max_predicted(law, 2000)
+    assert 0 < small < big and np.isfinite(big)
+
+    def spec(F):
+        return theory.from_dict(theory.variant_spec("dam_power", "f", lagrangians={"h": {"expr": F}}))
+
+    for F, match in (("1/x", "at x = 0"), ("log(x)", "at x = -2"), ("x**34", "degree 34")):
+        with pytest.raises(CapacityError, match=match):
+            theory.capacity_law(spec(F))
+    assert theory.capacity_law(spec("x**32")).scaling.kind == "power"
+    # the pattern stream's look-ahead is bounded in entries, not a fixed 8192 rows
+    s = _Stream(20000, seed=0)
+    s.take(5)
+    assert s.buf.size + 5 * 20000 <= (1 << 23) + 20000
+    assert _Stream(1024, seed=0).block == 8192 and _Stream(20000, seed=0).block == (1 << 23) // 20000  # small N as before

@@ -237,6 +237,28 @@ class CapacityLaw:
             raise CapacityError(f"the memory function F = {self.F} does not depend on the overlap: nothing is stored.")
         if self.c == 0:
             raise CapacityError("the overlap scale c is 0: the memory layer does not see the patterns.")
+        self._check_domain()
+
+    def _check_domain(self) -> None:
+        """F must be a finite real number at every overlap the crosstalk reaches (0 and both signs), and a polynomial F
+        must be within the exact moments' degree: one clear error here, not a ZeroDivisionError, a complex number or an
+        internal argument's name after a simulation."""
+        from .moments import MAX_DEGREE
+
+        if self.F.free_symbols - {x}:
+            return  # symbolic parameters: checked once they have values (CapacityLaw.subs builds a new law)
+        for v in (-2, -1, 0, 1, 2):
+            val = self.F.xreplace({x: sp.Integer(v)})
+            if val.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or val.is_finite is False or val.is_real is False:
+                raise CapacityError(f"F = {self.F} is {val} at x = {v}: the crosstalk reaches every overlap from -N to N (0 and "
+                                    "both signs), so F must be finite and real on all of them (a capacity needs flip gaps "
+                                    "F(x + 2c) - F(x) that exist)")
+        if self.F.is_polynomial(x):
+            d = sp.Poly(self.F, x).degree()
+            if 2 * d > MAX_DEGREE:
+                raise CapacityError(f"F = {self.F} has degree {d}; its exact crosstalk variance needs moments of the "
+                                    f"overlap up to degree {2 * d}, beyond the engine's {MAX_DEGREE} (polynomials up to "
+                                    f"degree {MAX_DEGREE // 2})")
 
     # ------------------------------------------------------------ exact moments
     def _gap(self, s: sp.Expr, r: int) -> sp.Expr:
