@@ -103,6 +103,9 @@ class BinaryMemory:
             spec = specs.get(k) or ArgSpec(k, "parameter", (), assumptions=declared_assumptions(declared[k]))
             params[k] = spec.scalar(v)
         c, W = red.linear_form()
+        # a synapse scaled by a size (1/N_v): the sizes are the patterns' (N columns, K rows)
+        sizes = {z: n for z, n in ((slow[0].size, N), (fl.size, K)) if isinstance(z, sp.Symbol)}
+        c = c.xreplace(sizes)
         self.c = float(c.xreplace({s: params[s.name] for s in c.free_symbols if s.name in params}).evalf()) if c.free_symbols else float(c)
         require(np.isfinite(self.c) and self.c != 0, f"the overlap scale c = {c} evaluates to {self.c} at params {self.params}.")
         self._hparams = {a.name: params.get(a.name, a.default) for a in self._hk.args if a.kind == "parameter"}

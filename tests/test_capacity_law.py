@@ -477,3 +477,24 @@ def test_the_capacity_engine_at_large_n_and_with_bad_memory_functions():
     s.take(5)
     assert s.buf.size + 5 * 20000 <= (1 << 23) + 20000
     assert _Stream(1024, seed=0).block == 8192 and _Stream(20000, seed=0).block == (1 << 23) // 20000  # small N as before
+
+
+def test_a_synapse_scaled_by_the_state_size_identifies_it_with_n():
+    """Issue 33 item 2: with scale = "1/N_v" the law held N_v apart from N and printed N^4/(210 ln N) for x^3/3 + x^5/50,
+    while the exact k_max with N_v = N grows like N^2; --N then failed ("Cannot convert expression to float"). The state
+    layer's size is the engine's N; the asymptotic law comes from the exact moments' leading terms, and the measured
+    capacity matches the prediction."""
+    import theory
+    from numerics.capacity import check
+    from theory.capacity import N
+
+    spec = theory.variant_spec("dam_power", "scaled", lagrangians={"h": {"expr": "x**3/3 + x**5/50"}})
+    spec["synapses"][0]["scale"] = "1/N_v"
+    law = theory.capacity_law(theory.from_dict(spec))
+    assert law.k_max.free_symbols == {N}
+    assert law.scaling.kind == "power" and law.scaling.exponent == 2
+    # the asymptotic law follows the exact one: their ratio is O(1) and falls towards 1 (the erfinv^2 ~ ln N correction)
+    ratio = [float(law.k_max.subs(N, n) / law.k_max_asymptotic.subs(N, n)) for n in (2**12, 2**14, 2**16)]
+    assert all(1 < r < 1.5 for r in ratio) and ratio[0] > ratio[1] > ratio[2], ratio
+    pt = check(law, [128], seeds=3, progress=False).points[0]
+    assert 0.8 < pt.K_sim / pt.K_pred < 1.2

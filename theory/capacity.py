@@ -360,6 +360,18 @@ class CapacityLaw:
         """Leading terms ``(signal, v_1, how)`` as ``N -> oo``."""
         g = self.growth
         c = self.c
+        if c.has(N):  # the overlap scale shrinks with N (a synapse scaled 1/N): the arguments of F stay O(1) or vanish, so
+            # F's growth at large x says nothing; the exact moments are rational in N and their leading terms decide
+            s, v = self.signal, self.pattern_variance
+            if v.has(sp.Sum) or not (s.is_rational_function(N) and v.is_rational_function(N)):
+                return None
+
+            def lead(e):
+                num, den = sp.fraction(sp.cancel(sp.together(e)))
+                pn, pd = sp.Poly(num, N), sp.Poly(den, N)
+                return pn.LC() * N ** pn.degree() / (pd.LC() * N ** pd.degree())
+
+            return lead(s), lead(v), "leading terms of the exact rational moments (the overlap scale depends on N)"
         if g[0] == "power":
             _, a, Ap, Am = g
             s_lead = 2 * c * a * Ap * (c * N) ** (a - 1)
@@ -592,6 +604,14 @@ def capacity_law(model: EnergyModel, patterns: str = "rademacher", fast: str | N
         raise CapacityError(f"cannot reduce `{model.name}` to -sum_mu F(c xi_mu . sigma): {exc}") from exc
     if c.has(*[lay.g for lay in model.layers]) or any(isinstance(a, (MatVec,)) for a in sp.preorder_traversal(c)):
         raise CapacityError(f"the overlap scale {c} of `{model.name}` depends on the state.")
+    # the overlap scale is written in the model's own size symbols; the state layer's size *is* the engine's N (a
+    # synapse scaled 1/N_v held N_v apart from N, so the asymptotic law did not follow the exact one)
+    if slow.size.is_Symbol:
+        c = c.xreplace({slow.size: N})
+    if c.free_symbols & set(model.sizes):
+        raise CapacityError(f"the overlap scale c = {c} of `{model.name}` depends on the size(s) "
+                            f"{sorted(str(z) for z in c.free_symbols & set(model.sizes))}, which are not the state layer's "
+                            f"`{slow.size}` (the engine's N); give them values (params) or write the scale in N")
     F = other.entrywise.xreplace({other.state: x})
     law = CapacityLaw(model, other.name, slow.name, F, c, patterns)
     return law.subs(**params) if params else law
