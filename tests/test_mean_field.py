@@ -191,3 +191,14 @@ def test_mixture_hessian_matches_finite_differences_of_the_free_energy():
                 hess[i, j] = (f(m0 + ei + ej) - f(m0 + ei - ej) - f(m0 - ei + ej) + f(m0 - ei - ej)) / (4 * e * e)
         smallest = min(mpmath.eigsy(hess)[0])
     assert abs(float(smallest) - mix["min_eigenvalue"]) < 1e-5
+
+
+def test_a_size_scaled_synapse_gives_the_extensive_energy_directly():
+    """scale = 1/sqrt(N_v) makes the classical energy -1/2 sum (xi.s)^2 / N_v = -N m^2/2 extensive: temperature scale 1,
+    T_c = 1 (the capacity law writes that scale in its own N; the theory maps it back to the layer's size)."""
+    import theory
+
+    spec = theory.variant_spec("classical_hopfield", "scaled")
+    spec["synapses"][0]["scale"] = "1/sqrt(N_v)"
+    mf = MeanField.from_model(theory.from_dict(spec))
+    assert mf.F == m**2 / 2 and mf.temperature_scale == 1 and mf.critical() == {T: 1}

@@ -210,8 +210,11 @@ class MeanField:
             law = capacity_law(model, fast=fast, params=params)
         except CapacityError as exc:
             raise MeanFieldError(f"no mean-field theory for `{getattr(model, 'name', model)}`: {exc}") from None
+        from .capacity import N as engine_N
+
         N = model.layer(law.slow).size
-        ext = law.F.subs(x, law.c * N * m) / N
+        c = law.c.xreplace({engine_N: N})  # the law writes a size-scaled synapse (1/N_v) in its own N
+        ext = law.F.subs(x, c * N * m) / N
         scale = sp.simplify(sp.expand_power_base(sp.powsimp(ext / ext.subs(N, 1))))
         if scale.has(m) or not scale.has(N) and scale != 1:
             raise MeanFieldError(
