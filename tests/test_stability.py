@@ -497,3 +497,28 @@ def test_sign_layer_gradients_are_zero_not_nan_where_the_memory_overflows(name):
         g = k.energy_grad(**arrays)["v"]
     assert np.array_equal(g, np.zeros_like(v)), g
     assert "DiracDelta(v)*" not in k.source("energy_grad") and "*DiracDelta(v)" not in k.source("energy_grad")
+
+
+@pytest.mark.parametrize("which", ["reduced", "full"])
+def test_norm_based_kernels_are_scale_invariant_over_the_float_range(which):
+    """Issue 33 item 4: Model C's energy is scale invariant, but its kernels wrote v/sqrt(v.v): at |v| = 5e200 the
+    activations were 0 and the energy wrong, at 5e-200 NaN. A state whose norm appears is computed as S u with
+    S = max|v| (the shared mechanism, not a Model C case): the same values from 1e-300 to 1e300."""
+    m = builtin("model_c")
+    k = compile(m.integrate_out("h") if which == "reduced" else m)
+    rng = np.random.default_rng(2)
+    xi = rng.standard_normal((3, 4))
+    v0 = rng.standard_normal(4)
+    arrays = {"xi": xi} if which == "reduced" else {"xi": xi, "h": rng.standard_normal(3)}
+    ref_E = k.energy(v=v0, **arrays)
+    ref_a = k.activations(v=v0, **arrays)["v"]
+    ref_g = k.energy_grad(v=v0, **arrays)["v"]
+    for s in (1e-300, 5e-200, 1e-100, 5e200, 1e300):
+        with np.errstate(all="raise"):
+            E = k.energy(v=v0 * s, **arrays)
+            a = k.activations(v=v0 * s, **arrays)["v"]
+            g = k.energy_grad(v=v0 * s, **arrays)["v"]
+        np.testing.assert_allclose(a, ref_a, rtol=1e-13)
+        if which == "reduced":  # degree 0 and -1 in v
+            np.testing.assert_allclose(E, ref_E, rtol=1e-13)
+            np.testing.assert_allclose(g * s, ref_g, rtol=1e-12)

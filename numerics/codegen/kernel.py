@@ -189,6 +189,29 @@ def _zero_delta_terms(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda t: isinstance(t, sp.Mul) and t.has(sp.DiracDelta), zero)
 
 
+def _scaled_norms(e: sp.Expr, states) -> tuple[sp.Expr, dict]:
+    """A state ``x`` whose Euclidean norm appears (``VSum(x**2)**q``, q not a whole number) is written as ``S u`` with
+    ``S = max_i |x_i|`` (per row) and ``u = x / S``, the powers of ``S`` collected: every intermediate is then O(1) in
+    ``u`` and the scale enters once, as ``S**d``, so a norm-based model (``x/||x||``, scale invariant) computes the same
+    values for ``|x|`` from 1e-300 to 1e300 (``x . x`` overflows past 1e154 and underflows below 1e-162; issue 33,
+    item 4). Returns the rewritten expression and the map that prints ``u`` and ``S`` from ``x``."""
+    out: dict = {}
+    for x in states:
+        norms = [t for t in e.atoms(sp.Pow) if isinstance(t.base, VSum) and t.base.args[0] == x**2 and not t.exp.is_integer]
+        if not norms:
+            continue
+        S = sp.Symbol(f"_scale_{x.name}", positive=True)
+        U = Vector(f"_unit_{x.name}", x.size)
+        scaled = sp.powsimp(sp.expand_power_base(e.xreplace({x: S * U}), force=True), force=True)
+        if scaled.has(x):
+            continue
+        e = scaled
+        X = sp.Symbol(x.name)
+        out[sp.Symbol(U.name)] = sp.Function("ScaledUnit")(X)  # opaque: SymPy must not expand (x/S)**2 into x**2/S**2
+        out[S] = sp.Function("MaxAbsScale")(X)
+    return e, out
+
+
 def _numeric_constants(e: sp.Expr) -> sp.Expr:
     """Replace irrational numeric constants (sqrt(2), pi) by floats so printing keeps dtypes."""
     return e.replace(
@@ -807,7 +830,10 @@ def _compile(model, backend: str, cse: bool):
         stray = [v for v in e.atoms(Vector, Weight) if v not in sym]
         if stray:
             raise ValueError(f"expression uses {stray}, which are not kernel arguments")
-        return stabilize(_printable(e, single_use), scalar=vsize(e) is None)
+        scalar = vsize(e) is None
+        e, unscale = _scaled_norms(e, [lay.state for lay in model.layers])
+        p = _printable(e, single_use)
+        return stabilize(p.xreplace(unscale) if unscale else p, scalar=scalar)
 
     exprs = {
         "energy": model.energy,

@@ -118,6 +118,8 @@ def _is_vector(e: sp.Basic, vectors: frozenset) -> bool:
         name = e.func.__name__
         if name in _VECTOR_NODES:
             return True
+        if name == "MaxAbsScale":  # one number per row (a column), not a vector of the neuron axis
+            return False
         if name == "Second":
             return isinstance(e.args[0], sp.Function) and e.args[0].func.__name__ in _VECTOR_SECONDS
         return len(e.args) == 1 and _is_vector(e.args[0], vectors)  # tanh, sigmoid, Sech2, ...: elementwise

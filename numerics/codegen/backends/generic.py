@@ -169,6 +169,13 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
     def DiracDelta(x, k=0):  # noqa: N802 - derivatives of steps are taken almost everywhere
         return 0 * x
 
+    def MaxAbsScale(x):  # noqa: N802 - max |x_i| of each row (1 for a zero row): the scale a norm is taken in
+        m = xp.max(xp.abs(x), axis=-1, keepdims=True)
+        return select(m > 0, m, xp.ones_like(m))  # an array, not 1.0: float32 stays float32
+
+    def ScaledUnit(x):  # noqa: N802 - x / max |x_i|: entries in [-1, 1], whatever the scale of x
+        return x / MaxAbsScale(x)
+
     def LogBesselI0(x):  # noqa: N802 - log I0(x) without overflow (I0 itself overflows past ~713) or cancellation
         # |x| >= 1: log i0e(|x|) + |x|. Below, that sum cancels (log I0 ~ x^2/4), so log1p of the series of I0 - 1,
         # sum_k (x^2/4)^k / (k!)^2, whose terms fall by 1/(4 k^2) at most: 12 of them reach float64 rounding
@@ -186,6 +193,8 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
 
     return {
         "DiracDelta": DiracDelta,
+        "MaxAbsScale": MaxAbsScale,
+        "ScaledUnit": ScaledUnit,
         "VSum": VSum,
         "MatVec": MatVec,
         "RowDot": RowDot,
