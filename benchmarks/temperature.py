@@ -20,11 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from _timing import compare, tune_process
+from _timing import block_median, compare, tune_process
 
 # benchmarks/numerics.py would shadow the numerics package: keep this folder off the path
 _HERE = Path(__file__).resolve().parent
@@ -50,12 +49,8 @@ def _derive(size=None) -> None:
 
 
 def _median_time(f, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
+    """Median wall time of ``repeat`` calls (no warm-up block): the shared timing helper."""
+    return block_median(f, 0.0, repeat)
 
 
 def main() -> None:
