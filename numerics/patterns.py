@@ -127,19 +127,30 @@ def min_hamming_binary(K: int, N: int, d_min: int, seed, base: np.ndarray | None
     _sizes(K, N)
     require(0 <= d_min <= N, f"Argument `d_min` must be in [0, N={N}]; got {d_min}.")
     r = rng_from(seed)
-    kept = np.empty((0, N))
+    kept = np.empty((K, N))
+    n = 0
     tried = 0
     pool = iter(()) if base is None else iter(np.asarray(base, dtype=float))
-    while len(kept) < K and tried < max_tries:
+    while n < K and tried < max_tries:
         block = np.array([row for _, row in zip(range(256), pool)]) if base is not None else r.choice(np.array([-1.0, 1.0]), size=(256, N))
         if len(block) == 0:
             break
-        for cand in block:
-            tried += 1
-            if len(kept) == 0 or ((N - kept @ cand) / 2).min() >= d_min:
-                kept = np.vstack([kept, cand])
-                if len(kept) == K:
+        # greedy, in candidate order, exactly as one candidate at a time: the distances to the patterns kept before this
+        # block come from one product for the whole block, those to the block's own accepted candidates from another
+        far = ((N - block @ kept[:n].T) / 2).min(axis=1) >= d_min if n else np.ones(len(block), dtype=bool)
+        inner = (N - block @ block.T) / 2
+        taken: list[int] = []
+        used = len(block)  # candidates looked at in this block (all of them, unless K is reached on the way)
+        for j in np.flatnonzero(far):  # the others are too close to a kept pattern already
+            if not taken or inner[j, taken].min() >= d_min:
+                taken.append(j)
+                kept[n] = block[j]
+                n += 1
+                if n == K:
+                    used = int(j) + 1
                     break
+        tried += used
+    kept = kept[:n]
     if len(kept) < K:
         raise ValueError(
             f"Could only place {len(kept)} of K={K} patterns at Hamming distance >= {d_min} in N={N} after {tried} candidates; "

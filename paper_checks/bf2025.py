@@ -45,13 +45,21 @@ def bf_1(p, seed):
     grid = [int(round(N / 2 - t * np.sqrt(N) / 2)) for t in (3, 2, 1)]
     seeds = [1000 * seed + s for s in range(p["seeds"])]
     caps, packing = {}, {}
+    bases: dict = {}  # the correlated candidate pool of each (seed, d): drawn once, not at every K the search tries
+
+    def base_for(s, d, corr):
+        key = (s, d, corr)
+        if key not in bases:
+            bases[key] = patterns.correlated_binary(20_000, N, corr, seed=7919 * s + 31 * d, n_latent=4)
+        return bases[key]
+
     for n in p["degrees"]:
         for label, corr in (("independent", 0.0), ("correlated", p["c"])):
             for d in grid:
                 failed_at = []
 
                 def crit(K, s, d=d, corr=corr, n=n, failed_at=failed_at):
-                    base = patterns.correlated_binary(20_000, N, corr, seed=7919 * s + 31 * d, n_latent=4) if corr else None
+                    base = base_for(s, d, corr) if corr else None
                     try:
                         X = patterns.min_hamming_binary(K, N, d, seed=7919 * s + 31 * d, base=base)
                     except ValueError:  # no K patterns at this separation: not stored, and noted

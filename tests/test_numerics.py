@@ -425,3 +425,32 @@ def test_distinct_limits_finds_the_minima_of_a_double_well():
     np.testing.assert_allclose(np.sort(mins[:, 0]), [-1.0, 1.0], atol=1e-10)
     with pytest.raises(ValueError, match="merge"):
         distinct_limits(lambda x: x, x0, merge=0.0)
+
+
+def test_min_hamming_binary_is_the_one_at_a_time_greedy_packing():
+    """The block-vectorised rejection sampler accepts exactly the candidates the plain greedy loop (one candidate at a
+    time, against every kept pattern) accepts, from the generator and from a base pool, and fails alike."""
+    def reference(K, N, d, seed, base=None, max_tries=200_000):
+        r = patterns.rng_from(seed)
+        kept, tried = [], 0
+        pool = iter(()) if base is None else iter(np.asarray(base, dtype=float))
+        while len(kept) < K and tried < max_tries:
+            block = np.array([row for _, row in zip(range(256), pool)]) if base is not None else r.choice(np.array([-1.0, 1.0]), size=(256, N))
+            if len(block) == 0:
+                break
+            for cand in block:
+                tried += 1
+                if not kept or min((N - k @ cand) / 2 for k in kept) >= d:
+                    kept.append(cand)
+                    if len(kept) == K:
+                        break
+        return np.array(kept), tried
+
+    for K, N, d, seed, corr in ((40, 48, 18, 1, False), (30, 48, 20, 3, True), (60, 32, 10, 5, False), (25, 16, 6, 7, True)):
+        base = patterns.correlated_binary(4000, N, 0.6, seed=seed, n_latent=4) if corr else None
+        ref, _ = reference(K, N, d, seed, base)
+        if len(ref) == K:
+            np.testing.assert_array_equal(patterns.min_hamming_binary(K, N, d, seed=seed, base=base), ref)
+        else:
+            with pytest.raises(ValueError, match=f"Could only place {len(ref)} of K={K}"):
+                patterns.min_hamming_binary(K, N, d, seed=seed, base=base)

@@ -13,6 +13,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -259,13 +260,15 @@ def by_name(name: str, **params: sp.Expr) -> Lagrangian:
     return f(**params)
 
 
+@functools.lru_cache(maxsize=512)
 def growth(F: sp.Expr, x: sp.Symbol = T) -> tuple[str, sp.Expr] | None:
     r"""How ``F`` scales, when it does in closed form: the law that lets numerics shift its argument.
 
     Returns ``("exponential", k)`` when :math:`F(x + s) = e^{k s} F(x)` for all ``x`` and ``s`` (``F = C e^{kx}``),
     ``("power", n)`` when :math:`F(\lambda x) = \lambda^n F(x)` for all ``x`` and ``\lambda > 0``
     (``F = C x^n``, ``C |x|^n``, ``C ReLU(x)^n``), else ``None``.  Energies ``-sum F`` of such models can be
-    compared in a shifted domain (``F(x - s)`` or ``F(x/s)``) when ``F`` itself would overflow.
+    compared in a shifted domain (``F(x - s)`` or ``F(x/s)``) when ``F`` itself would overflow. Cached (a pure function
+    of ``F``: every BinaryMemory of one model asks the same question).
 
     Examples
     --------
