@@ -70,6 +70,14 @@ def _backend_scope(request):
         yield
 
 
+def _continuous(d):
+    """``x**n/x`` (SymPy's derivative of ``x**n``) as its continuous extension ``x**(n-1)``, also at 0: ``powsimp``, which is
+    only needed where a power has a negative exponent (and costs seconds on large trigonometric expressions)."""
+    if any(p.exp.is_negative for p in d.atoms(sp.Pow)):
+        return sp.powsimp(d, deep=True, combine="exp")
+    return d
+
+
 @functools.cache
 def _reference_functions(expr, sizes: tuple, symbols: tuple):
     """f and its gradient, expanded at concrete sizes and lambdified to mpmath (cached per expression)."""
@@ -80,7 +88,7 @@ def _reference_functions(expr, sizes: tuple, symbols: tuple):
     for c in comps:
         used = [s for s in symbols if c.has(s)]
         f = sp.lambdify(symbols, c, modules=[_MP, "mpmath"])
-        grads = [(symbols.index(s), sp.lambdify(symbols, sp.powsimp(sp.diff(c, s), deep=True, combine="exp"), modules=[_MP, "mpmath"])) for s in used]
+        grads = [(symbols.index(s), sp.lambdify(symbols, _continuous(sp.diff(c, s)), modules=[_MP, "mpmath"])) for s in used]
         out.append((f, grads))
     return out
 
