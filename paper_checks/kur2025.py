@@ -136,8 +136,8 @@ def kur_1(p, seed):
 @claim(
     id="KUR-2", paper=PAPER, source="abstract: 'a continuous onset of retrieval' below the tricritical point", kind="simulation",
     statement="With pairwise coupling only (C = 0) retrieval sets in continuously at the derived onset K_c = 2 D (exact white-noise "
-    "theory): below it |m| is O(N^-1/2) with the Gaussian size sqrt(pi D / (4 N a2)), a2 = D - K/2 the derived Landau "
-    "coefficient; above it the simulated |m| matches the derived branch r = I1/I0((K r)/D) within its interval." + RECONSTRUCTED,
+    "theory): below it |m| is O(N^-1/2) with the derived Gaussian size (MeanField.disordered_overlap, from the Landau "
+    "coefficient); above it the simulated |m| matches the derived branch r = I1/I0((K r)/D) within its interval." + RECONSTRUCTED,
     expected={"K_c": "2 D"},
     tolerance=AllOf(Holds("derived onset K_c = 2 D, continuous (no spinodal) at C = 0", key="derived"),
                     AtMost(3.0, "|simulated - derived branch| / sigma above onset (K = 1.5 and 2 K_c)", key="z"),
@@ -162,8 +162,7 @@ def kur_2(p, seed):
     Kb = p["below"] * Kc
     xi = phase_patterns(1, p["N"], seed=seed)
     r = _hold(xi, {"K": Kb, "C": 0.0}, p["D"], von_mises_cue(xi, 0.0, p["replicas"], seed=seed + 1), p["duration"], p["dt"], seed + 2)
-    a2 = float(mf.coefficient(2).subs({K: Kb, T: p["D"]}))
-    gauss = 0.5 * np.sqrt(np.pi * p["D"] / (p["N"] * a2))
+    gauss = float(mf.disordered_overlap(p["N"]).subs({K: Kb, T: p["D"]}))  # derived: Gaussian |m| in the plane
     out[f"K={p['below']}K_c"] = {"r": float(r.mean()), "gaussian": gauss}
     return Result(out, checked={"derived": bool(ok), "z": zs, "below": abs(float(r.mean()) / gauss - 1)})
 

@@ -202,3 +202,19 @@ def test_a_size_scaled_synapse_gives_the_extensive_energy_directly():
     spec["synapses"][0]["scale"] = "1/sqrt(N_v)"
     mf = MeanField.from_model(theory.from_dict(spec))
     assert mf.F == m**2 / 2 and mf.temperature_scale == 1 and mf.critical() == {T: 1}
+
+
+def test_disordered_overlap_against_the_exact_finite_n_law():
+    """The derived Gaussian <|m|> above T_c against the exact stationary law of Glauber dynamics (OverlapChain) at
+    N = 4000, T = 2 and 3; the relative error of the leading order is O(1/N) there."""
+    from numerics.thermal import OverlapChain
+
+    cw = MeanField(m**2 / 2, "ising")
+    for Tv in (2.0, 3.0):
+        derived = float(cw.disordered_overlap(4000).subs(T, Tv))
+        exact = OverlapChain(cw.F, 4000, Tv).mean_abs_overlap
+        assert abs(exact / derived - 1) < 0.01, (Tv, exact, derived)
+    # phases: 1/2 sqrt(pi T / (N a2)), a2 = T - K/2 from the Landau series
+    ku = MeanField(K * m**2 / 2, "phase")
+    at = {K: 1, T: 2}
+    assert abs(float(ku.disordered_overlap(100).subs(at)) - float((sp.sqrt(sp.pi * T / (100 * (T - K / 2))) / 2).subs(at))) < 1e-15

@@ -427,6 +427,19 @@ class MeanField:
                 edge = float(mpmath.mpf(a + b) / 2)
         return {"s": s, "T": Ts, "stable": stable, "exists": [r is not None for r in res], "T_stable_below": edge}
 
+    def disordered_overlap(self, N: sp.Expr) -> sp.Expr:
+        r"""The mean :math:`\langle|m|\rangle` in the disordered phase at finite ``N``, to leading order: the overlap's law
+        :math:`\propto e^{-N a_2 |m|^2 / T}` with :math:`a_2` the Landau :math:`m^2` coefficient, over the line (Ising: one
+        real overlap) or the plane (phases: a complex one), integrated here:
+        :math:`\sqrt{T/(\pi N a_2)}` and :math:`\tfrac12\sqrt{\pi T/(N a_2)}`. Valid where :math:`a_2 > 0`, away from
+        the transition (fluctuations O(:math:`N^{-1/2}`))."""
+        r = sp.Symbol("r", positive=True)
+        a2 = sp.Symbol("a2", positive=True)
+        n = sp.Symbol("n", positive=True)
+        weight = sp.exp(-n * a2 * r**2 / T) * (r if self.site is PHASE else 1)  # the plane's area element r dr
+        mean = sp.simplify(sp.integrate(r * weight, (r, 0, sp.oo)) / sp.integrate(weight, (r, 0, sp.oo)))
+        return mean.subs({a2: self.coefficient(2), n: N})
+
     def ott_antonsen(self):
         """The Ott–Antonsen reduction of the same ``F`` (:class:`theory.OttAntonsen`): the dynamical approximation for
         phases with Lorentzian natural frequencies, a closure for white noise."""
