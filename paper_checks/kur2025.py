@@ -81,6 +81,20 @@ def _z(meas: dict, derived: float) -> float:
     return abs(meas["r"] - derived) / max(meas["sigma"], 1e-12)
 
 
+def microscopic_velocity(theta: np.ndarray, xi: np.ndarray, K: float, C: float) -> np.ndarray:
+    """The Kuramoto form with the Hebbian tensors, the route KUR-1 holds the kernel to (O(N^2) pairwise, O(N^4) quartic):
+    dtheta_i/dt = K sum_j J_ij sin(theta_j - theta_i) + C sum_jkl T_ijkl sin(theta_j - theta_k + theta_l - theta_i), with
+    J_ij = N^-1 sum_mu e^{i(xi_i - xi_j)} and T_ijkl = N^-3 sum_mu e^{i(xi_i - xi_j + xi_k - xi_l)} (the imaginary parts
+    cancel in the sums), for ``theta`` of shape (replicas, N)."""
+    N = theta.shape[-1]
+    e = np.exp(1j * xi)
+    J = np.einsum("mi,mj->ij", e, e.conj()) / N
+    Tq = np.einsum("mi,mj,mk,ml->ijkl", e, e.conj(), e, e.conj()) / N**3
+    u = np.exp(1j * theta)
+    return (K * np.imag(np.einsum("ij,rj->ri", J, u) * u.conj())
+            + C * np.imag(np.einsum("ijkl,rj,rk,rl->ri", Tq, u, u.conj(), u) * u.conj()))
+
+
 SIM = {"N": 2000, "replicas": 8, "duration": 30.0, "dt": 0.05}
 D0 = 0.25
 
@@ -112,11 +126,7 @@ def kur_1(p, seed):
         xi = phase_patterns(P, N, kind, seed=seed)
         th = rng.uniform(0, 2 * np.pi, (3, N))
         v = Oscillators(model, xi, {"K": K, "C": C}).velocity(th)
-        e = np.exp(1j * xi)
-        J = np.einsum("mi,mj->ij", e, e.conj()) / N
-        Tq = np.einsum("mi,mj,mk,ml->ijkl", e, e.conj(), e, e.conj()) / N**3
-        u = np.exp(1j * th)
-        micro = K * np.imag(np.einsum("ij,rj->ri", J, u) * u.conj()) + C * np.imag(np.einsum("ijkl,rj,rk,rl->ri", Tq, u, u.conj(), u) * u.conj())
+        micro = microscopic_velocity(th, xi, K, C)
         worst = max(worst, float(np.abs(v - micro).max()))
     xi = phase_patterns(P, N, "uniform", seed=seed + 1)
     osc = Oscillators(model, xi, {"K": K, "C": C})

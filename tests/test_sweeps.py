@@ -159,7 +159,7 @@ def test_a_second_sweep_on_a_store_in_use_is_refused(tmp_path):
         import _sweep_fn
         from numerics.sweeps import grid, run_sweep
         pts = grid({{"a": [1, 2, 3, 4], "b": [1]}}, seeds=[0])
-        pts = [dict(p, delay=0.5) for p in pts]
+        pts = [dict(p, delay=1.0) for p in pts]
         run_sweep(_sweep_fn.work, pts, {str(tmp_path / "s")!r}, progress=False)
     """)])
     lock = tmp_path / "s" / "points" / ".lock"
@@ -167,11 +167,13 @@ def test_a_second_sweep_on_a_store_in_use_is_refused(tmp_path):
         if lock.exists() and lock.read_text().strip():
             break
         time.sleep(0.05)
+    finished_before = len(_result_files(tmp_path / "s" / "points"))
     with pytest.raises(RuntimeError, match="in use by another sweep"):
-        run_sweep(_sweep_fn.work, [dict(p, delay=0.5) for p in pts], tmp_path / "s", progress=False)
+        run_sweep(_sweep_fn.work, [dict(p, delay=1.0) for p in pts], tmp_path / "s", progress=False)
+    assert finished_before < 4  # the refusal met a sweep in flight (the first holds its lock for 4 s of work)
     assert first.wait(60) == 0
     assert len(_result_files(tmp_path / "s" / "points")) == 4
-    run_sweep(_sweep_fn.work, [dict(p, delay=0.5) for p in pts], tmp_path / "s", progress=False)  # free again: all done
+    run_sweep(_sweep_fn.work, [dict(p, delay=1.0) for p in pts], tmp_path / "s", progress=False)  # free again: all done
 
 
 def test_a_corrupted_result_is_named_and_recomputed(tmp_path):
@@ -199,9 +201,18 @@ def test_a_dask_sweep_whose_workers_are_gone_stops_with_an_error(tmp_path):
     import threading
 
     pts = [dict(p, delay=1.0) for p in grid({"a": [1, 2, 3, 4, 5, 6], "b": [1]}, seeds=[0])]
+    store = tmp_path / "points"
+
+    def leave_after_the_first_point(cluster):  # event-driven, not timed: the worker leaves once a result is stored
+        for _ in range(6000):
+            if store.is_dir() and _result_files(store):
+                cluster.scale(0)
+                return
+            time.sleep(0.01)
+
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1",
                                   dashboard_address=None) as cluster:
-        threading.Timer(1.5, lambda: cluster.scale(0)).start()  # the only worker leaves after a point or two
+        threading.Thread(target=leave_after_the_first_point, args=(cluster,), daemon=True).start()
         with pytest.raises(RuntimeError, match="no worker"):
             run_sweep(_sweep_fn.work, pts, tmp_path, scheduler=cluster.scheduler_address, progress=False, worker_timeout=2.0)
     kept = _result_files(tmp_path / "points")
