@@ -37,6 +37,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -130,6 +131,12 @@ ISING = SiteMeasure("ising", sp.cosh(h), _ising_coefficient, "spins s = +-1, uni
 #: phases uniform on the circle: the projection cos(theta - xi) has E exp(h x) = I0(h)
 PHASE = SiteMeasure("phase", sp.besseli(0, h), _phase_coefficient, "phases uniform on the circle; m the modulus of the complex overlap")
 SITES = {s.name: s for s in (ISING, PHASE)}
+
+
+@functools.lru_cache(maxsize=64)
+def _derivatives(F: sp.Expr) -> tuple[Callable, Callable, Callable]:
+    """``F``, ``F'`` and ``F''`` in :data:`m` compiled for mpmath, once per ``F`` (a temperature scan asks at every T)."""
+    return tuple(sp.lambdify(m, sp.diff(F, m, k), "mpmath") for k in (0, 1, 2))
 
 
 @dataclass(frozen=True)
@@ -371,8 +378,7 @@ class MeanField:
         if missing:
             raise MeanFieldError(f"Missing value(s) for {missing}.")
         subs = {p: sp.nsimplify(vals[p.name]) for p in self.parameters if p != T}
-        F = self.F.subs(subs)
-        Fn, F1, F2 = (sp.lambdify(m, sp.diff(F, m, k), "mpmath") for k in (0, 1, 2))
+        Fn, F1, F2 = _derivatives(self.F.subs(subs))
         with mpmath.workdps(20):
             Tv = mpmath.mpf(vals["T"])
             signs = [tuple(mpmath.mpf(x) for x in c) for c in itertools.product((1, -1), repeat=s + 1)]
