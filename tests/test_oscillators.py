@@ -263,3 +263,16 @@ def test_escape_times_are_resolved_to_the_check_interval():
     osc = Oscillators(KU, xi, {"K": 0.0, "C": 0.0}, D=0.5)  # free diffusion: a cue at the pattern melts
     t = osc.escape_times(xi[:1].repeat(6, 0), threshold=0.5, t_max=20.0, dt=0.05, seed=1, check_every=0.25)
     assert np.all(np.isfinite(t)) and np.all(t > 0) and np.allclose(t / 0.25, np.round(t / 0.25))
+
+
+def test_the_manuals_phase_diagram_command_runs(tmp_path, capsys):
+    """`amwb phases kuramoto --param D=0.25 --x K 0 1.5 --y C 0 1.5 --plot ...` (the manual's command, on a small grid): the
+    model's temperature name reaches the grid, and the four regions appear with the bistable window above C_t = D."""
+    plot = tmp_path / "kuramoto.png"
+    assert amwb(["phases", "kuramoto", "--param", "D=0.25", "--x", "K", "0", "1.5", "--y", "C", "0", "1.5", "--grid", "31",
+                 "--plot", str(plot), "--json"]) == 0
+    grid = json.loads(capsys.readouterr().out)["phase_grid"]
+    phase = np.array(grid["phase"])
+    C = np.array(grid["y"]["values"])
+    assert plot.stat().st_size > 0 and set(np.unique(phase)) == {0, 1, 2, 3}
+    assert not (phase[C < 0.25] >= 2).any() and (phase[C > 0.5] >= 2).any()  # bistable only beyond the tricritical C = D
