@@ -24,6 +24,7 @@ import theory
 from numerics.oscillators import (
     Oscillators,
     escape_rate,
+    finite_load_capacity,
     lorentzian_frequencies,
     overlaps,
     phase_patterns,
@@ -439,3 +440,43 @@ def kur_8(p, seed):
     out = {"derived_barrier": b["barrier"], "derived_slope": b["escape_slope"], "r_u": b["boundary"]["m"], "r_s": b["memory"]["m"],
            "fitted_slope": slope, "tau": dict(zip(map(str, p["N"]), taus)), "escaped_censored": dict(zip(map(str, p["N"]), counts))}
     return Result(out, checked={"derived": True, "ratio": slope / b["escape_slope"]})
+
+
+@claim(
+    id="KUR-9", paper=PAPER, source="abstract: 'at finite load higher-order coupling gives superlinear capacity, far beyond "
+    "pairwise-only oscillators'", kind="simulation",
+    statement="With quartic coupling only (K = 0, C = 1) and uniform-phase patterns, the number of patterns retrieved at zero "
+    "noise grows superlinearly, as the derived finite-load law says: the measured capacity P_c(N) (fewer than half of the "
+    "replicas started at their pattern keep |m| >= 1/2) grows with the exponent of the derived law, whose crosstalk "
+    "variance per pattern is exact in N (v_1 ~ 3 C^2/N^3, so P ~ N^3)." + RECONSTRUCTED,
+    expected="fitted exponent of log P_c against log N = the derived law's exponent (theory.PhaseCapacityLaw.scaling: 3)",
+    tolerance=Within(0.0, "measured exponent - derived exponent", abs=0.5, key="exponent_gap"),
+    tolerance_reason="P_c is bracketed to 5% (0.07 in log P) at each N, so over a factor 2 in N the fitted slope carries "
+    "about 0.1 of bisection error; the rest is finite N: the derived law's own exact v_1 has a local slope below 3 at these "
+    "N (reported), and the measured collapse has a finite-N shape the static-Gaussian law does not model (it neglects the "
+    "crosstalk's response; the measured/derived ratio of P_c is reported). 0.5 keeps the check able to tell N^3 from N^2 "
+    "(a moment of |m|^4 instead of |m|^6) and from pairwise N^1",
+    quick={"N": [24, 32, 48], "replicas": 16, "duration": 20.0, "dt": 0.2, "K": 0.0, "C": 1.0, "threshold": 0.5},
+    paper_scale={"N": [32, 48, 64, 96], "replicas": 32, "duration": 20.0, "dt": 0.2, "K": 0.0, "C": 1.0, "threshold": 0.5},
+    expected_source="derived from the model: theory.capacity_law(theory.builtin('kuramoto'), params={'K': 0, 'C': 1}) "
+    "(a theory.PhaseCapacityLaw: k_collective, scaling)",
+)
+def kur_9(p, seed):
+    law = theory.capacity_law(_model(), params={"K": p["K"], "C": p["C"]})
+    from theory.phase_capacity import N as N_sym
+
+    Ns = np.array(p["N"], dtype=float)
+    derived = np.array([float(law.k_collective.subs(N_sym, n)) for n in p["N"]])
+    measured = []
+    for n, guess in zip(p["N"], derived):
+        res = finite_load_capacity(_model(), n, {"K": p["K"], "C": p["C"]}, threshold=p["threshold"], start=int(guess),
+                                   replicas=p["replicas"], duration=p["duration"], dt=p["dt"], seed=seed + n)
+        measured.append(res["P_c"])
+    slope_meas = float(np.polyfit(np.log(Ns), np.log(measured), 1)[0])
+    slope_law = float(np.polyfit(np.log(Ns), np.log(derived), 1)[0])
+    expo = float(law.scaling.exponent)
+    out = {"measured_exponent": slope_meas, "derived_exponent": expo, "derived_local_exponent": slope_law,
+           "P_c_measured": dict(zip(map(str, p["N"]), measured)), "k_collective_derived": dict(zip(map(str, p["N"]), derived.tolist())),
+           "measured_over_derived": dict(zip(map(str, p["N"]), (np.array(measured) / derived).tolist())),
+           "k_max_asymptotic": str(law.k_max_asymptotic), "approximation": law.approximation}
+    return Result(out, checked={"exponent_gap": slope_meas - expo})

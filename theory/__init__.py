@@ -14,6 +14,7 @@ from .mean_field import MeanField, MeanFieldError, SiteMeasure
 from .model import EnergyModel, EnergyRateCheck, LyapunovReport
 from .ott_antonsen import OttAntonsen
 from .parsing import ParseError, parse
+from .phase_capacity import PhaseCapacityError, PhaseCapacityLaw, phase_capacity_law
 from .rescaling import Coupling, DirectedModel, NoEnergyError, Symmetrization
 from .specs import SpecError, builtin, builtin_names, builtin_spec, from_dict, load, variant_spec
 from .symmetries import Symmetry, global_phase
@@ -39,6 +40,9 @@ __all__ = [
     "lagrangians",
     "moments",
     "capacity_law",
+    "phase_capacity_law",
+    "PhaseCapacityLaw",
+    "PhaseCapacityError",
     "CapacityLaw",
     "CapacityError",
     "Scaling",

@@ -551,6 +551,8 @@ def capacity_law(model: EnergyModel, patterns: str = "rademacher", fast: str | N
     Returns
     -------
     CapacityLaw
+        Or, for a model with one layer of phases (``kuramoto``), a :class:`theory.PhaseCapacityLaw`: the finite-load
+        law of uniform-phase patterns (:mod:`theory.phase_capacity`).
 
     Raises
     ------
@@ -566,6 +568,13 @@ def capacity_law(model: EnergyModel, patterns: str = "rademacher", fast: str | N
     """
     if not isinstance(model, EnergyModel):
         raise TypeError(f"Argument `model` must be an EnergyModel (e.g. theory.builtin('dam_power')); got {type(model).__name__}.")
+    if any(lay.periodic for lay in model.layers):  # phases: the finite-load law of phase memories (uniform-phase patterns)
+        from .phase_capacity import phase_capacity_law
+
+        if patterns not in ("rademacher", "uniform_phase") or fast is not None:
+            raise CapacityError(f"model `{model.name}` has a layer of phases: its law is derived for patterns='uniform_phase' "
+                                f"and no `fast` layer; got patterns={patterns!r}, fast={fast!r}")
+        return phase_capacity_law(model, params=params)
     if patterns not in PATTERNS:
         raise ValueError(f"Argument `patterns` must be one of {PATTERNS}; got {patterns!r} (biased patterns p != 1/2 are not derived yet).")
     names = [lay.name for lay in model.layers]

@@ -1,6 +1,6 @@
 r"""Moments of Gaussian and Rademacher variables, symbolically: the engine of capacity and mean-field laws.
 
-Three exact tools, none of which loops over a system size:
+Four exact tools, none of which loops over a system size:
 
 * :func:`gaussian_moment` -- :math:`\mathbb E[P(z)]` for :math:`z \sim \mathcal N(0, \Sigma)` and any polynomial
   ``P`` (Isserlis / Wick), with ``Sigma`` symbolic; :func:`isserlis` is the pairing sum itself, kept as the
@@ -8,6 +8,8 @@ Three exact tools, none of which loops over a system size:
 * :func:`rademacher_expectation` -- :math:`\mathbb E[g(S)]` for ``S`` a sum of ``m`` i.i.d. :math:`\pm1` signs and
   ``g`` a sum of terms :math:`S^p e^{tS}`: exactly :math:`\partial_t^p \cosh(t)^m`, a closed form in the symbol
   ``m``; :func:`binomial_expectation` is the exact finite sum for any ``g``.
+* :func:`phasor_moment` -- :math:`\mathbb E|S|^{2k}` for ``S`` a sum of ``n`` uniform unit phasors, a polynomial in
+  ``n`` (the crosstalk of phase-oscillator memories).
 * :func:`rademacher_rate` -- Cramér's rate function of :math:`S/m`, the Legendre transform of the log-MGF
   :math:`\log\cosh t`, derived by SymPy.
 
@@ -36,6 +38,7 @@ __all__ = [
     "rademacher_expectation",
     "binomial_expectation",
     "rademacher_rate",
+    "phasor_moment",
 ]
 
 #: the largest total degree a moment is computed for (beyond it the pairing count explodes)
@@ -289,3 +292,38 @@ def rademacher_rate(x: sp.Symbol | None = None) -> sp.Expr:
         return sp.expand_log(x * sp.atanh(x) - sp.log(sp.cosh(sp.atanh(x))), force=True)
     return simplify(t_star * x - sp.log(sp.cosh(t_star).rewrite(sp.exp)), "rate function")
 
+
+
+# ------------------------------------------------------------------ sums of random phasors
+
+
+def phasor_moment(n: sp.Expr, k: int) -> sp.Expr:
+    r"""Exact ``E|S|^{2k}`` for ``S`` the sum of ``n`` i.i.d. unit phasors :math:`e^{i\phi_j}`, :math:`\phi_j` uniform,
+    as a polynomial in the symbol ``n``.
+
+    Notes
+    -----
+    :math:`|S|^{2k} = \sum_{a, b} \prod_{l \le k} e^{i(\phi_{a_l} - \phi_{b_l})}` has a nonzero mean (one) exactly when
+    the index multisets of ``a`` and ``b`` agree. Grouping by the multiplicities :math:`\lambda` of that multiset (a
+    partition of ``k`` with :math:`\ell` parts): there are :math:`n^{\underline{\ell}}/\prod_j \mathrm{mult}_j!` ways to
+    choose the distinct indices and :math:`(k!/\prod_i \lambda_i!)^2` orderings of ``a`` and ``b``, so
+    :math:`\mathbb E|S|^{2k} = \sum_{\lambda \vdash k} (k!/\prod\lambda_i!)^2\, n^{\underline{\ell(\lambda)}}/\prod_j \mathrm{mult}_j!`
+    -- one term per partition of ``k``, whatever ``n``.
+
+    Examples
+    --------
+    >>> n = sp.Symbol("n")
+    >>> phasor_moment(n, 3)
+    6*n**3 - 9*n**2 + 4*n
+    """
+    from sympy.utilities.iterables import partitions
+
+    k = int(k)
+    if k < 0 or 2 * k > MAX_DEGREE:
+        raise ValueError(f"Argument `k` must be an integer in [0, {MAX_DEGREE // 2}]; got {k}.")
+    total = sp.S.Zero
+    for part in partitions(k):  # {part size: multiplicity}
+        orderings = sp.factorial(k) / sp.prod([sp.factorial(size) ** mult for size, mult in part.items()])
+        parts = sum(part.values())
+        total += orderings**2 * sp.ff(n, parts) / sp.prod([sp.factorial(mult) for mult in part.values()])
+    return sp.expand(total)
