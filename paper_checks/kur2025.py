@@ -24,11 +24,11 @@ import theory
 from numerics.oscillators import (
     Oscillators,
     escape_rate,
-    finite_load_capacity,
     lorentzian_frequencies,
     overlaps,
     phase_patterns,
     phase_weights,
+    retrieval_error,
     von_mises_cue,
 )
 from theory.mean_field import MeanField, T
@@ -442,41 +442,66 @@ def kur_8(p, seed):
     return Result(out, checked={"derived": True, "ratio": slope / b["escape_slope"]})
 
 
+def _load_per_error(p: dict, seed: int) -> Result:
+    """The load per unit retrieval error, P / (1 - |m|), measured at small loads P = load * N^power (a protocol choice,
+    not the theory's), and its fitted exponent in N against the derived law's (numerics.oscillators.retrieval_error)."""
+    law = theory.capacity_law(_model(), params={"K": p["K"], "C": p["C"]})
+    Ns = np.array(p["N"], dtype=float)
+    per, errs, rows = [], [], {}
+    for n in p["N"]:
+        P = max(2, int(round(p["load"] * n ** p["power"])))
+        e = retrieval_error(_model(), n, P, {"K": p["K"], "C": p["C"]}, replicas=min(p["replicas"], P),
+                            duration=p["duration"], dt=p["dt"], seed=seed + n, sets=p["sets"])
+        per.append(P / e["error"])
+        errs.append(e["sigma"] / e["error"])  # relative error of P / error
+        rows[str(n)] = {"P": P, **e}
+    w = 1 / np.maximum(np.array(errs), 1e-6)
+    slope = float(np.polyfit(np.log(Ns), np.log(per), 1, w=w)[0])
+    expo = float(law.scaling.exponent)
+    from theory.phase_capacity import N as N_sym
+
+    static = [float(2 * law.signal**2 * 1 / (law.pattern_variance.subs(N_sym, n))) for n in p["N"]]  # small-load P/(1-r)
+    out = {"measured_exponent": slope, "derived_exponent": expo, "runs": rows,
+           "P_per_error_measured": dict(zip(map(str, p["N"]), per)),
+           "measured_over_static_gaussian": dict(zip(map(str, p["N"]), (np.array(per) / np.array(static)).tolist())),
+           "k_max_asymptotic": str(law.k_max_asymptotic), "approximation": law.approximation}
+    return Result(out, checked={"exponent_gap": slope - expo})
+
+
 @claim(
     id="KUR-9", paper=PAPER, source="abstract: 'at finite load higher-order coupling gives superlinear capacity, far beyond "
     "pairwise-only oscillators'", kind="simulation",
-    statement="With quartic coupling only (K = 0, C = 1) and uniform-phase patterns, the number of patterns retrieved at zero "
-    "noise grows superlinearly, as the derived finite-load law says: the measured capacity P_c(N) (fewer than half of the "
-    "replicas started at their pattern keep |m| >= 1/2) grows with the exponent of the derived law, whose crosstalk "
-    "variance per pattern is exact in N (v_1 ~ 3 C^2/N^3, so P ~ N^3)." + RECONSTRUCTED,
-    expected="fitted exponent of log P_c against log N = the derived law's exponent (theory.PhaseCapacityLaw.scaling: 3)",
-    tolerance=Within(0.0, "measured exponent - derived exponent", abs=0.5, key="exponent_gap"),
-    tolerance_reason="P_c is bracketed to 5% (0.07 in log P) at each N, so over a factor 2 in N the fitted slope carries "
-    "about 0.1 of bisection error; the rest is finite N: the derived law's own exact v_1 has a local slope below 3 at these "
-    "N (reported), and the measured collapse has a finite-N shape the static-Gaussian law does not model (it neglects the "
-    "crosstalk's response; the measured/derived ratio of P_c is reported). 0.5 keeps the check able to tell N^3 from N^2 "
-    "(a moment of |m|^4 instead of |m|^6) and from pairwise N^1",
-    quick={"N": [24, 32, 48], "replicas": 16, "duration": 20.0, "dt": 0.2, "K": 0.0, "C": 1.0, "threshold": 0.5},
-    paper_scale={"N": [32, 48, 64, 96], "replicas": 32, "duration": 20.0, "dt": 0.2, "K": 0.0, "C": 1.0, "threshold": 0.5},
+    statement="With quartic coupling only (K = 0, C = 1) and uniform-phase patterns, the load a network of N oscillators "
+    "carries at a given retrieval error grows as N^3, the exponent of the derived finite-load law (crosstalk variance "
+    "per pattern v_1 ~ 3 C^2/N^3, exact in N): the measured P/(1 - |m|) at small loads, replicas started at their own "
+    "pattern at zero noise, has the derived exponent in N." + RECONSTRUCTED,
+    expected="fitted exponent of log(P/(1 - |m|)) against log N = the derived law's exponent (theory.PhaseCapacityLaw.scaling: 3)",
+    tolerance=Within(0.0, "measured exponent - derived exponent", abs=0.3, key="exponent_gap"),
+    tolerance_reason="each 1 - |m| carries its replica error and its drift when the run is doubled (reported, a few %, "
+    "about 0.1 of slope over a factor 2 in N); the rest is finite N: the small-load response is linear in P only to "
+    "leading order and the unit's own term is O(1/N). 0.3 tells N^3 from N^2 (a moment of |m|^4 instead of |m|^6) and from "
+    "pairwise N. The constant is reported, not checked (the law neglects the crosstalk's response, of the same order)",
+    quick={"N": [48, 64, 96], "load": 0.005, "power": 3, "replicas": 16, "sets": 3, "duration": 20.0, "dt": 0.2, "K": 0.0, "C": 1.0},
     expected_source="derived from the model: theory.capacity_law(theory.builtin('kuramoto'), params={'K': 0, 'C': 1}) "
-    "(a theory.PhaseCapacityLaw: k_collective, scaling)",
+    "(a theory.PhaseCapacityLaw: scaling)",
 )
 def kur_9(p, seed):
-    law = theory.capacity_law(_model(), params={"K": p["K"], "C": p["C"]})
-    from theory.phase_capacity import N as N_sym
+    return _load_per_error(p, seed)
 
-    Ns = np.array(p["N"], dtype=float)
-    derived = np.array([float(law.k_collective.subs(N_sym, n)) for n in p["N"]])
-    measured = []
-    for n, guess in zip(p["N"], derived):
-        res = finite_load_capacity(_model(), n, {"K": p["K"], "C": p["C"]}, threshold=p["threshold"], start=int(guess),
-                                   replicas=p["replicas"], duration=p["duration"], dt=p["dt"], seed=seed + n)
-        measured.append(res["P_c"])
-    slope_meas = float(np.polyfit(np.log(Ns), np.log(measured), 1)[0])
-    slope_law = float(np.polyfit(np.log(Ns), np.log(derived), 1)[0])
-    expo = float(law.scaling.exponent)
-    out = {"measured_exponent": slope_meas, "derived_exponent": expo, "derived_local_exponent": slope_law,
-           "P_c_measured": dict(zip(map(str, p["N"]), measured)), "k_collective_derived": dict(zip(map(str, p["N"]), derived.tolist())),
-           "measured_over_derived": dict(zip(map(str, p["N"]), (np.array(measured) / derived).tolist())),
-           "k_max_asymptotic": str(law.k_max_asymptotic), "approximation": law.approximation}
-    return Result(out, checked={"exponent_gap": slope_meas - expo})
+
+@claim(
+    id="KUR-10", paper=PAPER, source="abstract: 'superlinear capacity, far beyond pairwise-only oscillators'", kind="simulation",
+    statement="With pairwise coupling only (K = 1, C = 0) and uniform-phase patterns the load carried at a given retrieval "
+    "error grows only linearly in N, the exponent of the derived finite-load law (v_1 ~ K^2/(2N)): the measured "
+    "P/(1 - |m|) at small loads has exponent 1." + RECONSTRUCTED,
+    expected="fitted exponent of log(P/(1 - |m|)) against log N = the derived law's exponent (theory.PhaseCapacityLaw.scaling: 1)",
+    tolerance=Within(0.0, "measured exponent - derived exponent", abs=0.3, key="exponent_gap"),
+    tolerance_reason="as KUR-9 (replica error and the drift of a doubled run, over a factor 4 in N); loads stay at 2% of N, "
+    "where the pairwise state has settled (its other patterns are soft directions: at ten times that load retrieval "
+    "still decays after t = 80). 0.3 tells N from N^2 and N^3. The constant is reported, not checked",
+    quick={"N": [1024, 2048, 4096], "load": 0.02, "power": 1, "replicas": 16, "sets": 3, "duration": 20.0, "dt": 0.2, "K": 1.0, "C": 0.0},
+    expected_source="derived from the model: theory.capacity_law(theory.builtin('kuramoto'), params={'K': 1, 'C': 0}) "
+    "(a theory.PhaseCapacityLaw: scaling)",
+)
+def kur_10(p, seed):
+    return _load_per_error(p, seed)

@@ -27,9 +27,11 @@ itself restores a displaced unit with at most :math:`F'(1)` (the *signal*); ever
   :math:`g(u) = \sqrt{\pi/8}\,u^{-1} e^{-b}(I_0(b) + I_1(b))` with :math:`b = 1/(4u^2)` (tested against quadrature).
 
 Both treat the crosstalk as a static Gaussian field: they neglect its response to the units' displacements (the
-Onsager reaction). That is small where the quartic term dominates (a pattern's crosstalk overlap is
-:math:`O(N^{-1/2})`, its curvature :math:`O(C/N)`), and not for pairwise coupling, whose Hebbian term gives every
-other pattern a soft direction of curvature ``K`` at a stored pattern; the approximation text says so.
+Onsager reaction). That response is a random coupling of the displacements of the same order as the crosstalk itself
+(its norm grows as :math:`\sqrt{P v_1}` relative to the stiffness), so the *exponent* of each law in ``N`` is exact
+while its constant is approximate; for pairwise coupling the other patterns are moreover soft directions of a stored
+pattern, and near the branch's end retrieval degrades slowly in time. The approximation text says so, and the paper
+checks KUR-9/KUR-10 measure the exponent, reporting the constant.
 
 References
 ----------
@@ -61,8 +63,9 @@ _n = sp.Symbol("n", positive=True)
 APPROXIMATION = (
     "i.i.d. uniform-phase patterns, zero noise; the crosstalk of the other patterns is a static Gaussian torque "
     "(central limit over patterns) with its exact variance in N (up to the unit's own O(1/N) term); its response to "
-    "the units' displacements (the Onsager reaction) is neglected -- small where the quartic term dominates, not for "
-    "pairwise coupling, whose other patterns are soft directions of curvature K at a stored pattern"
+    "the units' displacements (the Onsager reaction) is neglected: that response is of the same order in P and N, so "
+    "the exponent of the law in N is exact and its constant approximate (for pairwise coupling the other patterns are "
+    "also soft directions at a stored pattern, and near the branch's end retrieval decays slowly in time)"
 )
 
 
