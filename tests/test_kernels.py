@@ -728,3 +728,35 @@ def test_an_inf_in_a_large_state_is_refused_even_where_the_layer_saturates(name,
     for which in ("activations", "update"):  # tanh(inf) = 1, softmax(... inf ...) finite: the outputs alone hide it
         with pytest.raises(nm.KernelInputError, match=f"`{layer}` must be finite; got inf at index \\(5, 2\\)"):
             getattr(k, which)(**arrays)
+
+
+@pytest.mark.parametrize("name", theory.builtin_names())
+def test_per_sample_weights_equal_a_loop_over_samples(name):
+    """A weight with a leading batch axis holds one weight set per sample (the contexts of in-context denoising): every
+    built-in's energy, rhs and energy gradient on B = 3 stacked weight sets equal three calls with one set each."""
+    rng = np.random.default_rng(17)
+    m = theory.builtin(name)
+    k = nm.compile(m)
+    B = 3
+    states = {lay.name: rng.standard_normal((B, 4)) for lay in m.layers}
+    inputs = {inp.name: rng.standard_normal(4) for inp in m.inputs}
+    weights = {}
+    for W in m.weights:
+        M = rng.standard_normal((B, 4, 4))
+        weights[W.name] = (M + np.swapaxes(M, -1, -2)) / 2 if W.symmetric else M
+    for which in ("energy", "rhs", "energy_grad"):
+        batched = getattr(k, which)(**states, **inputs, **weights)
+        for b in range(B):
+            one = getattr(k, which)(**{n: v[b:b + 1] for n, v in states.items()}, **inputs, **{n: v[b] for n, v in weights.items()})
+            pairs = [(batched[key][b:b + 1], one[key]) for key in one] if isinstance(one, dict) else [(batched[b:b + 1], one)]
+            for x, y in pairs:
+                np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12, err_msg=f"{name} {which} sample {b}")
+
+
+def test_per_sample_weights_must_match_the_batch():
+    k = nm.compile(theory.builtin("context_denoising"))
+    rng = np.random.default_rng(0)
+    with pytest.raises(nm.KernelInputError, match="batch axes"):
+        k.energy(s=rng.standard_normal((4, 3)), X=rng.standard_normal((5, 7, 3)))
+    with pytest.raises(nm.KernelInputError, match="`X` must have shape"):
+        k.energy(s=rng.standard_normal((4, 3)), X=rng.standard_normal(3))

@@ -222,6 +222,9 @@ def from_dict(spec: dict) -> EnergyModel:
             raise SpecError(f"{where}: give its kind (dense, recurrent, input or energy); a missing kind is not guessed")
         kind = s["kind"]
         size_table = {str(z): z for lay in layers for z in lay.size.free_symbols}
+        for w in table.values():  # a declared weight's sizes (the number of context tokens L of X: [L, n]) are sizes too
+            if isinstance(w, Weight):
+                size_table.update({str(z): z for d in w.shape for z in sp.sympify(d).free_symbols})
         scale = parse(str(s.get("scale", "1")), {**params, **size_table}, f"{where} scale")
         if kind == "dense":
             post, pre = layer(s.get("post", ""), where), layer(s.get("pre", ""), where)

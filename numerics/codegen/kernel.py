@@ -384,18 +384,21 @@ class Kernel:
         if hit is None:
             sizes: dict[str, int] = {}
             batch_shapes: list = []
+            names = []
             for a in self.args:
                 if a.kind == "parameter":
                     continue
                 arr = arrays[a.name]
+                names.append(a.name)
                 if check:
                     _check_shape(a, arr, sizes, batch_shapes)
                 else:
                     for ax, sz in zip(range(-len(a.shape), 0), a.shape, strict=True):
                         if isinstance(sz, sp.Symbol):
                             sizes.setdefault(sz.name, arr.shape[ax])
-                    if a.kind != "weight":
-                        batch_shapes.append(arr.shape[: arr.ndim - 1])
+                    batch_shapes.append(arr.shape[: arr.ndim - (2 if a.kind == "weight" else 1)])
+            if check:
+                _check_batches(batch_shapes, names)
             floats = [arrays[a.name].dtype for a in self.args if a.kind != "parameter"]
             dtype = np.result_type(*[_np_dtype(d) if np.issubdtype(_np_dtype(d), np.floating) else np.float64 for d in floats]) if floats else np.float64
             hit = (sizes, any(len(b) for b in batch_shapes), dtype)
@@ -708,8 +711,9 @@ def _check_shape(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> None:
     if kind not in "fiub":
         raise KernelInputError(f"Argument `{a.name}` must hold real numbers; got dtype {arr.dtype}.")
     if a.kind == "weight":
-        if arr.ndim != 2:
-            raise KernelInputError(f"Argument `{a.name}` must have shape {tuple(map(str, a.shape))}; got shape {tuple(arr.shape)}.")
+        if arr.ndim < 2:
+            raise KernelInputError(f"Argument `{a.name}` must have shape {tuple(map(str, a.shape))} (or (batch..., "
+                                   f"{', '.join(map(str, a.shape))}), one weight set per sample); got shape {tuple(arr.shape)}.")
     elif arr.ndim < 1:
         raise KernelInputError(f"Argument `{a.name}` must have shape (..., {a.shape[0]}); got a scalar.")
     for ax, s in zip(range(-nd, 0), a.shape, strict=True):
@@ -726,8 +730,17 @@ def _check_shape(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> None:
         else:
             sizes[key] = got
             sizes.setdefault("@" + key, a.name)
-    if a.kind != "weight":
-        batch_shapes.append(tuple(arr.shape[:-1]))
+    batch_shapes.append(tuple(arr.shape[: arr.ndim - (2 if a.kind == "weight" else 1)]))
+
+
+def _check_batches(batch_shapes: list, names: list) -> None:
+    """The leading (batch) axes of the states and of per-sample weights must broadcast together."""
+    try:
+        np.broadcast_shapes(*batch_shapes)
+    except ValueError:
+        got = ", ".join(f"`{n}`: {b}" for n, b in zip(names, batch_shapes, strict=True) if b)
+        raise KernelInputError(f"the batch axes of the arguments do not broadcast together ({got}): a weight with leading axes "
+                               "holds one weight set per sample, and those axes must match the states' batch axes") from None
 
 
 def _check_values(a: ArgSpec, arr: Any) -> None:
@@ -738,10 +751,11 @@ def _check_values(a: ArgSpec, arr: Any) -> None:
     step, ReLU) maps it to a finite value (issue 33, item 6)."""
     if _dtype_kind(arr) == "f":
         _require_finite(a.name, arr)
-    if a.symmetric and arr.shape[0] == arr.shape[1]:
+    if a.symmetric and arr.shape[-2] == arr.shape[-1]:
         A = arr.detach().cpu().numpy() if _is_tensor(arr) else np.asarray(arr)
-        if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(A).max(initial=0.0)))):
-            raise KernelInputError(f"Argument `{a.name}` must be symmetric (the energy needs W = W^T); max |W - W^T| = {np.abs(A - A.T).max():.3g}.")
+        At = np.swapaxes(A, -1, -2)
+        if not np.allclose(A, At, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(A).max(initial=0.0)))):
+            raise KernelInputError(f"Argument `{a.name}` must be symmetric (the energy needs W = W^T); max |W - W^T| = {np.abs(A - At).max():.3g}.")
 
 
 def _check_array(a: ArgSpec, arr: Any, sizes: dict, batch_shapes: list) -> Any:

@@ -70,10 +70,12 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
         return rs(a * b)
 
     def MatTVec(W, a):  # noqa: N802
+        if W.ndim > 2:  # one weight set per sample
+            return xp.matmul(a[..., None, :], W)[..., 0, :]
         return a @ W
 
     def RowSumSq(W):  # noqa: N802
-        return xp.sum(W * W, axis=-1)[None, :]
+        return xp.sum(W * W, axis=-1) if W.ndim > 2 else xp.sum(W * W, axis=-1)[None, :]
 
     def Ones(n):  # noqa: N802
         return xp.ones((1, int(n)), dtype=n.dtype) if hasattr(n, "dtype") else xp.ones((1, int(n)))

@@ -64,7 +64,7 @@ def jax_backend():
     from . import Backend
 
     rowsum = xla_rowsum if jax.default_backend() == "cpu" else None
-    ns = nodes(jnp, matvec=lambda W, a: a @ W.T, logistic=jax.nn.sigmoid, rowsum=rowsum,
+    ns = nodes(jnp, matvec=lambda W, a: a @ W.T if W.ndim == 2 else (W @ a[..., None])[..., 0], logistic=jax.nn.sigmoid, rowsum=rowsum,
                i0e=jax.scipy.special.i0e, i1e=jax.scipy.special.i1e)
     ns["numpy"] = jnp
     return Backend("jax", jnp, ns, jnp.asarray, np.asarray, fuses_passes=True, scope=x64_scope)

@@ -95,6 +95,8 @@ def _private(x: Any) -> bool:
 
 
 def _matvec(W, a):
+    if W.ndim > 2:  # one weight set per sample: a batched matrix-vector product
+        return np.matmul(W, a[..., None])[..., 0]
     return a @ W.T
 
 
@@ -193,8 +195,8 @@ def _inplace_nodes(generic: dict) -> dict:
 
     def AttentionMatVec(W, a, beta):  # noqa: N802 - W^T softmax(beta W a), chunked over the rows of W under a memory budget
         budget = _BUDGET.get()
-        if budget is None:
-            return SoftmaxMatVec(W, a, beta) @ W
+        if budget is None or W.ndim > 2:
+            return generic["MatTVec"](W, SoftmaxMatVec(W, a, beta))
         a2 = a.reshape(-1, a.shape[-1])
         batch, M = a2.shape[0], W.shape[0]
         item = np.result_type(a2.dtype, W.dtype).itemsize
@@ -220,7 +222,7 @@ def _inplace_nodes(generic: dict) -> dict:
 
     def LogSumExpMatVec(W, a, beta):  # noqa: N802 - fused lse(beta W a): the product is a private temporary
         budget = _BUDGET.get()
-        if budget is not None:  # streaming log-sum-exp over row chunks of W (see memory_budget)
+        if budget is not None and W.ndim == 2:  # streaming log-sum-exp over row chunks of W (see memory_budget)
             a2 = a.reshape(-1, a.shape[-1])
             rows = max(1, min(W.shape[0], (budget - 4 * a2.shape[0] * 8) // max(1, a2.shape[0] * np.result_type(a2.dtype, W.dtype).itemsize)))
             m = np.full((a2.shape[0], 1), -np.inf, dtype=np.result_type(a2.dtype, W.dtype))

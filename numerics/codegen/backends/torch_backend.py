@@ -50,7 +50,7 @@ def torch_backend():
         logaddexp=logaddexp,
         ones=lambda shape, dtype=None: torch.ones(shape, dtype=dtype),
     )
-    ns = nodes(xp, matvec=lambda W, a: a @ W.T, softmax=lambda z: torch.softmax(z, dim=-1),
+    ns = nodes(xp, matvec=lambda W, a: a @ W.T if W.ndim == 2 else (W @ a[..., None])[..., 0], softmax=lambda z: torch.softmax(z, dim=-1),
                logsumexp=lambda z: torch.logsumexp(z, dim=-1, keepdim=True), i0e=torch.special.i0e, i1e=torch.special.i1e)
     ns["numpy"] = shim
 
