@@ -41,6 +41,7 @@ GROUPS = (
                     "theory.budget", "theory.learning", "theory.diffusion", "theory.random_features", "theory.relaxation")),
     ("Capacity", ("theory.capacity", "theory.phase_capacity", "theory.moments", "numerics.capacity")),
     ("Temperature and oscillators", ("theory.mean_field", "theory.ott_antonsen", "theory.symmetries", "numerics.thermal", "numerics.phases", "numerics.oscillators")),
+    ("In-context denoising", ("theory.denoising", "numerics.denoising")),
     ("What the papers state", ("theory.literature",) + tuple(f"theory.literature.{k}" for k in
                                ("bpd2026", "chn1985", "dr2024", "epa2025", "hu2024", "mp1967", "ram2021", "tut2025"))),
     ("Kernels", ("numerics.codegen", "numerics.codegen.kernel", "numerics.codegen.backends", "numerics.codegen.backends.generic",

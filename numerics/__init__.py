@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         census,
         codegen,
         datasets,
+        denoising,
         discrete,
         integrate,
         oscillators,
@@ -31,20 +32,21 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
     from .blas import BlasInfo, blas_info
     from .codegen.backends import Backend, available_backends, get_backend, memory_budget
     from .codegen.kernel import ArgSpec, Kernel, KernelInputError, compile
+    from .denoising import Prompts
     from .discrete import BinaryMemory, ThresholdMemory
     from .integrate import Trajectory, simulate
     from .oscillators import OscillatorRun, Oscillators
     from .phases import PhaseGrid, phase_grid
     from .thermal import OverlapChain
 
-_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "discrete", "integrate", "oscillators", "patterns", "phases", "plots", "retrieval", "spectra", "sweeps", "thermal", "tolerances")
+_SUBMODULES = ("allocator", "blas", "codegen", "capacity", "census", "datasets", "denoising", "discrete", "integrate", "oscillators", "patterns", "phases", "plots", "retrieval", "spectra", "sweeps", "thermal", "tolerances")
 _NAMES = {
     "compile": "codegen.kernel", "Kernel": "codegen.kernel", "ArgSpec": "codegen.kernel", "KernelInputError": "codegen.kernel",
     "Backend": "codegen.backends", "available_backends": "codegen.backends", "get_backend": "codegen.backends", "memory_budget": "codegen.backends",
     "retain_freed_heap": "allocator", "blas_info": "blas", "BlasInfo": "blas",
     "simulate": "integrate", "Trajectory": "integrate", "BinaryMemory": "discrete", "ThresholdMemory": "discrete",
     "OverlapChain": "thermal", "phase_grid": "phases", "PhaseGrid": "phases",
-    "Oscillators": "oscillators", "OscillatorRun": "oscillators",
+    "Oscillators": "oscillators", "OscillatorRun": "oscillators", "Prompts": "denoising",
 }
 
 
@@ -83,12 +85,14 @@ __all__ = [
     "OscillatorRun",
     "phase_grid",
     "PhaseGrid",
+    "Prompts",
     "allocator",
     "blas",
     "codegen",
     "capacity",
     "census",
     "datasets",
+    "denoising",
     "discrete",
     "integrate",
     "oscillators",

@@ -72,6 +72,7 @@ PAPERS: tuple[Paper, ...] = (
     Paper("BF", 2025),
     Paper("MF", 1985),
     Paper("KUR", 2025),
+    Paper("ICD", 2025),
 )
 
 _BY_PREFIX = {p.prefix: p for p in PAPERS}

@@ -333,6 +333,74 @@ def test_kur9_10_fail_when_the_crosstalk_moment_is_one_order_low(monkeypatch, ci
     assert _verdict(cid) == "FAIL"
 
 
+def test_icd1_fails_when_the_step_forgets_its_size(monkeypatch):
+    """The derived step taken with size 1 instead of alpha: no longer alpha X^T softmax(beta X q)."""
+    from theory import denoising as td
+
+    real = td.one_step
+
+    def buggy(model, layer=None):
+        alpha = next(q for q in model.parameters if q.name == "alpha")
+        return real(model, layer).subs(alpha, 1)
+
+    monkeypatch.setattr(td, "one_step", buggy)
+    assert _verdict("ICD-1") == "FAIL"
+
+
+def test_icd2_fails_with_twice_the_noise_variance(monkeypatch):
+    """Tweedie with the empirical prior smoothed at variance 2 sigma^2 (time 2 of the forward process): the estimator
+    is no longer the step at beta = 1/sigma^2."""
+    from theory import denoising as td
+    from theory.calculus import grad, vsimplify
+    from theory.diffusion import log_density
+
+    monkeypatch.setattr(td, "tweedie_empirical", lambda x, X: vsimplify(x + td.sigma**2 * grad(log_density(x, X, td.sigma, 2), x)))
+    assert _verdict("ICD-2") == "FAIL"
+
+
+def test_icd3_fails_without_the_wishart_fluctuation(monkeypatch):
+    """E x_1^4 taken as sigma_0^4 (not 3 sigma_0^4, Isserlis): the finite-context risk is wrong at L = 8."""
+    from theory import denoising as td
+
+    real = td.gaussian_moment
+
+    def buggy(expr, variables, cov):
+        z1 = variables[0]
+        return real(expr, variables, cov) / 3 if expr == z1**4 else real(expr, variables, cov)
+
+    td.linear_task.cache_clear()
+    monkeypatch.setattr(td, "gaussian_moment", buggy)
+    try:
+        assert _verdict("ICD-3") == "FAIL"
+    finally:
+        td.linear_task.cache_clear()
+
+
+def test_icd4_fails_with_bessel_orders_off_by_one(monkeypatch):
+    from theory import denoising as td
+
+    real = td.sphere_mean_ratio
+    monkeypatch.setattr(td, "sphere_mean_ratio", lambda m=None: real(m + 2))
+    assert _verdict("ICD-4") == "FAIL"
+
+
+def test_icd5_fails_at_the_wrong_temperature(monkeypatch):
+    """One step at beta = 1/(2 sigma^2): it is no longer Tweedie's estimator, and its excess does not vanish with L."""
+    from numerics import denoising as nd
+
+    real = nd.one_step
+    monkeypatch.setattr(nd, "one_step", lambda p, alpha=1.0, beta=None: real(p, alpha, 1 / (2 * p.sigma**2)))
+    assert _verdict("ICD-5") == "FAIL"
+
+
+def test_icd6_fails_at_the_wrong_temperature(monkeypatch):
+    """One step at beta = 1/(2 sigma^2) on tight clusters: no longer the posterior mean under the empirical weights."""
+    from numerics import denoising as nd
+
+    real = nd.one_step
+    monkeypatch.setattr(nd, "one_step", lambda p, alpha=1.0, beta=None: real(p, alpha, 1 / (2 * p.sigma**2)))
+    assert _verdict("ICD-6") == "FAIL"
+
 def test_every_claim_broken_here_passes_unbroken():
     """The PASS half of every test above is test_claim_quick_scale's: each claim named in this file must be one whose
     quick-scale verdict that test asserts to be PASS (no known discrepancy)."""

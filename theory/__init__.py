@@ -3,7 +3,7 @@
 Public names are re-exported here; see the README's quick reference.
 """
 
-from . import lagrangians, moments
+from . import denoising, lagrangians, moments
 from .calculus import StructuredHessian, grad, hessian, hvp, vjp, vsimplify
 from .capacity import CapacityError, CapacityLaw, LargeDeviation, Scaling, capacity_law
 from .certificate import Certificate, certify, verify_counterexample
@@ -37,6 +37,7 @@ from .vector import (
 from .weight_gradients import WeightGradient, weight_grad
 
 __all__ = [
+    "denoising",
     "lagrangians",
     "moments",
     "capacity_law",

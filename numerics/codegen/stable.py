@@ -21,7 +21,9 @@ occur, in any model -- into nodes with stable array implementations in
   ``softplus(u)``, ``sinh(u)/cosh(u)`` -> ``tanh(u)``, ``exp(u)/(1 + exp(u))`` -> ``sigmoid(u)``,
   ``cosh(u)**-2`` and ``sech(u)**2`` -> ``Sech2(u)``;
 - ``log(besseli(0, u))`` -> ``LogBesselI0(u)``, ``log(i0e(|u|)) + |u|`` (``I0`` overflows past ``u ~ 700``), and
-  ``besseli(1, u) / besseli(0, u)`` -> ``BesselRatio(u)``, ``i1e(u) / i0e(u)`` (the phase oscillator's mean);
+  ``besseli(1, u) / besseli(0, u)`` -> ``BesselRatio(u)``, ``i1e(u) / i0e(u)`` (the phase oscillator's mean), and
+  for any numeric order ``besseli(nu + 1, u) / besseli(nu, u)`` -> ``BesselRatioOrder(nu, u)``,
+  ``ive(nu + 1, u) / ive(nu, u)``, its series below ``u = 1e-6`` and its expansion beyond ``1e8`` (the von Mises--Fisher mean of the sphere denoiser);
 - ``x**n / x`` -> ``x**(n - 1)``, finite at ``x = 0``.
 
 Scalar sums of reductions over one size are merged first
@@ -39,7 +41,7 @@ import sympy as sp
 
 from theory.vector import logcosh, sigmoid, softplus
 
-__all__ = ["stabilize", "Sech2", "TanhLegendre", "SigmoidLegendre", "LseLegendre", "SoftmaxCenter", "LogBesselI0", "BesselRatio", "STABLE_NODES"]
+__all__ = ["stabilize", "Sech2", "TanhLegendre", "SigmoidLegendre", "LseLegendre", "SoftmaxCenter", "LogBesselI0", "BesselRatio", "BesselRatioOrder", "STABLE_NODES"]
 
 
 class Sech2(sp.Function):
@@ -97,7 +99,18 @@ class BesselRatio(sp.Function):
         return (sp.besseli(1, u) / sp.besseli(0, u))._eval_evalf(prec)
 
 
-STABLE_NODES = ("Sech2", "TanhLegendre", "SigmoidLegendre", "LseLegendre", "SoftmaxCenter", "LogBesselI0", "BesselRatio")
+class BesselRatioOrder(sp.Function):
+    """``besseli(nu + 1, u) / besseli(nu, u)`` for a numeric order ``nu > -1``: the mean length of a von Mises--Fisher
+    law on the sphere of dimension ``2 nu + 2`` (printed without overflow, and as its limit 0 at ``u = 0``)."""
+
+    nargs = 2
+
+    def _eval_evalf(self, prec):
+        nu, u = self.args
+        return (sp.besseli(nu + 1, u) / sp.besseli(nu, u))._eval_evalf(prec)
+
+
+STABLE_NODES = ("Sech2", "TanhLegendre", "SigmoidLegendre", "LseLegendre", "SoftmaxCenter", "LogBesselI0", "BesselRatio", "BesselRatioOrder")
 
 _INERT_VSUM = "VSum"
 _INERT_LSE = "LogSumExp"
@@ -332,13 +345,15 @@ def _canonical(e: sp.Expr) -> sp.Expr:
             if merged != e:
                 return _canonical(merged) if isinstance(merged, sp.Mul) and len(merged.args) < len(e.args) else merged
         fs = list(e.args)
-        for f in fs:  # besseli(1, u)**k * besseli(0, u)**-k -> BesselRatio(u)**k
+        for f in fs:  # besseli(nu + 1, u)**k * besseli(nu, u)**-k -> BesselRatio(u)**k (nu = 0), BesselRatioOrder(nu, u)**k
             base, k = (f.base, f.exp) if isinstance(f, sp.Pow) else (f, sp.S.One)
-            if isinstance(base, sp.besseli) and base.args[0] == 1 and k.is_Integer and k > 0:
-                den = sp.besseli(0, base.args[1]) ** -k
+            if isinstance(base, sp.besseli) and base.args[0].is_number and base.args[0] > 0 and k.is_Integer and k > 0:
+                nu = base.args[0] - 1
+                den = sp.besseli(nu, base.args[1]) ** -k
                 if den in fs:
                     rest = [x for x in fs if x is not f and x != den]
-                    return _canonical(sp.Mul(*rest)) * BesselRatio(base.args[1]) ** k
+                    ratio = BesselRatio(base.args[1]) if nu == 0 else BesselRatioOrder(nu, base.args[1])
+                    return _canonical(sp.Mul(*rest)) * ratio**k
         for f in fs:
             base, k = (f.base, f.exp) if isinstance(f, sp.Pow) else (f, sp.S.One)
             # sinh(u)**k * cosh(u)**-k -> tanh(u)**k;  sinh(u)**2 * Sech2(u) -> tanh(u)**2

@@ -37,7 +37,7 @@ def mask_astype(c: Any, like: Any) -> Any:
 
 def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax: Callable | None = None,
           logsumexp: Callable | None = None, logistic: Callable | None = None, rowsum: Callable | None = None,
-          i0e: Callable | None = None, i1e: Callable | None = None) -> dict:
+          i0e: Callable | None = None, i1e: Callable | None = None, ive: Callable | None = None) -> dict:
     """The node implementations on array library ``xp``.
 
     ``softmax`` and ``logsumexp`` (of the last axis, shift-stable) replace the generic max/exp/sum passes where the
@@ -48,14 +48,15 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
     :func:`numerics.codegen.backends.jax_backend.xla_rowsum`). A compiling backend fuses these forms and shares work
     between nodes of one layer (``tanh x`` between the activation and ``TanhLegendre``). ``i0e`` and ``i1e``, the
     exponentially scaled modified Bessel functions, serve the phase oscillator's nodes (``LogBesselI0``,
-    ``BesselRatio``); a backend without them cannot run those nodes (and says so)."""
+    ``BesselRatio``), and ``ive`` (any order) the sphere's ``BesselRatioOrder``; a backend without them cannot run those
+    nodes (and says so)."""
     select = select or xp.where
 
     def _bessel(name: str) -> Callable:
         def missing(*_a):
             raise NotImplementedError(f"this backend has no exponentially scaled Bessel function `{name}`; the NumPy backend has")
 
-        return {"i0e": i0e, "i1e": i1e}[name] or missing
+        return {"i0e": i0e, "i1e": i1e, "ive": ive}[name] or missing
 
     def rs(a):
         return rowsum(a) if rowsum is not None else xp.sum(a, axis=-1, keepdims=True)
@@ -193,6 +194,21 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
     def BesselRatio(x):  # noqa: N802 - I1(x)/I0(x) = i1e(x)/i0e(x): both scaled by the same exp(-|x|)
         return _bessel("i1e")(x) / _bessel("i0e")(x)
 
+    def BesselRatioOrder(nu, x):  # noqa: N802 - I_{nu+1}(x)/I_nu(x) = ive(nu+1, x)/ive(nu, x), for x >= 0
+        # below x = 1e-6 the series x/(2nu+2) (1 - x^2/((2nu+2)(2nu+4))), exact to O(x^4) = 1e-24, where ive(nu, x)
+        # underflows for larger orders (0/0) and at x = 0 (the limit 0)
+        # beyond x = 1e8 (where SciPy's ive returns NaN from ~1e9) the expansion 1 - (2nu+1)/(2x) + (4nu^2-1)/(8x^2),
+        # exact to O(nu^3/x^3) = 1e-24
+        ive_ = _bessel("ive")
+        small, large = x < 1e-6, x > 1e8
+        safe = select(small | large, xp.ones_like(x), x)
+        a = 2 * nu + 2
+        xs = xp.minimum(x, 1e-6)  # every branch finite: the blend multiplies the one not taken by 0
+        series = xs / a * (1 - xs * xs / (a * (a + 2)))
+        inv = 1 / select(large, x, xp.ones_like(x))
+        tail = 1 - (2 * nu + 1) * inv / 2 + (4 * nu * nu - 1) * inv * inv / 8
+        return select(small, series, select(large, tail, ive_(nu + 1, safe) / ive_(nu, safe)))
+
     return {
         "DiracDelta": DiracDelta,
         "MaxAbsScale": MaxAbsScale,
@@ -219,6 +235,7 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
         "SoftmaxCenter": SoftmaxCenter,
         "LogBesselI0": LogBesselI0,
         "BesselRatio": BesselRatio,
+        "BesselRatioOrder": BesselRatioOrder,
         "SigmoidLegendrePair": SigmoidLegendrePair,
         "SigmoidPlusMinus": SigmoidPlusMinus,
         "SoftmaxLsePair": SoftmaxLsePair,

@@ -331,10 +331,16 @@ def _i1e(x):
     return i1e(x)
 
 
+def _ive(nu, x):
+    from scipy.special import ive
+
+    return ive(nu, x)
+
+
 def numpy_backend():
     """The NumPy backend (the default): generic forms, the in-place nodes over them, ``where`` as a blend."""
     from . import Backend
 
-    generic = nodes(np, matvec=_matvec, select=_select_blend, i0e=_i0e, i1e=_i1e)
+    generic = nodes(np, matvec=_matvec, select=_select_blend, i0e=_i0e, i1e=_i1e, ive=_ive)
     ns = {**generic, **_inplace_nodes(generic), "numpy": np}
     return Backend("numpy", np, ns, np.asarray, np.asarray)
