@@ -36,7 +36,7 @@ import numpy as np
 from ._checks import as_array, as_scalar, require
 
 __all__ = ["Prompts", "TASKS", "linear_prompts", "sphere_prompts", "mixture_prompts", "bayes", "one_step", "linear_step",
-           "converged", "nearest_token", "risk"]
+           "converged", "nearest_token", "risk", "attention_gradients", "AttentionFit", "train_attention"]
 
 TASKS = ("linear", "sphere", "mixture")
 
@@ -263,3 +263,141 @@ def risk(estimate: np.ndarray, p: Prompts) -> dict:
     require(est.shape == p.target.shape, f"Argument `estimate` must have shape {p.target.shape} like the prompts' targets; got {est.shape}.")
     e = np.sum((est - p.target) ** 2, axis=1)
     return {"risk": float(e.mean()), "sem": float(e.std(ddof=1) / np.sqrt(e.size)) if e.size > 1 else float("inf")}
+
+
+# ------------------------------------------------------------------ training one attention layer
+
+
+@lru_cache(maxsize=4)
+def _objective_kernels(kind: str) -> dict:
+    from theory.denoising import AttentionObjective
+
+    from .codegen.kernel import compile
+
+    obj = AttentionObjective(kind)
+    g = obj.gradients
+    terms = [e for name in ("W_KQ", "W_PV") for t in g[name].terms for e in t]
+    # the loss and the gradient terms in one kernel: they share the forward pass (one common-subexpression pass)
+    return {"both": compile([obj.loss, *terms]), "loss": compile(obj.loss), "counts": (len(g["W_KQ"].terms), len(g["W_PV"].terms))}
+
+
+def attention_gradients(p: Prompts, W_KQ: np.ndarray, W_PV: np.ndarray, kind: str = "softmax") -> tuple[float, np.ndarray, np.ndarray]:
+    """The mean loss :math:`\\lVert f - x\\rVert^2` over the prompts of one attention layer and its gradients with respect to
+    ``W_KQ`` and ``W_PV`` (:class:`theory.denoising.AttentionObjective`, compiled; each outer-product term summed over the
+    prompts in one GEMM). Returns ``(loss, G_KQ, G_PV)``."""
+    p = _check_prompts(p)
+    require(kind in ("softmax", "linear"), f"Argument `kind` must be 'softmax' or 'linear'; got {kind!r}.")
+    n = p.n
+    W_KQ = as_array("W_KQ", W_KQ, ndim=2, dtype=float)
+    W_PV = as_array("W_PV", W_PV, ndim=2, dtype=float)
+    for name, W in (("W_KQ", W_KQ), ("W_PV", W_PV)):
+        require(W.shape == (n, n), f"Argument `{name}` must have shape (n, n) = ({n}, {n}) like the tokens; got {W.shape}.")
+    k = _objective_kernels(kind)
+    args = {"q": p.query, "x": p.target, "X": p.tokens, "W_KQ": W_KQ, "W_PV": W_PV}
+    out = k["both"](**args)
+    loss, outs = float(np.mean(out[0])), out[1:]
+    B = len(p)
+    G = []
+    pos = 0
+    for count in k["counts"]:
+        Gw = np.zeros((n, n))
+        for _ in range(count):
+            a = np.broadcast_to(np.atleast_2d(outs[pos]), (B, n))
+            b = np.broadcast_to(np.atleast_2d(outs[pos + 1]), (B, n))
+            Gw += a.T @ b
+            pos += 2
+        G.append(Gw / B)
+    return loss, G[0], G[1]
+
+
+def _scalar_gradient(G: np.ndarray) -> float:
+    """The gradient with respect to ``c`` of a loss at ``W = c I``: the trace of its gradient with respect to ``W``."""
+    return float(np.trace(G))
+
+
+@dataclass
+class AttentionFit:
+    """A trained attention layer: ``W_KQ``, ``W_PV`` (scalar fits keep ``beta I`` and ``alpha I``), the loss history and
+    how it was trained (``meta``: kind, parametrisation, steps, batch, lr, seed)."""
+
+    W_KQ: np.ndarray
+    W_PV: np.ndarray
+    history: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def alpha(self) -> float:
+        """``tr W_PV / n`` (exactly alpha for a scalar fit)."""
+        return float(np.trace(self.W_PV) / self.W_PV.shape[0])
+
+    @property
+    def beta(self) -> float:
+        """``tr W_KQ / n`` (exactly beta for a scalar fit)."""
+        return float(np.trace(self.W_KQ) / self.W_KQ.shape[0])
+
+
+def train_attention(make_prompts, kind: str = "softmax", parametrisation: str = "scalar", steps: int = 300, lr: float = 0.05,
+                    init: tuple[float, float] = (0.5, 0.5), seed: int = 0, lr_final: float | None = None,
+                    progress: bool = False) -> AttentionFit:
+    """Train one attention layer by Adam on fresh prompts each step.
+
+    Parameters
+    ----------
+    make_prompts : callable
+        ``make_prompts(seed) -> Prompts``: one minibatch (e.g. ``lambda s: sphere_prompts(256, 16, 2, 64, 1.0, 0.4,
+        seed=s)``); step ``t`` uses seed ``seed * 1_000_003 + t``, so a fit is reproducible from ``seed``.
+    kind : {"softmax", "linear"}
+    parametrisation : {"scalar", "matrix"}
+        ``"scalar"``: ``W_KQ = beta I``, ``W_PV = alpha I`` (gradients are the traces of the matrix gradients);
+        ``"matrix"``: full ``W_KQ`` and ``W_PV``, started at ``init`` times the identity plus a seeded perturbation
+        of size 0.01.
+    steps, lr : the number of Adam steps and its learning rate
+    init : ``(alpha0, beta0)``
+    lr_final : float, optional
+        The learning rate decays geometrically from ``lr`` to ``lr_final`` over the steps (constant if not given), so the
+        last steps average the minibatch noise instead of following it.
+    """
+    from tqdm.auto import tqdm
+
+    from .learning import _Adam
+
+    require(callable(make_prompts), f"Argument `make_prompts` must be a function seed -> Prompts; got {type(make_prompts).__name__}.")
+    require(kind in ("softmax", "linear"), f"Argument `kind` must be 'softmax' or 'linear'; got {kind!r}.")
+    require(parametrisation in ("scalar", "matrix"), f"Argument `parametrisation` must be 'scalar' or 'matrix'; got {parametrisation!r}.")
+    steps = int(as_scalar("steps", steps, integer=True, low=1))
+    lr = as_scalar("lr", lr, positive=True)
+    seed = int(as_scalar("seed", seed, integer=True, nonnegative=True))
+    a0, b0 = (as_scalar("init", v, positive=True) for v in init)
+    decay = 1.0 if lr_final is None else (as_scalar("lr_final", lr_final, positive=True) / lr) ** (1 / max(steps - 1, 1))
+    first = _check_prompts(make_prompts(seed * 1_000_003))
+    n = first.n
+    eye = np.eye(n)
+    if parametrisation == "scalar":
+        opt = _Adam(np.array([a0, b0]), lr)
+    else:
+        rng = np.random.default_rng(seed)
+        opt_pv = _Adam(a0 * eye + 0.01 * rng.standard_normal((n, n)), lr)
+        opt_kq = _Adam(b0 * eye + 0.01 * rng.standard_normal((n, n)), lr)
+    history = []
+    for t in tqdm(range(steps), disable=not progress, desc=f"train {kind} attention"):
+        p = first if t == 0 else _check_prompts(make_prompts(seed * 1_000_003 + t))
+        for o in ((opt,) if parametrisation == "scalar" else (opt_kq, opt_pv)):
+            o.lr = lr * decay**t
+        if parametrisation == "scalar":
+            a, b = opt.x
+            loss, g_kq, g_pv = attention_gradients(p, b * eye, a * eye, kind)
+            opt.step(np.array([_scalar_gradient(g_pv), _scalar_gradient(g_kq)]))
+        else:
+            loss, g_kq, g_pv = attention_gradients(p, opt_kq.x, opt_pv.x, kind)
+            opt_kq.step(g_kq)
+            opt_pv.step(g_pv)
+        require(np.isfinite(loss), f"train_attention: the loss became {loss} at step {t}; lower `lr`.")
+        history.append(loss)
+    if parametrisation == "scalar":
+        a, b = opt.x
+        W_KQ, W_PV = b * eye, a * eye
+    else:
+        W_KQ, W_PV = opt_kq.x, opt_pv.x
+    meta = {"kind": kind, "parametrisation": parametrisation, "steps": steps, "lr": lr, "lr_final": lr_final, "init": [a0, b0],
+            "seed": seed}
+    return AttentionFit(W_KQ, W_PV, history, meta)

@@ -285,3 +285,125 @@ def icd_6(p, seed):
         rows[str(s0)] = {"bayes": nd.risk(b, pr), "one_step": nd.risk(one, pr), "excess": ex, "se": se}
         z[tag] = abs(ex) / se if tag == "tight" else ex / se
     return Result({"per_sigma0": rows, **z}, checked=z)
+
+
+def _linear_apply(W_KQ: np.ndarray, W_PV: np.ndarray, p) -> np.ndarray:
+    """Linear attention W_PV (1/L) X^T X W_KQ q by hand (the trained layer applied to held-out prompts)."""
+    keys = np.einsum("bln,nm,bm->bl", p.tokens, W_KQ, p.query)
+    return np.einsum("nm,bm->bn", W_PV, np.einsum("bln,bl->bn", p.tokens, keys)) / p.L
+
+
+@claim(
+    id="ICD-7", paper=PAPER, source="abstract: trained weights approach scaled identities; the linear task's optimal "
+    "linear attention", kind="simulation",
+    statement="Linear task (n = 16, d = 4, L = 32, sigma_0 = 1, sigma = 0.5): one linear-attention layer trained by Adam "
+    "with the derived weight gradients (theory.denoising.AttentionObjective) learns the derived finite-context optimum: "
+    "scalar W_KQ = beta I, W_PV = alpha I reach alpha beta = gamma*(L) (the loss depends on the product only: flat along "
+    "alpha beta = const), and full matrices reach W_PV W_KQ = gamma*(L) I, with the derived optimal risk on held-out "
+    "prompts." + DERIVED,
+    expected="alpha beta = gamma*(L) = L/((L + d + 1)(sigma_0^2 + sigma^2)) within 2%; |W_PV W_KQ - gamma* I|_F / "
+    "|gamma* I|_F <= 0.1; held-out risk of the matrix fit = the derived optimal risk within MC_SIGMAS standard errors",
+    tolerance=AllOf(AtMost(0.02, "|alpha beta / gamma* - 1|", key="scalar"),
+                    AtMost(0.1, "|W_PV W_KQ - gamma* I|_F / |gamma* I|_F", key="matrix"),
+                    AtMost(MC_SIGMAS, "|held-out risk - derived optimal risk| / standard error", key="risk")),
+    tolerance_reason="stochastic gradients on fresh minibatches of 256 prompts: the scalar product settles to a fraction "
+    "of a percent under the decaying rate, while the 256 matrix entries each keep minibatch noise (their relative "
+    "Frobenius deviation is ~ 0.05 at n = 16 after 600 steps); a fit at the infinite-context gamma = 1/(sigma_0^2 + "
+    "sigma^2) would be 16% off, and the risk is checked on 20000 held-out prompts",
+    quick={"n": 16, "d": 4, "L": 32, "sigma0": 1.0, "sigma": 0.5, "batch": 256, "steps": 400, "matrix_steps": 600,
+           "lr": 0.05, "matrix_lr": 0.02, "lr_final": 0.001, "heldout": 20000},
+    expected_source="derived from the model: theory.denoising.linear_task() (gamma_opt, risk_opt)",
+)
+def icd_7(p, seed):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lt = td.linear_task()
+    vals = {td.sigma0: p["sigma0"], td.sigma: p["sigma"], td.d: p["d"], td.L: p["L"]}
+    g_opt, r_opt = float(lt["gamma_opt"].subs(vals)), float(lt["risk_opt"].subs(vals))
+
+    def make(s):
+        return nd.linear_prompts(p["batch"], p["n"], p["d"], p["L"], p["sigma0"], p["sigma"], seed=s)
+
+    sc = nd.train_attention(make, kind="linear", steps=p["steps"], lr=p["lr"], lr_final=p["lr_final"], seed=seed)
+    mx = nd.train_attention(make, kind="linear", parametrisation="matrix", steps=p["matrix_steps"], lr=p["matrix_lr"],
+                            lr_final=p["lr_final"], seed=seed)
+    M = mx.W_PV @ mx.W_KQ
+    eye = np.eye(p["n"])
+    dev = float(np.linalg.norm(M - g_opt * eye) / np.linalg.norm(g_opt * eye))
+    held = nd.linear_prompts(p["heldout"], p["n"], p["d"], p["L"], p["sigma0"], p["sigma"], seed=seed + 10**6)
+    r = nd.risk(_linear_apply(mx.W_KQ, mx.W_PV, held), held)
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
+    ax[0].plot(sc.history, lw=0.8)
+    ax[0].axhline(r_opt, color="k", ls="--", label="derived optimal risk")
+    ax[0].set_xlabel("Adam step")
+    ax[0].set_ylabel("minibatch loss")
+    ax[0].legend(fontsize=8)
+    im = ax[1].imshow(M / g_opt, cmap="RdBu_r", vmin=-1.2, vmax=1.2)
+    ax[1].set_title("trained W_PV W_KQ / gamma*(L)")
+    fig.colorbar(im, ax=ax[1])
+    fig.tight_layout()
+    out = {"gamma_opt": g_opt, "scalar_alpha": sc.alpha, "scalar_beta": sc.beta, "scalar_product": sc.alpha * sc.beta,
+           "matrix_deviation": dev, "matrix_diag_mean": float(np.trace(M) / p["n"]), "heldout_risk": r, "derived_risk": r_opt,
+           "gamma_infinite_context": float(lt["gamma_limit"].subs(vals))}
+    return Result(out, figure=fig, checked={"scalar": abs(sc.alpha * sc.beta / g_opt - 1), "matrix": dev,
+                                            "risk": abs(r["risk"] - r_opt) / r["sem"]})
+
+
+@claim(
+    id="ICD-8", paper=PAPER, source="abstract: 'a trained layer performs one gradient step on the context-aware energy'; "
+    "trained weights approach alpha = 1, beta = 1/sigma^2", kind="simulation",
+    statement="Sphere task (n = 16, d = 2, R = 1, sigma = 0.4, L = 128): a softmax-attention layer W_KQ = beta I, "
+    "W_PV = alpha I trained by Adam with the derived gradients learns the derived step, alpha = 1 and beta = 1/sigma^2, "
+    "reaches its risk, and comes within 5% of the Bayes risk; along beta the loss is flat (the risk at the learned alpha "
+    "changes by less than 2% of the Bayes risk between the learned beta and 1/sigma^2), which is why beta is the "
+    "looser of the two." + DERIVED,
+    expected="|alpha - 1| <= 0.05; |beta sigma^2 - 1| <= 0.15; trained risk <= derived step's risk + MC_SIGMAS paired "
+    "standard errors; trained risk / Bayes risk - 1 <= 0.05; |risk(alpha, 1/sigma^2) - risk(alpha, beta)| / Bayes risk <= 0.02",
+    tolerance=AllOf(AtMost(0.05, "|alpha - 1|", key="alpha"),
+                    AtMost(0.15, "|beta sigma^2 - 1|", key="beta"),
+                    AtMost(MC_SIGMAS, "(trained risk - derived step's risk) / paired standard error", key="vs_step"),
+                    AtMost(0.05, "trained risk / Bayes risk - 1", key="vs_bayes"),
+                    AtMost(0.02, "|risk at beta = 1/sigma^2 - risk at the learned beta| / Bayes risk", key="flat")),
+    tolerance_reason="600 Adam steps of 256 fresh prompts with the rate decaying from 0.5 to 0.02: along alpha the loss is "
+    "curved and the fit settles to a percent; along beta it is flat (a 10% change in beta moves the risk by about 0.1%, "
+    "the figure's curve), so where the fit stops along it depends on the schedule (a slower one stops near 0.9/sigma^2), "
+    "hence 15% for beta. At L = 128 the derived step's excess over Bayes is ~3% (ICD-5), so 5% leaves the training's "
+    "own noise; held-out risks on 4000 prompts, paired",
+    quick={"n": 16, "d": 2, "R": 1.0, "sigma": 0.4, "L": 128, "batch": 256, "steps": 600, "lr": 0.5, "lr_final": 0.02,
+           "init": [0.5, 1.0], "heldout": 4000},
+    expected_source="derived from the model: the derived one step (theory.denoising.one_step) at alpha = 1, beta = 1/sigma^2 "
+    "and the Bayes estimator (theory.denoising.sphere_posterior_mean)",
+)
+def icd_8(p, seed):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fit = nd.train_attention(lambda s: nd.sphere_prompts(p["batch"], p["n"], p["d"], p["L"], p["R"], p["sigma"], seed=s),
+                             steps=p["steps"], lr=p["lr"], lr_final=p["lr_final"], init=tuple(p["init"]), seed=seed)
+    held = nd.sphere_prompts(p["heldout"], p["n"], p["d"], p["L"], p["R"], p["sigma"], seed=seed + 10**6)
+    b0 = 1 / p["sigma"] ** 2
+    trained, step, bayes = nd.one_step(held, fit.alpha, fit.beta), nd.one_step(held, 1.0, b0), nd.bayes(held)
+    rb = nd.risk(bayes, held)["risk"]
+    d, se = _paired(trained, step, held)
+    r_tr = nd.risk(trained, held)["risk"]
+    r_at_b0 = nd.risk(nd.one_step(held, fit.alpha, b0), held)["risk"]
+    betas = np.linspace(0.4 * b0, 1.6 * b0, 13)
+    curve = [nd.risk(nd.one_step(held, fit.alpha, b), held)["risk"] for b in betas]
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    ax.plot(betas, curve, "o-", label=f"one step at the learned alpha = {fit.alpha:.3f}")
+    ax.axhline(rb, color="k", ls="--", label="Bayes")
+    ax.axvline(fit.beta, color="C1", ls=":", label="learned beta")
+    ax.axvline(b0, color="C2", ls=":", label="1/sigma^2")
+    ax.set_xlabel("beta")
+    ax.set_ylabel("held-out risk")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out = {"alpha": fit.alpha, "beta": fit.beta, "one_over_sigma2": b0, "trained_risk": r_tr, "step_risk": nd.risk(step, held)["risk"],
+           "bayes_risk": rb, "risk_at_learned_alpha_and_1_over_sigma2": r_at_b0, "final_loss": float(np.mean(fit.history[-30:]))}
+    return Result(out, figure=fig, checked={"vs_step": d / se, "vs_bayes": r_tr / rb - 1, "flat": abs(r_at_b0 - r_tr) / rb,
+                                            "alpha": abs(fit.alpha - 1), "beta": abs(fit.beta / b0 - 1)})

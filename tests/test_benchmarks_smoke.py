@@ -161,3 +161,10 @@ def test_temperature_benchmark_runs_quick():
                          capture_output=True, text=True, timeout=600, check=True)
     names = [r["name"] for r in json.loads(out.stdout)]
     assert names == ["mean_field_derive_s", "mean_field_cost_vs_N", "phase_grid_40x40_s", "langevin_step_vs_hand"]
+
+
+def test_denoising_benchmark_runs_quick():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "denoising.py"), "--json", "--quick", "--repeat", "1"],
+                         capture_output=True, text=True, timeout=600, check=True)
+    names = [r["name"] for r in json.loads(out.stdout)]
+    assert names == ["attention_grad_vs_hand", "train_quick_s"]

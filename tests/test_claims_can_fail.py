@@ -401,6 +401,32 @@ def test_icd6_fails_at_the_wrong_temperature(monkeypatch):
     monkeypatch.setattr(nd, "one_step", lambda p, alpha=1.0, beta=None: real(p, alpha, 1 / (2 * p.sigma**2)))
     assert _verdict("ICD-6") == "FAIL"
 
+@pytest.mark.parametrize("cid", ["ICD-7", "ICD-8"])
+def test_icd7_8_fail_with_the_transformers_key_scaling(monkeypatch, cid):
+    """The attention trained with its keys scaled by 1/sqrt(n) (the usual transformer habit, not this layer's): the
+    learned weights are sqrt(n) times off the derived optimum, and the trained layer applied without the factor misses it."""
+    import sympy as sp
+
+    from numerics import denoising as nd
+    from theory import denoising as td
+    from theory.vector import MatTVec, MatVec, Softmax, VSum
+
+    class Scaled(td.AttentionObjective):
+        def __init__(self, kind="softmax"):
+            super().__init__(kind)
+            keys = MatVec(self.X, MatVec(self.W_KQ, self.q)) / sp.sqrt(self.n)
+            inner = Softmax(keys, 1) if kind == "softmax" else keys / self.L
+            self.prediction = MatVec(self.W_PV, MatTVec(self.X, inner))
+            self.loss = VSum((self.prediction - self.x) ** 2, self.n)
+
+    monkeypatch.setattr(td, "AttentionObjective", Scaled)
+    nd._objective_kernels.cache_clear()
+    try:
+        assert _verdict(cid) == "FAIL"
+    finally:
+        nd._objective_kernels.cache_clear()
+
+
 def test_every_claim_broken_here_passes_unbroken():
     """The PASS half of every test above is test_claim_quick_scale's: each claim named in this file must be one whose
     quick-scale verdict that test asserts to be PASS (no known discrepancy)."""

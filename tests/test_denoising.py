@@ -168,3 +168,44 @@ def test_bad_inputs_name_the_argument():
         td.one_step(theory.builtin("context_denoising"), layer="h")
     with pytest.raises(ValueError, match="alpha"):
         td.one_step(theory.builtin("ramsauer"), layer="v")
+
+
+@pytest.mark.parametrize("kind", ["softmax", "linear"])
+def test_attention_gradients_match_finite_differences(kind):
+    p = nd.sphere_prompts(32, 5, 2, 7, 1.0, 0.5, seed=2)
+    rng = np.random.default_rng(3)
+    W_KQ, W_PV = 2 * rng.standard_normal((5, 5)), rng.standard_normal((5, 5))
+    _, G_KQ, G_PV = nd.attention_gradients(p, W_KQ, W_PV, kind)
+    h = 1e-6
+    for (i, j) in [(0, 0), (1, 3), (4, 2)]:
+        E = np.zeros((5, 5))
+        E[i, j] = h
+        fd_kq = (nd.attention_gradients(p, W_KQ + E, W_PV, kind)[0] - nd.attention_gradients(p, W_KQ - E, W_PV, kind)[0]) / (2 * h)
+        fd_pv = (nd.attention_gradients(p, W_KQ, W_PV + E, kind)[0] - nd.attention_gradients(p, W_KQ, W_PV - E, kind)[0]) / (2 * h)
+        assert G_KQ[i, j] == pytest.approx(fd_kq, rel=1e-6, abs=1e-9)
+        assert G_PV[i, j] == pytest.approx(fd_pv, rel=1e-6, abs=1e-9)
+
+
+def test_training_is_seeded_and_reproducible():
+    def make(s):
+        return nd.linear_prompts(64, 6, 2, 8, 1.0, 0.5, seed=s)
+
+    a = nd.train_attention(make, kind="linear", parametrisation="matrix", steps=20, lr=0.02, seed=3)
+    b = nd.train_attention(make, kind="linear", parametrisation="matrix", steps=20, lr=0.02, seed=3)
+    c = nd.train_attention(make, kind="linear", parametrisation="matrix", steps=20, lr=0.02, seed=4)
+    np.testing.assert_array_equal(a.W_KQ, b.W_KQ)
+    assert a.history == b.history
+    assert not np.array_equal(a.W_KQ, c.W_KQ)
+    assert a.history[-1] < a.history[0]
+
+
+def test_training_bad_inputs_name_the_argument():
+    p = nd.sphere_prompts(4, 6, 2, 5, 1.0, 0.5, seed=0)
+    with pytest.raises(ValueError, match="`make_prompts`"):
+        nd.train_attention(p)
+    with pytest.raises(ValueError, match="`parametrisation`"):
+        nd.train_attention(lambda s: p, parametrisation="diagonal")
+    with pytest.raises(ValueError, match="`W_KQ`"):
+        nd.attention_gradients(p, np.eye(5), np.eye(6))
+    with pytest.raises(ValueError, match="`kind`"):
+        td.AttentionObjective("cosine")

@@ -70,6 +70,7 @@ __all__ = [
     "drop_row_constants",
     "sphere_posterior_mean",
     "mixture_posterior_mean",
+    "AttentionObjective",
 ]
 
 sigma = sp.Symbol("sigma", positive=True)
@@ -259,3 +260,39 @@ def mixture_posterior_mean(x: Vector, M, log_w: Vector) -> sp.Expr:
     s2 = t["marginal_variance"]
     scores = log_w + MatVec(M, x) / s2 - RowSumSq(M) / (2 * s2)
     return sp.simplify(a) * x + sp.simplify(b) * MatTVec(M, Softmax(scores, 1))
+
+
+class AttentionObjective:
+    r"""The squared error of one attention layer on a prompt, with its weight gradients derived (outer-product terms,
+    :func:`theory.weight_gradient.weight_grad`), at symbolic sizes.
+
+    ``kind="softmax"``: :math:`f = W_{PV} X^\top\mathrm{softmax}(X W_{KQ} q)`; ``kind="linear"``:
+    :math:`f = L^{-1} W_{PV} X^\top X W_{KQ} q` (``X`` the context tokens as rows, ``q`` the query, ``x`` the target);
+    the loss is :math:`\lVert f - x\rVert^2`. The scalar parametrisation :math:`W_{KQ} = \beta I`,
+    :math:`W_{PV} = \alpha I` is the one-step model of :func:`one_step`; its gradients are the traces of the matrix
+    gradients there, :math:`\partial_\beta\mathcal L = \mathrm{tr}\,\nabla_{W_{KQ}}\mathcal L = \sum_k a_k\cdot b_k`.
+    """
+
+    def __init__(self, kind: str = "softmax") -> None:
+        if kind not in ("softmax", "linear"):
+            raise ValueError(f"Argument `kind` must be 'softmax' or 'linear'; got {kind!r}.")
+        from .vector import MatVec, VSum, Weight, size_symbol
+
+        self.kind = kind
+        self.n, self.L = size_symbol("n"), size_symbol("L")
+        self.q, self.x = Vector("q", self.n), Vector("x", self.n)
+        self.X = Weight("X", self.L, self.n)
+        self.W_KQ, self.W_PV = Weight("W_KQ", self.n, self.n), Weight("W_PV", self.n, self.n)
+        keys = MatVec(self.X, MatVec(self.W_KQ, self.q))
+        if kind == "softmax":
+            self.prediction = MatVec(self.W_PV, MatTVec(self.X, Softmax(keys, 1)))
+        else:
+            self.prediction = MatVec(self.W_PV, MatTVec(self.X, keys)) / self.L
+        self.loss = VSum((self.prediction - self.x) ** 2, self.n)
+
+    @property
+    def gradients(self) -> dict:
+        """``{"W_KQ": WeightGradient, "W_PV": WeightGradient}``."""
+        from .weight_gradients import weight_grad
+
+        return {"W_KQ": weight_grad(self.loss, self.W_KQ), "W_PV": weight_grad(self.loss, self.W_PV)}
