@@ -6,7 +6,12 @@ repetitions in this one process:
 * ``hamux3_grad_jax_jit_vs_numpy``: hamux3's energy gradient on the jitted JAX backend over NumPy (None without JAX);
 * ``hamux3_{energy,grad,rhs}_stable_vs_plain``: the cost of :mod:`numerics.codegen.stable` -- the hamux3 kernels as
   compiled over the same kernels printed without the stable rewrite (batch 256, N_v = N, N_1 = N_2 = N/2, float64).
-  Reported, no target: accuracy in saturation is what it buys.
+  Reported, no target: accuracy in saturation is what it buys;
+* ``checked_call_vs_fast``: Model B's effective update as the checked keyword call (shapes, dtypes and the finiteness of
+  every array on every call: one pass over the weights) over ``Kernel.fast`` (weights bound and checked once), K = 2048
+  memories, batch 256, float32. Issue 33 asks that this overhead not grow; scanning every array on every call (its
+  item 6: an inf in a large state array was accepted where a saturating layer hid it) adds one read of the weights,
+  which is what this record measures.
 
 Model B (step, energy, call overhead, chunked memory) and ``derive_cost_vs_N`` are in ``benchmarks/peers.py``, which
 uses :func:`derive_compile` and :func:`chunked_records` from here.
@@ -154,6 +159,23 @@ def chunked_records(N: int, batch: int, K: int, budget_mib: int, repeat: int) ->
     ]
 
 
+def checked_overhead_record(N: int, repeat: int) -> dict:
+    import numerics as nm
+    import theory
+
+    k = nm.compile(theory.builtin("model_b").integrate_out("h"))
+    rng = np.random.default_rng(0)
+    K, B = 2048, 256
+    xi = (rng.standard_normal((K, N)) * 0.05).astype(np.float32)
+    v = rng.standard_normal((B, N)).astype(np.float32)
+    I = np.zeros(N, np.float32)
+    f = k.fast("update", xi=xi, I=I, beta=1.0)
+    c = _compare(lambda: k.update(v=v, I=I, xi=xi, beta=1.0), lambda: f(v), repeat)
+    return {"name": "checked_call_vs_fast", "ratio": c["ratio"],
+            "detail": f"Model B update, K = {K}, N = {N}, batch {B}, float32: checked call {c['a'] * 1e3:.2f} ms, Kernel.fast "
+                      f"{c['b'] * 1e3:.2f} ms (medians of {repeat}, interleaved); the checked call scans every array"}
+
+
 def main() -> None:
     tune_process()
     ap = argparse.ArgumentParser()
@@ -165,6 +187,7 @@ def main() -> None:
     # (which imports derive_compile and chunked_records from here): one place per record
     records = stable_rewrite_records(a.N, max(3, 3 * a.repeat))
     records.append(jax_record(a.N, max(3, 3 * a.repeat)))
+    records.append(checked_overhead_record(a.N, max(5, 5 * a.repeat)))
     if a.json:
         print(json.dumps(records, indent=2))
     else:

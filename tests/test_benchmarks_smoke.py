@@ -15,7 +15,8 @@ def test_kernel_benchmark_runs_small():
                          capture_output=True, text=True, timeout=300, check=True)
     names = [r["name"] for r in json.loads(out.stdout)]
     # Model B, derive_cost_vs_N and the chunked step moved to benchmarks/peers.py: one script per record
-    assert names == ["hamux3_energy_stable_vs_plain", "hamux3_grad_stable_vs_plain", "hamux3_rhs_stable_vs_plain", "hamux3_grad_jax_jit_vs_numpy"]
+    assert names == ["hamux3_energy_stable_vs_plain", "hamux3_grad_stable_vs_plain", "hamux3_rhs_stable_vs_plain", "hamux3_grad_jax_jit_vs_numpy",
+                     "checked_call_vs_fast"]
 
 
 def test_numerics_benchmark_runs_quick():
