@@ -21,7 +21,7 @@ from numerics import denoising as nd
 from theory import denoising as td
 
 SCALE = os.environ.get("AMWB_NOTEBOOK_SCALE", "quick")  # "paper": more prompts and longer contexts
-PROMPTS, LS = (1000, [8, 32, 128, 512]) if SCALE == "quick" else (8000, [8, 32, 128, 512, 2048])
+PROMPTS, LS = (600, [8, 32, 128]) if SCALE == "quick" else (8000, [8, 32, 128, 512, 2048])
 model = theory.builtin("context_denoising")
 display(Math(r"E(s) = " + sp.latex(model.energy)))
 step = td.one_step(model)
