@@ -31,7 +31,7 @@ import sympy as sp
 
 from ._checks import require
 
-__all__ = ["OverlapChain"]
+__all__ = ["OverlapChain", "SublatticeChain", "sublattice_sizes"]
 
 
 def _positive_int(name: str, v, minimum: int = 1) -> int:
@@ -170,6 +170,110 @@ class OverlapChain:
             out.append(m_of(k, N))
             return np.array(out)
         return k
+
+
+@dataclass(frozen=True)
+class SublatticeChain:
+    r"""Glauber dynamics of ``E = -N sum_mu F(m_mu)`` with a few patterns, lumped onto sublattice counts (exact).
+
+    The ``N`` sites split into the :math:`2^P` sublattices of equal pattern values
+    :math:`\eta_a = (\xi^1_i, \dots, \xi^P_i)`; the energy depends on the spins only through the numbers :math:`k_a` of
+    up spins in each (:math:`m_\mu = N^{-1}\sum_a \eta_{a\mu}(2k_a - n_a)`), so the counts are a Markov chain by
+    themselves. One step tries one spin chosen uniformly (sublattice ``a`` with probability :math:`n_a/N`, up with
+    probability :math:`k_a/n_a`) and flips it with the heat-bath probability :math:`1/(1 + e^{\Delta E/T})`; ``N``
+    steps are one unit of time. Vectorised over replicas; the only loop is over steps.
+
+    Parameters
+    ----------
+    F : sympy.Expr
+        ``F(m)`` in :data:`theory.mean_field.m`, even in ``m`` (applied to each overlap).
+    sizes : array of int, shape (2**P,)
+        ``n_a``, the sites per sublattice, ordered as :attr:`signs` (from i.i.d. patterns: :func:`sublattice_sizes`).
+    T : float
+    params : dict
+    """
+
+    F: sp.Expr
+    sizes: np.ndarray
+    T: float
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from theory.mean_field import m
+
+        n = np.asarray(self.sizes)
+        require(n.ndim == 1 and n.size >= 2 and (n.size & (n.size - 1)) == 0 and np.issubdtype(n.dtype, np.integer) and bool((n >= 0).all())
+                and n.sum() >= 2, f"Argument `sizes` must hold 2**P nonnegative integers (P >= 1) summing to N >= 2; got {self.sizes!r}.")
+        object.__setattr__(self, "sizes", n.astype(np.int64))
+        require(isinstance(self.T, (int, float, np.floating)) and not isinstance(self.T, bool) and np.isfinite(self.T) and self.T > 0,
+                f"Argument `T` (the temperature) must be a finite number > 0; got {self.T!r}.")
+        require(isinstance(self.F, sp.Expr) and self.F.has(m), f"Argument `F` must be a SymPy expression in theory.mean_field.m; got {self.F!r}.")
+        free = {s.name for s in self.F.free_symbols} - {"m"}
+        require(free <= set(self.params), f"Argument `params` must give {sorted(free)}; got {sorted(self.params)}.")
+
+    @property
+    def N(self) -> int:
+        return int(self.sizes.sum())
+
+    @cached_property
+    def signs(self) -> np.ndarray:
+        """``eta``, (2**P, P): the pattern values of each sublattice (row ``a``: bit ``mu`` of ``a`` set means -1)."""
+        P = int(np.log2(self.sizes.size))
+        a = np.arange(self.sizes.size)[:, None]
+        return np.where((a >> np.arange(P)[None, :]) & 1, -1.0, 1.0)
+
+    @cached_property
+    def _F(self):
+        from theory.mean_field import m
+        from theory.vector import Vector, size_symbol
+
+        from .codegen import compile as compile_kernel
+
+        k = compile_kernel(self.F.xreplace({m: Vector("m", size_symbol("S"))}))
+        extra = {n: float(v) for n, v in self.params.items() if n in k.arg_names}
+        return lambda x: np.asarray(k(m=np.abs(x), **extra), dtype=float)
+
+    def overlaps(self, k: np.ndarray) -> np.ndarray:
+        """``m`` (replicas, P) of counts ``k`` (replicas, 2**P)."""
+        return (2 * np.asarray(k) - self.sizes) @ self.signs / self.N
+
+    def energy(self, k: np.ndarray) -> np.ndarray:
+        """``E = -N sum_mu F(m_mu)`` of counts ``k`` (replicas,)."""
+        return -self.N * self._F(self.overlaps(k)).sum(axis=-1)
+
+    def counts(self, up: np.ndarray) -> np.ndarray:
+        """The counts of a state given per sublattice as the fraction of its spins up, (replicas, 2**P) in [0, 1], rounded."""
+        return np.rint(np.asarray(up) * self.sizes).astype(np.int64)
+
+    def sample(self, k0, time: float, rng: np.random.Generator) -> np.ndarray:
+        """Replicas run for ``time`` units (``round(time N)`` single-spin trials each) from counts ``k0`` (replicas,
+        2**P); returns the final counts."""
+        k = np.array(k0, dtype=np.int64, ndmin=2).copy()
+        require(k.shape[1] == self.sizes.size and bool(((k >= 0) & (k <= self.sizes)).all()),
+                f"Argument `k0` must hold counts 0..n_a for each of the {self.sizes.size} sublattices.")
+        N, R = self.N, k.shape[0]
+        cum = np.cumsum(self.sizes)
+        rows = np.arange(R)
+        m = self.overlaps(k)
+        E = -N * self._F(m).sum(axis=1)
+        for _ in range(int(round(time * N))):  # a loop over time; every replica moves at once
+            a = np.searchsorted(cum, rng.integers(0, N, R), side="right")  # the chosen spin's sublattice
+            up = rng.random(R) * self.sizes[a] < k[rows, a]  # the chosen spin is up
+            m_new = m + (2 * np.where(up, -1.0, 1.0) / N)[:, None] * self.signs[a]
+            E_new = -N * self._F(m_new).sum(axis=1)
+            accept = rng.random(R) * (1 + np.exp(np.clip((E_new - E) / self.T, -700, 700))) < 1
+            k[rows[accept], a[accept]] += np.where(up[accept], -1, 1)
+            m = np.where(accept[:, None], m_new, m)
+            E = np.where(accept, E_new, E)
+        return k
+
+
+def sublattice_sizes(P: int, N: int, seed: int = 0) -> np.ndarray:
+    """``n_a`` for ``N`` sites with i.i.d. +-1 patterns (one multinomial draw, seeded), ordered as
+    :attr:`SublatticeChain.signs`."""
+    P = _positive_int("P", P, 1)
+    N = _positive_int("N", N, 2)
+    return np.random.default_rng(seed).multinomial(N, np.full(2**P, 2.0**-P)).astype(np.int64)
 
 
 def m_of(k: np.ndarray, N: int) -> np.ndarray:

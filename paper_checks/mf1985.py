@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 import theory
-from numerics.thermal import OverlapChain
+from numerics.thermal import OverlapChain, SublatticeChain
 from theory.mean_field import MeanField, T
 
 from .claim import Result, claim
@@ -179,3 +179,48 @@ def mf_4(p, seed):
     return Result(out, detail="AGS's symmetric mixtures from the derived mean-field theory of classical_hopfield (several condensed "
                   "patterns: Hessian of f = -sum F(m_mu) + T I(m) with I's Hessian the inverse of the cumulant generating function's)",
                   checked={"T3": float("nan") if t3 is None else t3, "even": even, "exists3": sum(res[3]["exists"])})
+
+
+@claim(
+    id="MF-5", paper=PAPER, source="Phys. Rev. A 32, 1007 (1985): symmetric mixture states of a few patterns", kind="simulation",
+    statement="Glauber dynamics of the classical Hopfield network with three condensed patterns (exact sublattice chain, "
+    "N = 2000 sites with balanced patterns, 16 replicas started at the symmetric mixture sign(xi1 + xi2 + xi3)): below the "
+    "derived stability edge T_3 (at 0.55 T_3 and 0.75 T_3) the three overlaps stay equal, at the derived mixture overlap; "
+    "above it (at 1.15 T_3 and 1.3 T_3) the mixture breaks up.",
+    expected="below T_3: |mean overlap - derived m_3(T)| <= 0.01 and mean spread max - min <= 0.1; above T_3: mean spread >= 0.3",
+    tolerance=AllOf(AtMost(0.01, "below T_3: max |mean overlap - derived m_3|", key="overlap"),
+                    AtMost(0.1, "below T_3: max mean spread of the three overlaps", key="kept"),
+                    AtLeast(0.3, "above T_3: min mean spread of the three overlaps", key="broken")),
+    tolerance_reason="a replica's overlap fluctuates by ~1/sqrt(N) = 0.02 around the branch, 16 replicas average it to "
+    "0.006; a kept mixture's spread is that fluctuation, a broken one's is the distance to a pure state (the others near 0), "
+    "0.4 or more. The temperatures stay 25% from T_3: nearer, a mixture of N = 2000 spins crosses its small barrier "
+    "within the run (finite N), which is not what the claim is about",
+    quick={"N": 2000, "replicas": 16, "time": 15.0, "below": [0.55, 0.75], "above": [1.15, 1.3]},
+    expected_source="derived from the model: theory.MeanField.from_model(theory.builtin('classical_hopfield')).mixture(3, T=...) "
+    "and mixture_stability (T_3)",
+)
+def mf_5(p, seed):
+    th = _theory("classical_hopfield")
+    t3 = th.mixture_stability(3, (0.05, 1.0), 25)["T_stable_below"]
+    if t3 is None:
+        nan = float("nan")
+        return Result({"T_3": None}, detail="the derived theory has no stable 3-mixture", checked={"overlap": nan, "kept": nan, "broken": nan})
+    rng = np.random.default_rng(seed)
+    sizes = np.full(8, p["N"] // 8, dtype=np.int64)  # balanced patterns: every sublattice N/8 sites
+    rows, gaps, kept, broken = {}, [], [], []
+    for f in p["below"] + p["above"]:
+        T_ = f * t3
+        ch = SublatticeChain(th.F, sizes, T_)
+        majority = (ch.signs.sum(axis=1) > 0).astype(float)  # sign(xi1 + xi2 + xi3) on each sublattice
+        k = ch.sample(np.repeat(ch.counts(majority[None, :]), p["replicas"], axis=0), p["time"], rng)
+        m = ch.overlaps(k)
+        spread = float(np.mean(m.max(axis=1) - m.min(axis=1)))
+        mix = th.mixture(3, T=T_)
+        row = {"T": T_, "mean_overlaps": m.mean(axis=0).tolist(), "spread": spread, "derived_m3": None if mix is None else float(mix["m"])}
+        if f < 1:
+            gaps.append(abs(float(m.mean()) - float(mix["m"])) if mix is not None else float("inf"))
+            kept.append(spread)
+        else:
+            broken.append(spread)
+        rows[f"{f} T_3"] = row
+    return Result({"T_3": t3, "runs": rows}, checked={"overlap": max(gaps), "kept": max(kept), "broken": min(broken)})

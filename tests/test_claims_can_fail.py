@@ -300,12 +300,14 @@ def test_kur7_fails_when_cues_miss_their_overlap(monkeypatch):
     assert _verdict("KUR-7") == "FAIL"
 
 
-def test_mf4_fails_when_the_rate_hessian_is_not_inverted(monkeypatch):
-    """The Hessian of I taken as that of the cumulant generating function (not its inverse): the mixtures' stability moves."""
+@pytest.mark.parametrize("cid", ["MF-4", "MF-5"])
+def test_mf4_5_fail_when_the_rate_hessian_is_not_inverted(monkeypatch, cid):
+    """The Hessian of I taken as that of the cumulant generating function (not its inverse): the mixtures' stability moves,
+    and the simulation at temperatures placed around the wrong edge disagrees with it."""
     import mpmath
 
     monkeypatch.setattr(mpmath, "inverse", lambda A: A)
-    assert _verdict("MF-4") == "FAIL"
+    assert _verdict(cid) == "FAIL"
 
 
 def test_kur8_fails_when_the_barrier_is_not_divided_by_the_noise(monkeypatch):

@@ -62,3 +62,47 @@ def test_sampled_replicas_follow_the_stationary_law():
 def test_bad_input_is_one_clear_error(kw, match):
     with pytest.raises(ValueError, match=match):
         OverlapChain(**kw)
+
+
+def test_sublattice_chain_energy_equals_the_spin_energy():
+    """Counts per sublattice against an explicit spin state with explicit patterns (P = 3, N = 40, seed 5)."""
+    from numerics.thermal import SublatticeChain, sublattice_sizes
+    from theory.mean_field import m
+
+    sizes = sublattice_sizes(3, 40, seed=5)
+    ch = SublatticeChain(m**2 / 2 + m**4 / 8, sizes, 0.7)
+    xi = np.repeat(ch.signs, sizes, axis=0).T  # (P, N): the patterns the sublattices stand for
+    rng = np.random.default_rng(5)
+    s = rng.choice([-1.0, 1.0], size=40)
+    k = np.array([[np.sum(s[np.repeat(np.arange(8), sizes) == a] > 0) for a in range(8)]])
+    mm = xi @ s / 40
+    np.testing.assert_allclose(ch.overlaps(k)[0], mm, atol=1e-15)
+    np.testing.assert_allclose(ch.energy(k)[0], -40 * np.sum(mm**2 / 2 + mm**4 / 8), rtol=1e-13)
+
+
+def test_sublattice_chain_samples_the_exact_stationary_law():
+    """With one pattern the chain is the overlap chain: its long-run histogram of k against OverlapChain's exact
+    stationary law (N = 30, T = 1.5: one well, so 20 units mix; 4000 replicas from the pattern; seed 6), within MC_SIGMAS."""
+    from numerics.thermal import OverlapChain, SublatticeChain
+    from numerics.tolerances import MC_SIGMAS
+    from theory.mean_field import m
+
+    N, T = 30, 1.5
+    ch = SublatticeChain(m**2 / 2, np.array([N, 0]), T)
+    k = ch.sample(np.tile([N, 0], (4000, 1)), 20.0, np.random.default_rng(6))[:, 0]
+    exact = OverlapChain(m**2 / 2, N=N, T=T).stationary
+    got = np.bincount(k, minlength=N + 1) / k.size
+    se = np.sqrt(exact * (1 - exact) / k.size) + 1e-12
+    assert np.all(np.abs(got - exact) < MC_SIGMAS * se)
+
+
+def test_sublattice_chain_bad_inputs():
+    from numerics.thermal import SublatticeChain
+    from theory.mean_field import m
+
+    with pytest.raises(ValueError, match="`sizes`"):
+        SublatticeChain(m**2 / 2, np.array([3, 3, 3]), 0.5)
+    with pytest.raises(ValueError, match="`T`"):
+        SublatticeChain(m**2 / 2, np.array([3, 3]), 0.0)
+    with pytest.raises(ValueError, match="`k0`"):
+        SublatticeChain(m**2 / 2, np.array([3, 3]), 0.5).sample([[4, 0]], 1.0, np.random.default_rng(0))
