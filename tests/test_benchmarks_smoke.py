@@ -52,7 +52,7 @@ PEER_RECORDS = [
 
 
 def test_peer_benchmark_runs_small():
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "peers.py"), "--json", "--small-only", "--repeat", "2"],
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "peers.py"), "--json", "--small-only", "--repeat", "1"],
                          capture_output=True, text=True, timeout=600, check=True)
     recs = {r["name"]: r for r in json.loads(out.stdout)}
     small = [n for n in PEER_RECORDS if n.endswith(("_small", "_f64", "_s")) or n == "derive_cost_vs_N"]
