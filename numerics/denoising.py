@@ -36,7 +36,7 @@ import numpy as np
 from ._checks import as_array, as_scalar, require
 
 __all__ = ["Prompts", "TASKS", "linear_prompts", "sphere_prompts", "mixture_prompts", "bayes", "one_step", "linear_step",
-           "converged", "nearest_token", "risk", "attention_gradients", "AttentionFit", "train_attention"]
+           "converged", "nearest_token", "risk", "attention_gradients", "apply_attention", "AttentionFit", "train_attention"]
 
 TASKS = ("linear", "sphere", "mixture")
 
@@ -173,19 +173,12 @@ def _kernel(which: str, m: int = 0):
         return compile(theory.builtin(which))
     if which == "sphere":
         return compile(dn.sphere_posterior_mean(Vector("y", m)))
+    if which == "linear":  # the shrinkage of the projected query, in the subspace's coordinates
+        return compile(dn.linear_task()["shrinkage"] * Vector("y", sp.Symbol("k", integer=True, positive=True)))
     if which == "mixture":
         n, K = sp.Symbol("n", integer=True, positive=True), sp.Symbol("K", integer=True, positive=True)
         return compile(dn.mixture_posterior_mean(Vector("x", n), Weight("M", K, n), Vector("logw", K)))
     raise ValueError(which)  # pragma: no cover
-
-
-@lru_cache(maxsize=1)
-def _linear_shrinkage():
-    import sympy as sp
-
-    from theory import denoising as dn
-
-    return sp.lambdify((dn.sigma0, dn.sigma), dn.linear_task()["shrinkage"], "math")
 
 
 def _check_prompts(p) -> Prompts:
@@ -198,8 +191,9 @@ def bayes(p: Prompts) -> np.ndarray:
     estimators of :mod:`theory.denoising`."""
     p = _check_prompts(p)
     if p.task == "linear":
-        c = _linear_shrinkage()(p.params["sigma0"], p.sigma)
-        return c * np.einsum("bnk,bk->bn", p.basis, np.einsum("bnk,bn->bk", p.basis, p.query))
+        y = np.einsum("bnk,bn->bk", p.basis, p.query)
+        est = _kernel("linear")(y=y, sigma_0=p.params["sigma0"], sigma=p.sigma)
+        return np.einsum("bnk,bk->bn", p.basis, est)
     if p.task == "sphere":
         y = np.einsum("bnk,bn->bk", p.basis, p.query)
         est = _kernel("sphere", p.basis.shape[2])(y=y, R=p.params["R"], sigma=p.sigma)
@@ -278,7 +272,7 @@ def _objective_kernels(kind: str) -> dict:
     g = obj.gradients
     terms = [e for name in ("W_KQ", "W_PV") for t in g[name].terms for e in t]
     # the loss and the gradient terms in one kernel: they share the forward pass (one common-subexpression pass)
-    return {"both": compile([obj.loss, *terms]), "loss": compile(obj.loss), "counts": (len(g["W_KQ"].terms), len(g["W_PV"].terms))}
+    return {"both": compile([obj.loss, *terms]), "prediction": compile(obj.prediction), "counts": (len(g["W_KQ"].terms), len(g["W_PV"].terms))}
 
 
 def attention_gradients(p: Prompts, W_KQ: np.ndarray, W_PV: np.ndarray, kind: str = "softmax") -> tuple[float, np.ndarray, np.ndarray]:
@@ -313,6 +307,14 @@ def attention_gradients(p: Prompts, W_KQ: np.ndarray, W_PV: np.ndarray, kind: st
 def _scalar_gradient(G: np.ndarray) -> float:
     """The gradient with respect to ``c`` of a loss at ``W = c I``: the trace of its gradient with respect to ``W``."""
     return float(np.trace(G))
+
+
+def apply_attention(p: Prompts, W_KQ: np.ndarray, W_PV: np.ndarray, kind: str = "softmax") -> np.ndarray:
+    """The layer's output on each prompt, (B, n): :class:`theory.denoising.AttentionObjective`'s prediction, compiled."""
+    p = _check_prompts(p)
+    require(kind in ("softmax", "linear"), f"Argument `kind` must be 'softmax' or 'linear'; got {kind!r}.")
+    return _objective_kernels(kind)["prediction"](q=p.query, X=p.tokens, W_KQ=as_array("W_KQ", W_KQ, ndim=2, dtype=float),
+                                                  W_PV=as_array("W_PV", W_PV, ndim=2, dtype=float))
 
 
 @dataclass

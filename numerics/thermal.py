@@ -40,6 +40,17 @@ def _positive_int(name: str, v, minimum: int = 1) -> int:
     return int(v)
 
 
+def _check_F_T(F, T, params: dict) -> None:
+    """The temperature, the memory function and its parameters of a chain (one message for both chains)."""
+    from theory.mean_field import m
+
+    require(isinstance(T, (int, float, np.floating)) and not isinstance(T, bool) and np.isfinite(T) and T > 0,
+            f"Argument `T` (the temperature) must be a finite number > 0; got {T!r}.")
+    require(isinstance(F, sp.Expr) and F.has(m), f"Argument `F` must be a SymPy expression in theory.mean_field.m; got {F!r}.")
+    free = {s.name for s in F.free_symbols} - {"m"}
+    require(free <= set(params), f"Argument `params` must give {sorted(free)}; got {sorted(params)}.")
+
+
 @dataclass(frozen=True)
 class OverlapChain:
     """Glauber dynamics of ``E = -N F(m)`` on ``N`` spins at temperature ``T``, lumped onto the overlap (exact).
@@ -68,14 +79,9 @@ class OverlapChain:
     params: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from theory.mean_field import m
 
         object.__setattr__(self, "N", _positive_int("N", self.N, 2))
-        require(isinstance(self.T, (int, float, np.floating)) and not isinstance(self.T, bool) and np.isfinite(self.T) and self.T > 0,
-                f"Argument `T` (the temperature) must be a finite number > 0; got {self.T!r}.")
-        require(isinstance(self.F, sp.Expr) and self.F.has(m), f"Argument `F` must be a SymPy expression in theory.mean_field.m; got {self.F!r}.")
-        free = {s.name for s in self.F.free_symbols} - {"m"}
-        require(free <= set(self.params), f"Argument `params` must give {sorted(free)}; got {sorted(self.params)}.")
+        _check_F_T(self.F, self.T, self.params)
 
     @cached_property
     def m(self) -> np.ndarray:
@@ -199,17 +205,12 @@ class SublatticeChain:
     params: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from theory.mean_field import m
 
         n = np.asarray(self.sizes)
         require(n.ndim == 1 and n.size >= 2 and (n.size & (n.size - 1)) == 0 and np.issubdtype(n.dtype, np.integer) and bool((n >= 0).all())
                 and n.sum() >= 2, f"Argument `sizes` must hold 2**P nonnegative integers (P >= 1) summing to N >= 2; got {self.sizes!r}.")
         object.__setattr__(self, "sizes", n.astype(np.int64))
-        require(isinstance(self.T, (int, float, np.floating)) and not isinstance(self.T, bool) and np.isfinite(self.T) and self.T > 0,
-                f"Argument `T` (the temperature) must be a finite number > 0; got {self.T!r}.")
-        require(isinstance(self.F, sp.Expr) and self.F.has(m), f"Argument `F` must be a SymPy expression in theory.mean_field.m; got {self.F!r}.")
-        free = {s.name for s in self.F.free_symbols} - {"m"}
-        require(free <= set(self.params), f"Argument `params` must give {sorted(free)}; got {sorted(self.params)}.")
+        _check_F_T(self.F, self.T, self.params)
 
     @property
     def N(self) -> int:

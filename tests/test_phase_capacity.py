@@ -112,3 +112,12 @@ def test_bad_inputs_name_the_argument():
         finite_load(KUR, 16, 4, replicas=8)
     with pytest.raises(ValueError, match="`sets`"):
         retrieval_error(KUR, 16, 8, sets=0)
+
+
+def test_load_per_error_is_the_small_load_limit_of_the_branch():
+    """The derived 2 F'(1)^2 / v_1 against the branch itself at a load far below its end (N = 256, P = 1e-4 k_collective)."""
+    law = PhaseCapacityLaw(m**4 / 4)
+    kc = float(law.k_collective.subs(N, 256))
+    P_small = 1e-4 * kc
+    r = law.branch(P_small, 256)
+    assert float(law.load_per_error.subs(N, 256)) == pytest.approx(P_small / (1 - r), rel=1e-3)

@@ -189,6 +189,17 @@ class PhaseCapacityLaw:
         """``F'(1)^2 / (2 v_1 ln N)`` at leading order (``erfinv(1 - 1/N)^2 ~ ln N``)."""
         return sp.powsimp(simplify(self.signal**2 / self._v_lead, "asymptotic capacity"), force=True) / (2 * sp.log(N))
 
+    @cached_property
+    def load_per_error(self) -> sp.Expr:
+        r"""The small-load limit of :math:`P/(1 - r)` on the retrieval branch, derived: :math:`g(u) = 1 - u^2/2 + O(u^4)`
+        (the series of :math:`\mathbb E\sqrt{1 - u^2 z^2}` with :math:`\mathbb E z^2 = 1`) and :math:`u = \sqrt{P v_1}/F'(1)`
+        give :math:`1 - r = P v_1/(2F'(1)^2)`, so :math:`P/(1 - r) = 2F'(1)^2/v_1` (exact in ``N`` through ``v_1``)."""
+        u, z, Pn = sp.symbols("u z P_n", positive=True)
+        one_minus_g = -sp.series(sp.sqrt(1 - u**2 * z**2), u, 0, 3).removeO() + 1  # u^2 z^2 / 2
+        one_minus_g = sp.expand(one_minus_g).subs(z**2, 1)  # E z^2 = 1
+        one_minus_r = one_minus_g.subs(u, sp.sqrt(Pn * self.pattern_variance) / self.signal)
+        return sp.simplify(Pn / one_minus_r)
+
     def _numeric_torque(self):
         free = self.F.free_symbols - {self._m}
         if free:
