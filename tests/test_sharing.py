@@ -239,3 +239,46 @@ def test_expression_kernels_get_row_dots_too():
     a, b = k(x=xv, y=yv, W=Wv)
     np.testing.assert_allclose(a, (xv * yv).sum(-1), rtol=1e-13)
     np.testing.assert_allclose(b, ((xv @ Wv.T) ** 2).sum(-1), rtol=1e-13)
+
+
+def test_linear_products_merge_at_every_level_with_one_canonical_argument():
+    """Regression (issue 32): the attention gradient applied the tokens twice to the residual, ``X W^T x`` and
+    ``X W^T f`` (one batched product too many against a hand gradient); a product of one linear node on a difference,
+    wherever it sits (inside a sum over an axis, an argument, a product), is now one product of the difference, printed
+    the same wherever it recurs (its numeric content and sign taken out)."""
+    from numerics.codegen.sharing import collect_linear_products
+
+    W, X, L = sp.symbols("W X L")
+    x, y, s = sp.symbols("x y s")
+    MV, MT, VS = sp.Function("MatVec"), sp.Function("MatTVec"), sp.Function("VSum")
+    a = collect_linear_products([2 * MT(W, y) - 2 * MT(W, x), s * (MV(X, MT(W, x)) - MV(X, MT(W, y)))], ["x", "y", "s"], ["W", "X"])
+    assert a[0] == -2 * MT(W, x - y) and a[1] == s * MV(X, MT(W, x - y)), a
+    b = collect_linear_products([VS(s * MV(X, x), L) + 3 * VS(s * MV(X, y), L)], ["x", "y", "s"], ["X"])
+    assert b == [VS(s * MV(X, x + 3 * y), L)], b
+    # different weights, factors or sizes never merge
+    for e in (MT(W, x) + MT(X, y), s * MT(W, x) + MT(W, y), VS(x, L) + VS(y, sp.Symbol("K"))):
+        assert collect_linear_products([e], ["x", "y", "s"], ["W", "X"]) == [e]
+
+
+def test_attention_gradient_kernel_applies_the_tokens_four_times_and_keeps_its_values(monkeypatch):
+    """The softmax attention's loss and gradients need four batched products with the tokens (scores, output, the
+    back-projected residual, the score gradient), as a hand gradient does; the values equal the kernel compiled
+    without the pass."""
+    from numerics import denoising as nd
+    from theory.denoising import AttentionObjective
+
+    obj = AttentionObjective("softmax")
+    exprs = [obj.loss, *[e for name in ("W_KQ", "W_PV") for t in obj.gradients[name].terms for e in t]]
+    monkeypatch.setattr(nk, "_CACHE", {})
+    k = nk.compile(exprs)
+    assert k.source.count("MatVec(X,") + k.source.count("MatTVec(X,") == 4, k.source
+    monkeypatch.setattr(nk, "collect_linear_products", lambda es, *a: list(es))
+    monkeypatch.setattr(nk, "_CACHE", {})
+    plain = nk.compile(exprs)
+    assert plain.source.count("MatVec(X,") + plain.source.count("MatTVec(X,") > 4
+    p = nd.sphere_prompts(16, 6, 2, 9, 1.0, 0.5, seed=3)
+    rng = np.random.default_rng(0)
+    args = {"q": p.query, "x": p.target, "X": p.tokens, "W_KQ": 4 * np.eye(6) + rng.standard_normal((6, 6)) / 5,
+            "W_PV": np.eye(6) + rng.standard_normal((6, 6)) / 5}
+    for u, v in zip(k(**args), plain(**args), strict=True):
+        np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-14)

@@ -38,7 +38,7 @@ from theory.vector import LogSumExp, MatTVec, MatVec, Ones, RowSumSq, Softmax, V
 from .._checks import as_scalar
 from .backends import Backend, get_backend
 from .backends.numpy_backend import vecdot as _vecdot
-from .sharing import collect_transposed_products, fuse_row_dots, share_passes
+from .sharing import collect_linear_products, fuse_row_dots, share_passes
 from .stable import stabilize
 
 __all__ = ["compile", "Kernel", "ExpressionKernel", "ArgSpec", "KernelInputError"]
@@ -872,7 +872,7 @@ def _compile(model, backend: str, cse: bool):
         pe = [prep(x, single) for x in e] if isinstance(e, list) else prep(e, single)
         # one layer's nodes in one pass; sums of products of two vectors as dot products
         pe = share_passes(pe if isinstance(pe, list) else [pe])
-        pe = collect_transposed_products(pe, vec_names, weight_names)  # one back-projection per (factor, weight)
+        pe = collect_linear_products(pe, vec_names, weight_names)  # one product per (linear node, factor, weight)
         pe = pe if be.fuses_passes else fuse_row_dots(pe, vec_names, weight_names)
         pe = pe if isinstance(e, list) else pe[0]
         printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
@@ -904,6 +904,7 @@ class ExpressionKernel:
     _function: Any = field(repr=False)
     source: str = field(repr=False)
     _scope: Any = field(default=contextlib.nullcontext, repr=False)  # the backend's call scope (Backend.scope)
+    _backend: Any = field(default=None, repr=False)  # a non-NumPy Backend: arrays in and out converted by it
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -927,10 +928,14 @@ class ExpressionKernel:
             arr = _check_array(a, np.asarray(kw[a.name]), sizes, batch)
             vals.append(arr[None] if (a.kind == "state" and arr.ndim == 1) else arr)
         for sname in self.sizes:
-            vals.append(np.asarray(sizes[sname]))
+            # a float size on another library: an integer tensor would turn L**(-1.0) into single precision
+            vals.append(np.asarray(sizes[sname], dtype=None if self._backend is None else np.float64))
+        be = self._backend
         with self._scope():
+            if be is not None:
+                vals = [be.asarray(v) for v in vals]
             out = self._function(*vals)
-            outs = [np.asarray(o) for o in (out if isinstance(out, list) else [out])]
+            outs = [np.asarray(o) if be is None else np.asarray(be.to_numpy(o)) for o in (out if isinstance(out, list) else [out])]
         batched = any(len(b) for b in batch)
         res = []
         for e, o in zip(self.exprs, outs, strict=True):
@@ -952,7 +957,9 @@ def _compile_expression(expr, be: Backend, cse: bool) -> ExpressionKernel:
     arg_syms = [sp.Symbol(a.name) for a in args[: len(vecs) + len(weights)]] + list(params) + list(sizes)
     single = frozenset(k for k, c in _count_matvecs(exprs).items() if c == 1)
     pe = share_passes([stabilize(_printable(_zero_delta_terms(_numeric_constants(e)), single), scalar=vsize(e) is None) for e in exprs])
+    pe = collect_linear_products(pe, [v.name for v in vecs], [W.name for W in weights])
     pe = pe if be.fuses_passes else fuse_row_dots(pe, [v.name for v in vecs], [W.name for W in weights])
     printer = _KernelPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
     f = sp.lambdify(arg_syms, pe if len(pe) > 1 else pe[0], modules=[be.namespace], printer=printer, cse=cse, docstring_limit=0)
-    return ExpressionKernel(exprs, tuple(args), tuple(s.name for s in sizes), f, inspect.getsource(f), be.scope)
+    return ExpressionKernel(exprs, tuple(args), tuple(s.name for s in sizes), f, inspect.getsource(f), be.scope,
+                            None if be.name == "numpy" else be)

@@ -13,10 +13,11 @@ pair is one node returning both values, ``First(P)`` and ``Second(P)``:
 - ``sigmoid(u)`` with ``sigmoid(-u)`` -> ``SigmoidPlusMinus(u)``;
 - ``Softmax(a, beta)`` with ``LseLegendre(a, beta)`` -> ``SoftmaxLsePair(a, beta)``.
 
-:func:`collect_transposed_products` merges the back-projections a gradient is made of: terms
+:func:`collect_linear_products` merges the terms that apply one linear node to different arguments: terms
 :math:`f \odot W^\top u_k` with the same elementwise factor :math:`f` and weight :math:`W` become one
-:math:`f \odot W^\top(\sum_k c_k u_k)` (the sum is over the short memory axis), so a gradient through several overlap
-terms costs one product per (factor, weight) instead of one per term; and :func:`fuse_row_dots` turns the sum over neurons of a product of two vectors, ``VSum(c a b, N)``, into
+:math:`f \odot W^\top(\sum_k c_k u_k)` (the sum is over the short memory axis), likewise for :math:`W u_k` and sums
+over an axis, so a gradient through several overlap terms costs one product per (factor, weight) instead of one per
+term, and a residual :math:`W^\top x - W^\top f` one product instead of two; and :func:`fuse_row_dots` turns the sum over neurons of a product of two vectors, ``VSum(c a b, N)``, into
 ``c RowDot(a, b)``: one dot product per row (BLAS on NumPy) instead of a product pass, a scaling pass and a sum.
 
 The printer's common-subexpression pass then computes each pair node once. It is a printing device, not
@@ -33,7 +34,7 @@ from theory.vector import sigmoid
 
 from .stable import SigmoidLegendre, _is_inert
 
-__all__ = ["share_passes", "fuse_row_dots", "collect_transposed_products", "SHARED_NODES", "RowDot", "First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair"]
+__all__ = ["share_passes", "fuse_row_dots", "collect_linear_products", "SHARED_NODES", "RowDot", "First", "Second", "SigmoidLegendrePair", "SigmoidPlusMinus", "SoftmaxLsePair"]
 
 First = sp.Function("First")
 Second = sp.Function("Second")
@@ -191,60 +192,112 @@ def fuse_row_dots(exprs: list, vectors, weights=()) -> list:
     return [sp.sympify(e).replace(lambda t: isinstance(t, sp.Function) and t.func.__name__ == "VSum", rewrite) for e in exprs]
 
 
-#: a sum is expanded for :func:`collect_transposed_products` only while it has at most this many terms
+#: a sum is expanded for :func:`collect_linear_products` only while it has at most this many terms
 COLLECT_TERMS = 256
 
+# the linear nodes and the position of the argument they are linear in (the others are the key: weight, size)
+_LINEAR = {"MatVec": 1, "MatTVec": 1, "VSum": 0}
 
-def collect_transposed_products(exprs: list, vectors, weights=()) -> list:
-    """The expressions with every group of terms ``c_k f MatTVec(W, u_k)`` (``c_k`` scalars, ``f`` a product of vectors,
-    the same ``f`` and ``W``) merged into ``f MatTVec(W, sum_k c_k u_k)``; an expression where nothing merges, or whose
-    expansion exceeds :data:`COLLECT_TERMS` terms, is returned unchanged.
 
-    The expansion distributes products over sums with every function node held opaque (the arguments of ``cos``,
-    ``MatTVec``, ... are not touched), so it is linear algebra on the outer level only.
+def _linear_node(f: sp.Basic) -> bool:
+    return isinstance(f, sp.core.function.AppliedUndef) and f.func.__name__ in _LINEAR
+
+
+def _canonical(arg: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """``(c, p)`` with ``arg = c p``, ``c`` a number and ``p`` a sum without common numeric content or a leading minus."""
+    c, p = arg.as_content_primitive()
+    if p.could_extract_minus_sign():
+        c, p = -c, -p
+    return c, p
+
+
+def _collect(e: sp.Expr, vectors: frozenset, weights: frozenset) -> sp.Expr:
+    """One level: the terms of ``e`` (expanded over its opaque function nodes) ``c_k f Op(K, u_k)`` with the same linear
+    node ``Op``, key ``K`` and non-scalar factor ``f`` merged into ``f Op(K, sum_k c_k u_k)``; ``e`` itself when nothing
+    merges or the expansion is too long."""
+    funcs = sorted(e.atoms(sp.Function), key=sp.default_sort_key)
+    if sum(1 for f in funcs if _linear_node(f)) < 2:
+        return e
+    outer = {f: sp.Dummy(f"f{i}") for i, f in enumerate(funcs) if not any(o != f and o.has(f) for o in funcs)}
+    expanded = sp.expand(e.xreplace(outer), deep=True, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
+    terms = sp.Add.make_args(expanded)
+    if len(terms) > COLLECT_TERMS or len(terms) < 2:
+        return e
+    back = {d: f for f, d in outer.items()}
+    cands = []  # per term: [(key, scalar * linear argument)]
+    for t in terms:
+        factors = sp.Mul.make_args(t.xreplace(back))
+        scalar = sp.Mul(*[f for f in factors if _is_scalar(f, vectors, weights)])
+        others = [f for f in factors if not _is_scalar(f, vectors, weights)]
+        opts = []
+        for i, f in enumerate(others):
+            if _linear_node(f):
+                pos = _LINEAR[f.func.__name__]
+                rest = sp.Mul(*(others[:i] + others[i + 1:]))
+                opts.append(((f.func, tuple(a for j, a in enumerate(f.args) if j != pos), rest), scalar * f.args[pos]))
+        cands.append((t.xreplace(back), opts))
+    count: dict = {}
+    for _, opts in cands:
+        for key, _ in opts:
+            count[key] = count.get(key, 0) + 1
+    groups: dict = {}
+    rest = []
+    for t, opts in cands:
+        best = max(opts, key=lambda o: count[o[0]], default=None)
+        if best is None or count[best[0]] < 2:
+            rest.append(t)
+        else:
+            groups.setdefault(best[0], []).append(best[1])
+    if not any(len(g) > 1 for g in groups.values()):
+        return e
+    merged = []
+    for (func, keys, f), args in sorted(groups.items(), key=lambda kv: sp.default_sort_key(kv[0][2])):
+        c, p = _canonical(sp.Add(*args))
+        p = _collect(p, vectors, weights) if p.is_Add else p  # the merged argument may merge again (W^T a - W^T b)
+        pos = _LINEAR[func.__name__]
+        inner = list(keys)
+        inner.insert(pos, p)
+        merged.append(c * f * func(*inner))
+    return sp.Add(*merged, *rest)
+
+
+def collect_linear_products(exprs: list, vectors, weights=()) -> list:
+    """The expressions with the terms of every sum that apply one linear node to different arguments merged: ``c_k f
+    Op(K, u_k)`` (``c_k`` scalars, ``f`` the same product of the other factors, ``Op`` one of ``MatVec``, ``MatTVec``,
+    ``VSum`` with the same weight or size ``K``) become ``f Op(K, sum_k c_k u_k)``, at every level of the expression
+    (the arguments of a node first), with the merged argument's numeric content and sign taken out so that equal
+    combinations print as one node; an expression where nothing merges, or whose expansion exceeds
+    :data:`COLLECT_TERMS` terms, is returned unchanged.
+
+    A gradient made of several overlap terms thus costs one back-projection per (factor, weight), and a residual
+    ``W^T x - W^T f`` one product instead of two. The expansion distributes products over sums with every function node
+    held opaque, so it is linear algebra on each level only.
 
     Examples
     --------
     >>> import sympy as sp
     >>> x, u, v, K, C = sp.symbols("x u v K C")
     >>> M = sp.Function("MatTVec")
-    >>> collect_transposed_products([x * (K * M(sp.Symbol("a"), u) + C * M(sp.Symbol("a"), v))], ["x"], ["a"])
+    >>> collect_linear_products([x * (K * M(sp.Symbol("a"), u) + C * M(sp.Symbol("a"), v))], ["x"], ["a"])
     [x*MatTVec(a, C*v + K*u)]
+    >>> X, W, s, L = sp.symbols("X W s L")
+    >>> MV, VS = sp.Function("MatVec"), sp.Function("VSum")
+    >>> collect_linear_products([2 * VS(s * MV(X, M(W, x)), L) - 2 * VS(s * MV(X, M(W, v)), L)], ["x", "v", "s"], ["X", "W"])
+    [-2*VSum(s*MatVec(X, MatTVec(W, v - x)), L)]
     """
     vectors, weights = frozenset(vectors), frozenset(weights)
-    out = []
-    for e in exprs:
-        e = sp.sympify(e)
-        prods = [f for f in e.atoms(sp.Function) if _is_inert(f, "MatTVec")]
-        if len(prods) < 2:
-            out.append(e)
-            continue
-        funcs = sorted(e.atoms(sp.Function), key=sp.default_sort_key)
-        # only outermost function nodes become opaque (a MatTVec inside a cos stays inside it)
-        outer = {f: sp.Dummy(f"f{i}") for i, f in enumerate(funcs) if not any(o != f and o.has(f) for o in funcs)}
-        masked = e.xreplace(outer)
-        expanded = sp.expand(masked, deep=True, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
-        terms = sp.Add.make_args(expanded)
-        if len(terms) > COLLECT_TERMS:
-            out.append(e)
-            continue
-        back = {d: f for f, d in outer.items()}
-        groups: dict = {}
-        rest = []
-        for t in terms:
-            t = t.xreplace(back)
-            factors = sp.Mul.make_args(t)
-            mats = [f for f in factors if _is_inert(f, "MatTVec")]
-            if len(mats) != 1:
-                rest.append(t)
-                continue
-            scalar = sp.Mul(*[f for f in factors if f is not mats[0] and _is_scalar(f, vectors, weights)])
-            vec = sp.Mul(*[f for f in factors if f is not mats[0] and not _is_scalar(f, vectors, weights)])
-            groups.setdefault((mats[0].args[0], vec), []).append(scalar * mats[0].args[1])
-        if sum(len(g) for g in groups.values()) == len(groups):  # nothing merges
-            out.append(e)
-            continue
-        M = sp.Function("MatTVec")
-        merged = [vec * M(W, sp.Add(*args)) for (W, vec), args in sorted(groups.items(), key=lambda kv: sp.default_sort_key(kv[0][1]))]
-        out.append(sp.Add(*merged, *rest))
-    return out
+    memo: dict = {}
+
+    def walk(e):
+        if e.is_Atom:
+            return e
+        if e in memo:
+            return memo[e]
+        args = tuple(walk(a) for a in e.args)
+        out = e.func(*args) if args != e.args else e
+        if out.is_Add or (out.is_Mul and any(a.is_Add for a in out.args)):
+            out = _collect(out, vectors, weights)
+        memo[e] = out
+        return out
+
+    return [walk(sp.sympify(e)) for e in exprs]

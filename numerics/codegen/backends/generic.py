@@ -72,7 +72,7 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
 
     def MatTVec(W, a):  # noqa: N802
         if W.ndim > 2:  # one weight set per sample
-            return xp.matmul(a[..., None, :], W)[..., 0, :]
+            return (a[..., None, :] @ W)[..., 0, :]  # the operator, which every array library has
         return a @ W
 
     def RowSumSq(W):  # noqa: N802
@@ -174,7 +174,7 @@ def nodes(xp: Any, *, matvec: Callable, select: Callable | None = None, softmax:
 
     def MaxAbsScale(x):  # noqa: N802 - max |x_i| of each row (1 for a zero row): the scale a norm is taken in
         m = xp.max(xp.abs(x), axis=-1, keepdims=True)
-        return select(m > 0, m, xp.ones_like(m))  # an array, not 1.0: float32 stays float32
+        return select(m > 0, m, m * 0 + 1)  # an array, not 1.0: float32 stays float32 (every library has these operators)
 
     def ScaledUnit(x):  # noqa: N802 - x / max |x_i|: entries in [-1, 1], whatever the scale of x
         return x / MaxAbsScale(x)
