@@ -459,3 +459,47 @@ def icd_9(p, seed):
            "kq_off_identity": off(fit.W_KQ), "trained_risk": r_tr, "step_risk": r_step, "bayes_risk": rb}
     return Result(out, figure=fig, checked={"pv_identity": off(fit.W_PV), "kq_identity": off(fit.W_KQ), "alpha": abs(fit.alpha - 1),
                                             "beta": abs(fit.beta / b0 - 1), "vs_step": abs(r_tr / r_step - 1), "vs_bayes": r_tr / rb - 1})
+
+
+@claim(
+    id="ICD-10", paper=PAPER, source="the Gaussian-mixture task: one step is optimal only as sigma_0 -> 0 (trained)",
+    kind="simulation",
+    statement="Mixture task (K = 4 unit-norm centres, n = 16, L = 64, sigma = 0.4), the scalar softmax layer trained by Adam "
+    "with the derived gradients: with tight clusters (sigma_0 = 0.01) it learns the derived step, alpha = 1 and beta = "
+    "1/sigma^2, and Bayes' risk; with wide ones (sigma_0 = 0.3), where that step is not Bayes (ICD-6), training finds "
+    "other weights whose risk is well below the derived step's and still above Bayes (one layer is strictly "
+    "suboptimal there)." + DERIVED,
+    expected="tight: |alpha - 1| <= 0.05, |beta sigma^2 - 1| <= 0.15, trained risk / Bayes risk - 1 <= 0.05; wide: trained "
+    "risk <= 0.9 x the derived step's risk, and (trained risk - Bayes risk) / paired standard error >= MC_SIGMAS",
+    tolerance=AllOf(AtMost(0.05, "tight: |alpha - 1|", key="alpha"),
+                    AtMost(0.15, "tight: |beta sigma^2 - 1|", key="beta"),
+                    AtMost(0.05, "tight: trained risk / Bayes risk - 1", key="vs_bayes"),
+                    AtMost(0.9, "wide: trained risk / derived step's risk", key="beats_step"),
+                    AtLeast(MC_SIGMAS, "wide: (trained risk - Bayes risk) / paired standard error", key="above_bayes")),
+    tolerance_reason="alpha and beta as ICD-8 (400 Adam steps of 128 fresh prompts; beta along a flat direction); at "
+    "L = 64 the empirical weights' error leaves the tight step a percent or two above Bayes, hence 5%; 0.9 asks training "
+    "to improve on the derived step by a tenth where it is not optimal; held-out risks on 4000 prompts, paired",
+    quick={"n": 16, "K": 4, "L": 64, "sigma": 0.4, "sigma0": [0.01, 0.3], "batch": 128, "steps": 400, "lr": 0.5,
+           "lr_final": 0.02, "init": [0.5, 1.0], "heldout": 4000},
+    expected_source="derived from the model: the derived one step (theory.denoising.one_step) at alpha = 1, beta = 1/sigma^2 "
+    "and the Bayes estimator (theory.denoising.mixture_posterior_mean)",
+)
+def icd_10(p, seed):
+    b0 = 1 / p["sigma"] ** 2
+    out, checked = {}, {}
+    for tag, s0 in zip(("tight", "wide"), p["sigma0"], strict=True):
+        def make(s, s0=s0):
+            return nd.mixture_prompts(p["batch"], p["n"], p["K"], p["L"], s0, p["sigma"], seed=s)
+
+        fit = nd.train_attention(make, steps=p["steps"], lr=p["lr"], lr_final=p["lr_final"], init=tuple(p["init"]), seed=seed)
+        held = nd.mixture_prompts(p["heldout"], p["n"], p["K"], p["L"], s0, p["sigma"], seed=seed + 10**6)
+        trained, bayes = nd.one_step(held, fit.alpha, fit.beta), nd.bayes(held)
+        r_tr, r_step, rb = nd.risk(trained, held)["risk"], nd.risk(nd.one_step(held, 1.0, b0), held)["risk"], nd.risk(bayes, held)["risk"]
+        ex, se = _paired(trained, bayes, held)
+        out[tag] = {"sigma0": s0, "alpha": fit.alpha, "beta": fit.beta, "beta_sigma2": fit.beta / b0, "trained_risk": r_tr,
+                    "step_risk": r_step, "bayes_risk": rb}
+        if tag == "tight":
+            checked.update(alpha=abs(fit.alpha - 1), beta=abs(fit.beta / b0 - 1), vs_bayes=r_tr / rb - 1)
+        else:
+            checked.update(beats_step=r_tr / r_step, above_bayes=ex / se)
+    return Result(out, checked=checked)

@@ -403,7 +403,7 @@ def test_icd6_fails_at_the_wrong_temperature(monkeypatch):
     monkeypatch.setattr(nd, "one_step", lambda p, alpha=1.0, beta=None: real(p, alpha, 1 / (2 * p.sigma**2)))
     assert _verdict("ICD-6") == "FAIL"
 
-@pytest.mark.parametrize("cid", ["ICD-7", "ICD-8", "ICD-9"])
+@pytest.mark.parametrize("cid", ["ICD-7", "ICD-8", "ICD-9", "ICD-10"])
 def test_icd7_8_fail_with_the_transformers_key_scaling(monkeypatch, cid):
     """The attention trained with its keys scaled by 1/sqrt(n) (the usual transformer habit, not this layer's): the
     learned weights are sqrt(n) times off the derived optimum, and the trained layer applied without the factor misses it."""
