@@ -218,3 +218,66 @@ def test_issue_33_item_8_small_silent_answers_are_refused():
         sweeps.grid({"a": [1]}, [3, 3])
     with pytest.raises(ValueError, match="must not repeat"):
         cap.check(theory.capacity_law(theory.builtin("classical_hopfield")), [16], seeds=[1, 1], probes=4, progress=False)
+
+
+def test_text_is_never_evaluated_where_a_number_or_expression_goes(tmp_path, monkeypatch):
+    """Regression (issue 33, the corpus rerun): a phase model's ``params`` went through ``sympify``, so
+    ``capacity_law(kuramoto, params={"K": "<python>"})`` ran the code. Every place that turns a user value into an
+    expression now takes numbers and SymPy objects, or reads text with the whitelist parser: the hostile string is
+    refused with the argument named, and the marker file it tries to create never appears."""
+    import theory
+    from theory import synapses
+    from theory.layers import Layer
+
+    marker = tmp_path / "ran"
+    code = f"__import__('os').system('touch {marker}')"
+    ku = theory.builtin("kuramoto")
+    with pytest.raises(ValueError, match="`K`"):
+        theory.capacity_law(ku, params={"K": code, "C": 0})
+    with pytest.raises(ValueError, match="Z"):
+        theory.capacity_law(ku, params={"K": 0, "C": 1, "Z": 2})  # an unknown name was ignored
+    mf = theory.MeanField.from_model(theory.builtin("classical_hopfield"))
+    with pytest.raises(ValueError, match="`T`"):
+        mf.stationary(T=code)
+    law = theory.capacity_law(theory.builtin("dam_power"), params={"n": 3})
+    with pytest.raises(ValueError, match="`p`"):
+        law.k_fixed_error(code)
+    v = theory.builtin("model_b").layers[0]
+    with pytest.raises(ValueError, match="scale"):
+        synapses.recurrent(v, theory.Weight("W", v.size, v.size, symmetric=True), code)
+    text = synapses.recurrent(v, theory.Weight("W", v.size, v.size, symmetric=True), "1/" + str(v.size))  # text in the sizes: parsed
+    assert text.energy == synapses.recurrent(v, theory.Weight("W", v.size, v.size, symmetric=True), 1 / v.size).energy
+    with pytest.raises(ValueError, match="`tau`"):
+        Layer("u", "N", v.lagrangian, tau=code)
+    with pytest.raises(ValueError, match="`size`"):
+        Layer("u", object(), v.lagrangian)
+    assert not marker.exists()
+
+
+def test_mean_field_grid_and_error_probability_are_checked():
+    """Regression (issue 33, the corpus rerun): ``MeanField.stationary(grid=10**9)`` ran for ever, ``grid=0`` divided by
+    zero inside mpmath, a negative grid answered; ``k_fixed_error(nan)`` failed inside SymPy's comparison."""
+    import theory
+
+    mf = theory.MeanField.from_model(theory.builtin("classical_hopfield"))
+    for g in (0, -5, 2.5, 10**9, None):
+        with pytest.raises(ValueError, match="`grid`"):
+            mf.stationary(T=0.5, grid=g)
+    for h in (0.0, float("nan"), float("inf"), "60"):
+        with pytest.raises(ValueError, match="`h_max`"):
+            mf.stationary(T=0.5, h_max=h)
+    assert len(mf.stationary(T=0.5, grid=200)) == 2  # m = 0 and the retrieval state
+    law = theory.capacity_law(theory.builtin("dam_power"), params={"n": 3})
+    for p in (float("nan"), float("inf"), None, 2 + 1j, ["a"], True):
+        with pytest.raises(ValueError, match="`p`"):
+            law.k_fixed_error(p)
+
+
+def test_phase_capacity_follows_the_sign_of_its_signal():
+    """Regression (issue 33, item 1's class, found again on the phase law): K = -1 (a stored pattern pushes its units
+    away) was given the pairwise law N/ln N; the binary law already returned 0."""
+    import theory
+
+    law = theory.capacity_law(theory.builtin("kuramoto"), params={"K": -1, "C": 0})
+    assert law.k_max == 0 and law.k_max_asymptotic == 0 and law.scaling.kind == "none"
+    assert theory.capacity_law(theory.builtin("kuramoto"), params={"K": 1, "C": 0}).scaling.exponent == 1

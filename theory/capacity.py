@@ -32,6 +32,7 @@ References
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -316,8 +317,10 @@ class CapacityLaw:
         Only a positive signal is retrieved: where the stored bit's own gap is negative (its pattern destabilises
         itself) no ``K`` reaches ``P_error < 1/2`` and the capacity is 0 (a ``Piecewise`` where the sign depends on
         the parameters). ``p`` must lie in ``(0, 1/2)``: the Gaussian tail never reaches ``1/2``."""
+        if isinstance(p, bool) or not isinstance(p, (numbers.Real, sp.Expr)):  # never sympify text (that would eval it)
+            raise ValueError(f"Argument `p` (an error probability) must be a real number or a SymPy expression; got {p!r}.")
         p = sp.sympify(p)
-        if p.is_number and not (0 < p < sp.Rational(1, 2)):
+        if p.is_number and not (p.is_real and p.is_finite and 0 < p < sp.Rational(1, 2)):
             raise ValueError(f"Argument `p` (an error probability) must lie in (0, 1/2): the Gaussian tail Q(signal/noise) of a "
                              f"positive signal stays below 1/2; got {p}.")
         k = 1 + self.signal**2 / (2 * self.pattern_variance * sp.erfinv(1 - 2 * p) ** 2)

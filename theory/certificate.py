@@ -265,7 +265,11 @@ def verify_counterexample(
     expanded to scalars at size ``N`` and differentiated with ``sympy.hessian``.
     """
     H, xs = _concrete_hessian(L, x, N)
-    subs = {s: sp.nsimplify(p) if isinstance(p, (int, str)) else p for s, p in zip(xs, point, strict=True)}
+    from .parsing import as_expression
+
+    # exact rationals from ints and text ("1/3"), read by the whitelist parser (never sympify'd text)
+    subs = {s: (sp.Integer(p) if isinstance(p, int) else as_expression(p, "a point coordinate")) if isinstance(p, (int, str)) else p
+            for s, p in zip(xs, point, strict=True)}
     subs.update({sp.Symbol(str(k), **k.assumptions0) if isinstance(k, sp.Symbol) else k: v for k, v in (params or {}).items()})
     Hn = H.xreplace(subs)
     with mpmath.workdps(dps):

@@ -38,6 +38,7 @@ References
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -252,8 +253,14 @@ class MeanField:
             raise MeanFieldError(f"model `{model.name}`: no pattern weights act on the phases `{lay.name}`, so there is no overlap")
         r, psi = sp.Symbol("r", nonnegative=True), sp.Symbol("psi", real=True)
         E = model.energy
-        if params:
-            E = E.subs({p: sp.nsimplify(params[p.name]) for p in model.parameters if p.name in params})
+        if params:  # numbers only, checked against the assumptions (a string would be parsed, that is, evaluated)
+            from .capacity import _parameter_value
+
+            names = {p.name: p for p in model.parameters}
+            unknown = sorted(set(params) - set(names))
+            if unknown:
+                raise MeanFieldError(f"Unknown parameter(s) {unknown}; model `{model.name}` has {sorted(names)}.")
+            E = E.xreplace({names[k]: sp.nsimplify(_parameter_value(names[k], v)) for k, v in params.items()})  # exact, as before
         theta = lay.state
         first = weights[0]
         rep = {sp.cos(theta): None, sp.sin(theta): None}
@@ -373,6 +380,7 @@ class MeanField:
             raise MeanFieldError(f"mixtures are treated for Ising sites; this theory has `{self.site.name}` sites.")
         if not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 10:
             raise MeanFieldError(f"Argument `s` (the number of mixed patterns) must be an integer in 1..10; got {s!r}.")
+        self._check_grid(grid)
         vals = self._check_values(values)
         missing = [p.name for p in self.parameters if p.name not in vals]
         if missing:
@@ -481,7 +489,9 @@ class MeanField:
         unknown = sorted(set(values) - set(names))
         if unknown:
             raise MeanFieldError(f"Unknown parameter(s) {unknown}; F has {sorted(names)}.")
-        return MeanField(self.F.subs({names[k]: sp.nsimplify(v) for k, v in values.items()}), self.site, self.approximation,
+        from .capacity import _parameter_value
+
+        return MeanField(self.F.subs({names[k]: sp.nsimplify(_parameter_value(names[k], v)) for k, v in values.items()}), self.site, self.approximation,
                          self.temperature_scale, self.model, self.temperature_name)
 
     # ------------------------------------------------------------------ numbers (mpmath), at given parameter values
@@ -503,6 +513,17 @@ class MeanField:
         expr = sp.sympify(expr)
         return expr if self.temperature_name == "T" else expr.xreplace({T: self._temperature})
 
+    @staticmethod
+    def _check_grid(grid, h_max=None, most: int = 100_000) -> None:
+        """``grid``: an integer number of bracketing points in 2..``most`` (each costs an mpmath evaluation); ``h_max``:
+        a finite field above the log grid's start (1e-4)."""
+        if not isinstance(grid, numbers.Integral) or isinstance(grid, bool) or not 2 <= grid <= most:
+            raise MeanFieldError(f"Argument `grid` (bracketing points) must be an integer in 2..{most}; got {grid!r}.")
+        if h_max is not None:
+            ok = isinstance(h_max, numbers.Real) and not isinstance(h_max, bool) and 1e-4 < h_max < 1e12
+            if not ok:
+                raise MeanFieldError(f"Argument `h_max` (the largest field searched) must be a number in (1e-4, 1e12); got {h_max!r}.")
+
     def _check_values(self, values: dict) -> dict:
         if self.temperature_name != "T" and self.temperature_name in values:
             if "T" in values:
@@ -514,6 +535,8 @@ class MeanField:
             raise MeanFieldError(f"Unknown parameter(s) {unknown}; this theory has {sorted(names)}.")
         out = {}
         for k, v in values.items():
+            if isinstance(v, (str, bytes, bool)):  # float("3") would parse text: numbers only, like the kernels
+                raise MeanFieldError(f"Parameter `{k}` must be a number; got {v!r}.")
             try:
                 x = float(v)
             except (TypeError, ValueError):
@@ -531,6 +554,7 @@ class MeanField:
         to 30 digits). Each is ``{"m", "h", "f", "stable"}`` (``stable``: :math:`f''(m) > 0`)."""
         import mpmath
 
+        self._check_grid(grid, h_max)
         vals = self._check_values(values)
         missing = [p.name for p in self.parameters if p.name not in vals]
         if missing:
@@ -571,6 +595,7 @@ class MeanField:
         """
         import mpmath
 
+        self._check_grid(grid, h_max)
         vals = self._check_values(values)
         if parameter.name in vals:
             raise MeanFieldError(f"`{parameter}` is the control parameter: do not give it a value.")

@@ -34,7 +34,7 @@ from .vector import (
     vsize,
 )
 
-__all__ = ["parse", "ParseError", "FUNCTIONS", "LIMITS"]
+__all__ = ["parse", "as_expression", "ParseError", "FUNCTIONS", "LIMITS"]
 
 #: Size limits applied before and during parsing.
 LIMITS = {"length": 2000, "depth": 32, "nodes": 400, "exponent": 64, "integer": 10**12, "args": 4}
@@ -312,3 +312,25 @@ class _Walker:
         if isinstance(x, Weight):
             raise ParseError(f"the weight {x.name!r} must multiply a vector (W @ v)")
         return x
+
+
+def as_expression(value, what: str, symbols: Mapping[str, sp.Basic] | None = None) -> sp.Expr:
+    """A SymPy expression from a number, a SymPy object, or text read by :func:`parse` with ``symbols`` -- never text
+    given to ``sympify`` (which evaluates it as Python). ``what`` names the argument in the error.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> as_expression("1/N", "scale", {"N": sp.Symbol("N", positive=True)})
+    1/N
+    >>> as_expression(0.5, "scale")
+    0.500000000000000
+    """
+    if isinstance(value, str):
+        return parse(value, symbols or {}, what)
+    if isinstance(value, bool):
+        raise ParseError(f"{what} must be a number or a SymPy expression; got {value!r}.")
+    try:
+        return sp.sympify(value, strict=True)
+    except sp.SympifyError:
+        raise ParseError(f"{what} must be a number, a SymPy expression or text; got {value!r} ({type(value).__name__}).") from None

@@ -173,10 +173,21 @@ class PhaseCapacityLaw:
     def noise_variance(self) -> sp.Expr:
         return (P - 1) * self.pattern_variance
 
+    def _signed(self, k: sp.Expr) -> sp.Expr:
+        """``k`` where the signal ``F'(1)`` is positive; 0 where it is not (a stored pattern pushes its own units away, so
+        nothing is retrieved: the square in ``k`` must not hide the sign); a ``Piecewise`` where it depends on the
+        parameters."""
+        if self.signal.is_positive:
+            return k
+        if self.signal.is_nonpositive:
+            return sp.S.Zero
+        return sp.Piecewise((k, self.signal > 0), (0, True))
+
     @property
     def k_max(self) -> sp.Expr:
-        """``1 + F'(1)^2 / (2 v_1 erfinv(1 - 1/N)^2)``: ``N`` units each keep a fixed point with probability ``1 - 1/N``."""
-        return 1 + self.signal**2 / (2 * self.pattern_variance * sp.erfinv(1 - 1 / N) ** 2)
+        """``1 + F'(1)^2 / (2 v_1 erfinv(1 - 1/N)^2)``: ``N`` units each keep a fixed point with probability ``1 - 1/N``
+        (0 unless ``F'(1) > 0``)."""
+        return self._signed(1 + self.signal**2 / (2 * self.pattern_variance * sp.erfinv(1 - 1 / N) ** 2))
 
     @cached_property
     def _v_lead(self) -> sp.Expr:
@@ -187,7 +198,7 @@ class PhaseCapacityLaw:
     @property
     def k_max_asymptotic(self) -> sp.Expr:
         """``F'(1)^2 / (2 v_1 ln N)`` at leading order (``erfinv(1 - 1/N)^2 ~ ln N``)."""
-        return sp.powsimp(simplify(self.signal**2 / self._v_lead, "asymptotic capacity"), force=True) / (2 * sp.log(N))
+        return self._signed(sp.powsimp(simplify(self.signal**2 / self._v_lead, "asymptotic capacity"), force=True) / (2 * sp.log(N)))
 
     @cached_property
     def load_per_error(self) -> sp.Expr:
@@ -242,6 +253,8 @@ class PhaseCapacityLaw:
     def scaling(self):
         from .capacity import Scaling
 
+        if self.signal.is_nonpositive:
+            return Scaling("none", 0, 0, "F'(1) <= 0: a stored pattern pushes its own units away, nothing is retrieved")
         a = -sp.Poly(sp.fraction(sp.cancel(self._v_lead))[1], N).degree() + sp.Poly(sp.fraction(sp.cancel(self._v_lead))[0], N).degree()
         return Scaling("power", -a, 0, "Gaussian crosstalk, exact phasor moments: the branch ends at sigma_c^2/v_1 "
                        "(k_max, every unit kept, has the same exponent times 1/ln N)")

@@ -67,7 +67,16 @@ def dense(post: Layer, pre: Layer, weight: str | Weight = "xi", scale: sp.Expr =
             f"Argument `weight` `{W.name}` must have shape ({post.size}, {pre.size}) to connect "
             f"`{pre.name}` to `{post.name}`; got {W.shape}."
         )
-    return Synapse(-sp.sympify(scale) * VSum(post.g * MatVec(W, pre.g), post.size), f"dense {pre.name}->{post.name}")
+    return Synapse(-_scale(scale, post, pre) * VSum(post.g * MatVec(W, pre.g), post.size), f"dense {pre.name}->{post.name}")
+
+
+def _scale(scale, *layers: Layer) -> sp.Expr:
+    """The synapse's scale: a number, a SymPy expression, or text in the layers' sizes (``"1/N_v"``), read by
+    :func:`theory.parsing.parse`, never evaluated."""
+    from .parsing import as_expression
+
+    sizes = {s.name: s for lay in layers for s in lay.size.free_symbols}
+    return as_expression(scale, "Argument `scale`", sizes)
 
 
 def recurrent(layer: Layer, weight: str | Weight = "W", scale: sp.Expr = sp.S.One) -> Synapse:
@@ -81,10 +90,10 @@ def recurrent(layer: Layer, weight: str | Weight = "W", scale: sp.Expr = sp.S.On
         )
     if W.shape != (layer.size, layer.size):
         raise ModelError(f"Argument `weight` must be {layer.size} x {layer.size}; got {W.shape}.")
-    return Synapse(-sp.sympify(scale) / 2 * VSum(layer.g * MatVec(W, layer.g), layer.size), f"recurrent {layer.name}")
+    return Synapse(-_scale(scale, layer) / 2 * VSum(layer.g * MatVec(W, layer.g), layer.size), f"recurrent {layer.name}")
 
 
 def bias(layer: Layer, name: str = "I", scale: sp.Expr = sp.S.One) -> Synapse:
     r"""External input :math:`E = -s\, I^\top g` (``I`` a constant vector of the layer's size)."""
     I = Vector(name, layer.size)
-    return Synapse(-sp.sympify(scale) * VSum(I * layer.g, layer.size), f"input {name}->{layer.name}", (I,))
+    return Synapse(-_scale(scale, layer) * VSum(I * layer.g, layer.size), f"input {name}->{layer.name}", (I,))
