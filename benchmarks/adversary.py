@@ -14,6 +14,8 @@ Each case replaces one argument of a good call by a bad value (or feeds a bad fi
 * ``silent``: the call returned although the value can never be valid (NaN, inf, a string where a number goes, a
   negative size), or returned non-finite numbers from finite inputs;
 * ``hang``: the case ran past its time limit (``--timeout``, default 60 s);
+* ``user``: the case's own function (a sweep's point, a prompt generator) raised, and its exception came through as
+  it is (expected: the workbench does not swallow a user's bug);
 * ``accepted``: the call returned for a value that may be valid (a huge or tiny number, an int for a float); its
   output is checked for NaN and inf (non-finite outputs are ``silent``).
 
@@ -94,8 +96,15 @@ def _child(fn, arg, never_valid, conn_w):
             kind, msg = "vague", f"{type(e).__name__}: {text[:200]}"
         else:
             kind, msg = "clear", f"{type(e).__name__}: {text[:120]}"
+    except RuntimeError as e:  # the workbench's own "did not converge / not enough steps" errors
+        own = _own(e.__traceback__)
+        kind, msg = ("clear" if own and str(e) else "raw"), f"{type(e).__name__}: {str(e)[:160]}"
     except BaseException as e:  # noqa: BLE001 - every other exception is what this corpus looks for
         fr = traceback.extract_tb(e.__traceback__)
+        if fr and fr[-1].filename == __file__:  # the case's own function raised (a user's bug): it must propagate as it is
+            kind, msg = "user", f"{type(e).__name__} from the user's function, propagated"
+            os.write(conn_w, json.dumps({"kind": kind, "msg": msg}).encode())
+            os._exit(0)
         kind, msg = "raw", f"{type(e).__name__} at {fr[-1].filename}:{fr[-1].lineno}: {str(e)[:200]}" if fr else f"{type(e).__name__}: {e}"
     os.write(conn_w, json.dumps({"kind": kind, "msg": msg}).encode())
     os._exit(0)
@@ -165,7 +174,8 @@ def kernel_cases(cases):
                 good[a.name] = rng.standard_normal((2, n))
             elif a.kind == "weight":
                 shape = tuple(sizes.setdefault(d, 4 + len(sizes)) for d in a.shape)
-                good[a.name] = rng.standard_normal(shape) / 3
+                W = rng.standard_normal(shape) / 3
+                good[a.name] = (W + W.T) / 2 if a.symmetric else W
         for fname in ("energy", "update", "energy_grad", "rhs", "activations"):
             fn = getattr(k, fname)
             arrays = {}

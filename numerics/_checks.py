@@ -6,17 +6,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "as_scalar", "as_count", "require", "check_symmetric"]
+__all__ = ["as_array", "as_scalar", "as_count", "require", "check_symmetric", "require_memory", "as_path"]
 
 
 def as_array(name: str, a: Any, ndim: int | tuple[int, ...] | None = None, finite: bool = True, dtype=None) -> np.ndarray:
     """``a`` as an array, checked for dimension, real dtype and finiteness."""
     try:
-        arr = np.asarray(a, dtype=dtype)
+        arr = np.asarray(a)  # its own dtype first: a cast would parse text ("1.5") and drop imaginary parts
     except (TypeError, ValueError) as exc:
         raise ValueError(f"Argument `{name}` must be array-like; got {type(a).__name__} ({exc}).") from None
     if arr.dtype.kind not in "fiub":
         raise ValueError(f"Argument `{name}` must hold real numbers; got dtype {arr.dtype}.")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
@@ -58,7 +60,7 @@ def as_scalar(
         if on
     )
     want = f"a real number ({want})" if want else "a real number"
-    if isinstance(value, (str, bytes)) or value is None:
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:  # a bool is never the number meant
         raise ValueError(f"Argument `{name}` must be {want}; got {type(value).__name__} {value!r}.")
     if hasattr(value, "detach"):  # torch tensor
         value = value.detach().cpu().numpy()
@@ -107,3 +109,31 @@ def check_symmetric(name: str, J: np.ndarray, rtol: float = 1e-10) -> np.ndarray
     if dev > rtol * scale:
         raise ValueError(f"Argument `{name}` must be symmetric; max |J - J^T| = {dev:.3g}. Symmetrize with (J + J.T)/2.")
     return J
+
+
+def _physical_memory() -> int:
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: no bound
+        return 1 << 62
+
+
+def require_memory(nbytes: float, what: str, arguments: str) -> None:
+    """Refuse, before allocating, work whose arrays alone would exceed this machine's memory: one error naming the
+    ``arguments`` that set the size (a request for 1e12 prompts is a ValueError, not NumPy's MemoryError)."""
+    total = _physical_memory()
+    if nbytes > total:
+        raise ValueError(f"Arguments {arguments} ask for {what} of {nbytes / 2**30:.3g} GiB; this machine has "
+                         f"{total / 2**30:.3g} GiB of memory. Use smaller sizes.")
+
+
+def as_path(name: str, value: Any):
+    """``value`` as a :class:`pathlib.Path` (a str or path-like), else one error naming the argument."""
+    import os
+    from pathlib import Path
+
+    if isinstance(value, (str, os.PathLike)) and str(value):
+        return Path(value)
+    raise ValueError(f"Argument `{name}` must be a path (str or os.PathLike); got {type(value).__name__} {value!r}.")

@@ -11,7 +11,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ._checks import as_array, as_count, as_scalar, require
+from ._checks import as_array, as_count, as_scalar, require, require_memory
 from .patterns import rng_from
 
 __all__ = [
@@ -280,6 +280,7 @@ def bit_errors(law, N: int, seed: int, probes: int = 32, k_cap: int = 1 << 21, p
     from .discrete import BinaryMemory
 
     N, probes = as_count("N", N, minimum=3), as_count("probes", probes)
+    require_memory(3 * 8.0 * probes * N, "the probe patterns and their fields", "`N` and `probes`")
     stop = as_scalar("stop", stop, positive=True)
     vals = _law_values(law, params)
     declared = {p.name for p in law.model.parameters}

@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._checks import as_array, as_scalar, require
+from ._checks import as_array, as_scalar, require, require_memory
 
 __all__ = ["Prompts", "TASKS", "linear_prompts", "sphere_prompts", "mixture_prompts", "bayes", "one_step", "linear_step",
            "converged", "nearest_token", "risk", "attention_gradients", "apply_attention", "AttentionFit", "train_attention"]
@@ -101,6 +101,8 @@ def _sizes(prompts, n, L, seed) -> tuple[int, int, int, np.random.Generator]:
     n = int(as_scalar("n", n, integer=True, low=1))
     L = int(as_scalar("L", L, integer=True, low=1))
     seed = int(as_scalar("seed", seed, integer=True, nonnegative=True))
+    # tokens and target, their noise, and a draw of the same size: a few arrays of prompts x (L + 1) x n floats
+    require_memory(4 * 8.0 * prompts * (L + 1) * n, "prompt arrays", "`prompts`, `n` and `L`")
     return prompts, n, L, np.random.default_rng(seed)
 
 
@@ -143,6 +145,7 @@ def mixture_prompts(prompts: int, n: int, K: int, L: int, sigma0: float, sigma: 
     target a centre plus ``N(0, sigma0^2 I_n)``."""
     B, n, L, rng = _sizes(prompts, n, L, seed)
     K = int(as_scalar("K", K, integer=True, low=1))
+    require_memory(2 * 8.0 * B * K * n + 8.0 * B * (L + 1) * K, "centres and label draws", "`prompts`, `K`, `n` and `L`")
     sigma0 = as_scalar("sigma0", sigma0, positive=True)
     sigma = as_scalar("sigma", sigma, positive=True)
     w = np.full(K, 1.0 / K) if weights is None else as_array("weights", weights, ndim=1, dtype=float)
@@ -369,6 +372,7 @@ def train_attention(make_prompts, kind: str = "softmax", parametrisation: str = 
     steps = int(as_scalar("steps", steps, integer=True, low=1))
     lr = as_scalar("lr", lr, positive=True)
     seed = int(as_scalar("seed", seed, integer=True, nonnegative=True))
+    require(isinstance(init, (tuple, list)) and len(init) == 2, f"Argument `init` must be a pair (alpha0, beta0); got {init!r}.")
     a0, b0 = (as_scalar("init", v, positive=True) for v in init)
     decay = 1.0 if lr_final is None else (as_scalar("lr_final", lr_final, positive=True) / lr) ** (1 / max(steps - 1, 1))
     first = _check_prompts(make_prompts(seed * 1_000_003))

@@ -81,8 +81,11 @@ class ThresholdFit:
         import json
         import zipfile
 
-        path = Path(path)
-        require(path.is_file(), f"Argument `path` must be a saved fit (.npz); got {str(path)!r}, which does not exist.")
+        from ._checks import as_path
+
+        path = as_path("path", path)
+        require(path.is_file(), f"Argument `path` must be a saved fit (.npz); got {str(path)!r}, which does not exist"
+                + (" (a folder)." if path.is_dir() else "."))
         wanted = ("xi", "theta", "meta", "feedback", "history")
         try:
             with np.load(path, allow_pickle=False) as f:

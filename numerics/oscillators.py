@@ -26,13 +26,14 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from ._checks import as_array, as_scalar, require
+from ._checks import as_array, as_scalar, require, require_memory
 
 __all__ = ["Oscillators", "OscillatorRun", "phase_patterns", "phase_weights", "lorentzian_frequencies", "overlaps", "von_mises_cue", "escape_rate",
            "finite_load", "retrieval_error"]
@@ -42,6 +43,7 @@ def phase_patterns(P: int, N: int, kind: str = "binary", seed: int = 0) -> np.nd
     """``P`` patterns of ``N`` phases, shape ``(P, N)``: ``"binary"`` (0 or pi, fair coins) or ``"uniform"`` on [0, 2 pi)."""
     P = as_scalar("P", P, integer=True, positive=True)
     N = as_scalar("N", N, integer=True, positive=True)
+    require_memory(2 * 8.0 * P * N, "the patterns", "`P` and `N`")
     require(kind in ("binary", "uniform"), f"Argument `kind` must be 'binary' or 'uniform'; got {kind!r}.")
     rng = np.random.default_rng(int(as_scalar("seed", seed, integer=True, nonnegative=True)))
     if kind == "binary":
@@ -64,6 +66,7 @@ def lorentzian_frequencies(N: int, Delta: float) -> np.ndarray:
     :math:`\omega_i = \Delta\tan(\pi(i + 1/2)/N - \pi/2)` (deterministic, so the frequency sample adds no noise)."""
     N = as_scalar("N", N, integer=True, positive=True)
     Delta = as_scalar("Delta", Delta, nonnegative=True)
+    require_memory(2 * 8.0 * N, "the frequencies", "`N`")
     i = np.arange(int(N))
     return Delta * np.tan(np.pi * (i + 0.5) / N - np.pi / 2)
 
@@ -313,6 +316,8 @@ def finite_load(model: Any, N: int, P: int, params: dict | None = None, replicas
     P = int(as_scalar("P", P, integer=True, low=1))
     replicas = int(as_scalar("replicas", replicas, integer=True, low=1))
     require(replicas <= P, f"Argument `replicas` ({replicas}) must not exceed `P` ({P}): each replica starts at its own pattern.")
+    require_memory(8.0 * N * (4 * P + 4 * replicas), "patterns, weights and replica states", "`N`, `P` and `replicas`")
+    require(params is None or isinstance(params, Mapping), f"Argument `params` must be a dict of parameter values; got {params!r}.")
     xi = phase_patterns(P, N, kind, seed=seed)
     osc = Oscillators(model, xi, dict(params or {}), D=0.0, backend=backend)
     run = osc.run(xi[:replicas], duration, dt, seed=0, record_every=duration)

@@ -28,6 +28,10 @@ __all__ = ["grid", "point_key", "run_sweep", "load_results"]
 
 def grid(params: Mapping[str, Sequence[Any]], seeds: Sequence[int]) -> list[dict]:
     """The Cartesian product of the parameter lists, times the seeds, in a stable order."""
+    if not isinstance(params, Mapping):
+        raise ValueError(f"Argument `params` must be a dict of name -> list of values; got {type(params).__name__} {params!r}.")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise ValueError(f"Argument `seeds` must be a list of integers; got {type(seeds).__name__} {seeds!r}.")
     if not seeds:
         raise ValueError("Argument `seeds` must not be empty.")
     bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0]
@@ -197,8 +201,19 @@ def run_sweep(
     removes the temporary files a killed run left behind. A finished file that does not parse (or holds another point)
     is moved aside and its point recomputed.
     """
-    store = Path(out) / "points"
-    store.mkdir(parents=True, exist_ok=True)
+    from ._checks import as_count, as_path, require
+
+    require(callable(fn), f"Argument `fn` must be a function of the point's keys; got {type(fn).__name__}.")
+    require(isinstance(points, Sequence) and not isinstance(points, (str, bytes)) and all(isinstance(p, Mapping) for p in points),
+            f"Argument `points` must be a list of dicts (from sweeps.grid); got {type(points).__name__} {str(points)[:80]}.")
+    workers = as_count("workers", workers)
+    out = as_path("out", out)
+    require(not out.exists() or out.is_dir(), f"Argument `out` must be a folder (the sweep's store); {str(out)!r} is a file.")
+    store = out / "points"
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # before any point runs, not after
+        raise ValueError(f"Argument `out`: cannot create the store {str(store)!r} ({exc.strerror}).") from None
     keys = [point_key(p) for p in points]
     if len(set(keys)) != len(keys):
         raise ValueError("Argument `points` contains duplicates.")

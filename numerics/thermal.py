@@ -274,6 +274,7 @@ def sublattice_sizes(P: int, N: int, seed: int = 0) -> np.ndarray:
     :attr:`SublatticeChain.signs`."""
     P = _positive_int("P", P, 1)
     N = _positive_int("N", N, 2)
+    require(P <= 24, f"Argument `P` must be at most 24 here: the sites fall into 2^P sublattices, one count each; got {P}.")
     return np.random.default_rng(seed).multinomial(N, np.full(2**P, 2.0**-P)).astype(np.int64)
 
 

@@ -281,3 +281,72 @@ def test_phase_capacity_follows_the_sign_of_its_signal():
     law = theory.capacity_law(theory.builtin("kuramoto"), params={"K": -1, "C": 0})
     assert law.k_max == 0 and law.k_max_asymptotic == 0 and law.scaling.kind == "none"
     assert theory.capacity_law(theory.builtin("kuramoto"), params={"K": 1, "C": 0}).scaling.exponent == 1
+
+
+def test_corpus_rerun_shared_validators(tmp_path):
+    """Regression (issue 33, the corpus rerun): bools counted as sizes (``prompts=True`` drew one prompt), text and
+    complex arrays were cast where floats go (``"1.5"`` parsed, an imaginary part dropped with only a warning), sizes
+    beyond the machine ended in NumPy's MemoryError, and paths that are not paths in pathlib's TypeError. Each is now
+    one error naming the argument, from the shared checks (numerics._checks)."""
+    import numpy as np
+
+    import theory
+    from numerics import capacity as cap
+    from numerics import denoising as nd
+    from numerics import oscillators as osc
+    from numerics import sweeps, thermal
+    from numerics.learning import ThresholdFit
+
+    for arg, call in (("prompts", lambda: nd.sphere_prompts(True, 6, 2, 5, 1.0, 0.5)),
+                      ("L", lambda: nd.linear_prompts(4, 6, 2, True, 1.0, 0.5)),
+                      ("P", lambda: osc.phase_patterns(True, 8)),
+                      ("prompts", lambda: nd.sphere_prompts(10**12, 6, 2, 5, 1.0, 0.5)),
+                      ("K", lambda: nd.mixture_prompts(8, 6, 10**12, 5, 0.1, 0.5)),
+                      ("N", lambda: osc.lorentzian_frequencies(10**12, 0.1)),
+                      ("N", lambda: osc.phase_patterns(2, 10**12)),
+                      ("N", lambda: cap.bit_errors(theory.capacity_law(theory.builtin("classical_hopfield")), 10**12, 0, probes=4)),
+                      ("P", lambda: thermal.sublattice_sizes(40, 100)),
+                      ("path", lambda: ThresholdFit.load(None)),
+                      ("out", lambda: sweeps.run_sweep(lambda a, seed: a, [{"a": 1, "seed": 0}], None, progress=False)),
+                      ("out", lambda: sweeps.run_sweep(lambda a, seed: a, [{"a": 1, "seed": 0}], (tmp_path / "f").write_text("x") and tmp_path / "f", progress=False)),
+                      ("points", lambda: sweeps.run_sweep(lambda a, seed: a, "a", tmp_path / "s", progress=False)),
+                      ("workers", lambda: sweeps.run_sweep(lambda a, seed: a, [{"a": 1, "seed": 0}], tmp_path / "s", workers="2", progress=False)),
+                      ("params", lambda: sweeps.grid("a=1", [0])),
+                      ("init", lambda: nd.train_attention(lambda s: nd.sphere_prompts(4, 6, 2, 5, 1.0, 0.5, seed=s), steps=1, init=1.0)),
+                      ("params", lambda: osc.finite_load("kuramoto", 16, 2, params="K=1", replicas=1, duration=0.2))):
+        with pytest.raises(ValueError, match=f"`{arg}`"):
+            call()
+    p = nd.sphere_prompts(4, 6, 2, 5, 1.0, 0.5)
+    for bad in (np.eye(6) + 1j, np.eye(6).astype(str)):
+        with pytest.raises(ValueError, match="`W_KQ`"):
+            nd.attention_gradients(p, bad, np.eye(6))
+
+
+def test_spec_files_that_are_not_specs(tmp_path):
+    """Regression (issue 33, the corpus rerun): deeply nested TOML raised tomllib's RecursionError, a binary file a
+    UnicodeDecodeError, a folder IsADirectoryError, and None pathlib's TypeError; each is one SpecError."""
+    import theory
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe\x00name")
+    for src, match in ((deep, "nested too deep"), (binary, "not UTF-8"), (tmp_path, "folder"), (None, "`source`")):
+        with pytest.raises(theory.SpecError, match=match):
+            theory.load(src)
+
+
+def test_kernel_result_that_overflows_is_an_error():
+    """Regression (issue 33, the corpus rerun): finite inputs of magnitude 1e200 gave energies of inf (and NaN through
+    inf - inf) with no error; the checked call now says which function overflowed and which input is largest."""
+    import numpy as np
+
+    import numerics as nm
+    import theory
+
+    k = nm.compile(theory.builtin("model_b"))
+    rng = np.random.default_rng(0)
+    args = {"v": rng.standard_normal((2, 4)), "h": rng.standard_normal((2, 3)), "xi": rng.standard_normal((3, 4)), "I": np.zeros(4)}
+    assert np.isfinite(k.energy(**args)).all()
+    with pytest.raises(ValueError, match="`energy`.*overflowed.*`v`"):
+        k.energy(**{**args, "v": args["v"] * 1e200})

@@ -33,6 +33,7 @@ Example
 from __future__ import annotations
 
 import json
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -271,16 +272,26 @@ def load(source: str | Path) -> EnergyModel:
     """Load a model from a TOML file path or a built-in name."""
     if isinstance(source, str) and source in builtin_names():
         return builtin(source)
+    if not isinstance(source, (str, os.PathLike)) or not str(source):
+        raise SpecError(f"Argument `source` must be a built-in name or a TOML file path; got {type(source).__name__} {source!r}.")
     path = Path(source)
-    if not path.exists():
-        raise SpecError(f"no built-in model and no file called {str(source)!r}; built-ins: {builtin_names()}")
-    text = path.read_text(encoding="utf-8")
-    if len(text) > 200_000:
-        raise SpecError(f"spec file {path} is {len(text)} bytes; the limit is 200000")
+    if not path.is_file():
+        raise SpecError(f"no built-in model and no file called {str(source)!r}"
+                        + (" (it is a folder)" if path.is_dir() else "") + f"; built-ins: {builtin_names()}")
+    if path.stat().st_size > 200_000:  # before reading it
+        raise SpecError(f"spec file {path} is {path.stat().st_size} bytes; the limit is 200000")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read it ({exc.strerror})") from None
     try:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses per nesting level
+        raise SpecError(f"{path}: not a spec (arrays or tables nested too deep to read)") from None
     try:
         return from_dict(spec)
     except ParseError as exc:

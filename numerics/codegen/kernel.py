@@ -457,7 +457,11 @@ class Kernel:
 
     def _run_in_scope(self, name: str, pos, kw, check=True):
         args, batched, _ = self._prepare(pos, kw, check)
-        res = self._functions[name](*args)
+        if check:  # an overflow shows as a non-finite result, which is checked below: one error instead of warnings
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                res = self._functions[name](*args)
+        else:
+            res = self._functions[name](*args)
         keep = self.backend.name == "torch" and any(_is_tensor(a) for a in (*pos, *kw.values()))
         to_np = self.backend.to_numpy if self.backend.name != "numpy" and not keep else (lambda a: a)
 
@@ -472,11 +476,38 @@ class Kernel:
             return r if batched else r[0]
 
         if name == "energy":
-            return fix(res, False)
-        if name == "lagrangian":
-            return {k: fix(r, False) for k, r in zip(self.layer_names, res, strict=True)}
-        ns = [int(np.shape(a)[-1]) for a in args[: len(self.layer_names)]]
-        return {k: fix(r, True, n) for k, r, n in zip(self.layer_names, res, ns, strict=True)}
+            out = fix(res, False)
+        elif name == "lagrangian":
+            out = {k: fix(r, False) for k, r in zip(self.layer_names, res, strict=True)}
+        else:
+            ns = [int(np.shape(a)[-1]) for a in args[: len(self.layer_names)]]
+            out = {k: fix(r, True, n) for k, r, n in zip(self.layer_names, res, ns, strict=True)}
+        if check:
+            self._check_finite_result(name, out, pos, kw)
+        return out
+
+    def _check_finite_result(self, name: str, out, pos, kw) -> None:
+        """Every input was finite (checked before the call), so a NaN or inf in the result is an overflow of the
+        floating-point range: one error naming the function, the layer and the largest input, never a silent inf."""
+        items = out.items() if isinstance(out, dict) else [("", out)]
+        for layer, r in items:
+            finite = bool(r.isfinite().all()) if _is_tensor(r) else bool(np.isfinite(np.asarray(r)).all())
+            if finite:
+                continue
+            given = {**dict(zip(self.arg_names, pos)), **kw}
+            mags = {}
+            for a in self.args:
+                v = given.get(a.name)
+                if v is None or a.kind == "size":
+                    continue
+                arr = v.detach().cpu().numpy() if _is_tensor(v) else np.asarray(v)
+                if arr.dtype.kind in "fiu" and arr.size:
+                    mags[a.name] = float(np.max(np.abs(arr)))
+            big = max(mags, key=mags.get) if mags else "?"
+            where = f" of layer `{layer}`" if layer else ""
+            raise KernelInputError(f"`{name}`{where} is not finite (it overflowed the floating-point range) although every input "
+                                   f"is finite; the largest input is `{big}` = {mags.get(big, float('nan')):.3g}. Rescale the "
+                                   "inputs (or use float64).")
 
     def fast(self, which: str, dtype=np.float64, **fixed) -> Any:
         """The raw generated function ``which`` with everything but the states bound (no validation).
