@@ -369,7 +369,7 @@ def train_attention(make_prompts, kind: str = "softmax", parametrisation: str = 
     require(callable(make_prompts), f"Argument `make_prompts` must be a function seed -> Prompts; got {type(make_prompts).__name__}.")
     require(kind in ("softmax", "linear"), f"Argument `kind` must be 'softmax' or 'linear'; got {kind!r}.")
     require(parametrisation in ("scalar", "matrix"), f"Argument `parametrisation` must be 'scalar' or 'matrix'; got {parametrisation!r}.")
-    steps = int(as_scalar("steps", steps, integer=True, low=1))
+    steps = int(as_scalar("steps", steps, integer=True, low=1, high=10**7))  # 1e7 Adam steps: hours; beyond, a typo
     lr = as_scalar("lr", lr, positive=True)
     seed = int(as_scalar("seed", seed, integer=True, nonnegative=True))
     require(isinstance(init, (tuple, list)) and len(init) == 2, f"Argument `init` must be a pair (alpha0, beta0); got {init!r}.")

@@ -39,6 +39,10 @@ __all__ = ["Oscillators", "OscillatorRun", "phase_patterns", "phase_weights", "l
            "finite_load", "retrieval_error"]
 
 
+#: the most Euler-Maruyama steps one run takes (a tiny ``dt`` is refused, not run for ever)
+MAX_STEPS = 10**8
+
+
 def phase_patterns(P: int, N: int, kind: str = "binary", seed: int = 0) -> np.ndarray:
     """``P`` patterns of ``N`` phases, shape ``(P, N)``: ``"binary"`` (0 or pi, fair coins) or ``"uniform"`` on [0, 2 pi)."""
     P = as_scalar("P", P, integer=True, positive=True)
@@ -210,6 +214,8 @@ class Oscillators:
     def _steps(self, duration: float, dt: float) -> int:
         duration = as_scalar("duration", duration, positive=True)
         dt = as_scalar("dt", dt, positive=True)
+        require(duration / dt <= MAX_STEPS, f"Arguments `duration` ({duration}) and `dt` ({dt}) ask for {duration / dt:.3g} steps; "
+                f"at most {MAX_STEPS:.0e} (numerics.oscillators.MAX_STEPS) are taken: raise `dt` or shorten `duration`.")
         n = int(round(duration / dt))
         require(n >= 1, f"Argument `duration` ({duration}) must be at least one step `dt` ({dt}).")
         return n

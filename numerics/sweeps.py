@@ -207,6 +207,9 @@ def run_sweep(
     require(isinstance(points, Sequence) and not isinstance(points, (str, bytes)) and all(isinstance(p, Mapping) for p in points),
             f"Argument `points` must be a list of dicts (from sweeps.grid); got {type(points).__name__} {str(points)[:80]}.")
     workers = as_count("workers", workers)
+    cpus = os.cpu_count() or 1
+    require(workers <= 8 * cpus, f"Argument `workers` must be at most {8 * cpus} (8 per CPU; this machine has {cpus}): each is a "
+            f"process; got {workers}.")
     out = as_path("out", out)
     require(not out.exists() or out.is_dir(), f"Argument `out` must be a folder (the sweep's store); {str(out)!r} is a file.")
     store = out / "points"

@@ -350,3 +350,27 @@ def test_kernel_result_that_overflows_is_an_error():
     assert np.isfinite(k.energy(**args)).all()
     with pytest.raises(ValueError, match="`energy`.*overflowed.*`v`"):
         k.energy(**{**args, "v": args["v"] * 1e200})
+
+
+def test_corpus_rerun_long_or_unbounded_requests(tmp_path):
+    """Regression (issue 33, the corpus rerun): F = exp^8(x) kept SymPy's assumptions busy past every budget (the
+    domain check was not budgeted), a tiny ``dt`` reached tqdm's OverflowError, ``workers = 10**12`` multiprocessing's,
+    ``train_attention(steps=10**12)`` ran for ever, and ``parse`` with a non-mapping table failed inside its walker."""
+    import theory
+    from numerics import denoising as nd
+    from numerics import oscillators as osc
+    from numerics import sweeps
+
+    spec = theory.builtin_spec("dam_power")
+    layers = [spec["layers"][0], {**spec["layers"][1], "lagrangian": {"expr": "exp(exp(exp(exp(exp(exp(exp(exp(x))))))))", "label": "F"}}]
+    model = theory.from_dict({**{k: v for k, v in spec.items() if k != "parameters"}, "layers": layers})
+    with pytest.raises(theory.CapacityError, match="F"):
+        theory.capacity_law(model).k_max_asymptotic
+    with pytest.raises(ValueError, match="`duration`.*`dt`"):
+        osc.finite_load("kuramoto", 16, 2, params={"K": 0.0, "C": 1.0}, replicas=1, duration=1.0, dt=1e-300)
+    with pytest.raises(ValueError, match="`workers`"):
+        sweeps.run_sweep(lambda a, seed: a, [{"a": 1, "seed": 0}], tmp_path / "s", workers=10**12, progress=False)
+    with pytest.raises(ValueError, match="`steps`"):
+        nd.train_attention(lambda s: nd.sphere_prompts(4, 6, 2, 5, 1.0, 0.5, seed=s), steps=10**12)
+    with pytest.raises(ValueError, match="`symbols`"):
+        theory.parse("x", None)

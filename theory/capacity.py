@@ -248,9 +248,22 @@ class CapacityLaw:
 
         if self.F.free_symbols - {x}:
             return  # symbolic parameters: checked once they have values (CapacityLaw.subs builds a new law)
-        for v in (-2, -1, 0, 1, 2):
+        def bad_at(v: int):
             val = self.F.xreplace({x: sp.Integer(v)})
-            if val.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or val.is_finite is False or val.is_real is False:
+            return val, bool(val.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or val.is_finite is False or val.is_real is False)
+
+        for v in (-2, -1, 0, 1, 2):
+            try:  # SymPy's assumptions on exp(exp(...(2))) build astronomically large numbers: a budget, and their overflow
+                done, out = attempt(BUDGET["step_seconds"], "F at an overlap", bad_at, v)
+            except (OverflowError, ValueError, MemoryError) as exc:
+                raise CapacityError(f"F = {self.F} cannot be evaluated at x = {v} ({type(exc).__name__}: {exc}); a capacity "
+                                    "needs F finite at every overlap the crosstalk reaches") from None
+            if not done:
+                raise CapacityError(f"F = {self.F}: its value at x = {v} could not be decided within the step budget "
+                                    f"({BUDGET['step_seconds']} s); a capacity needs F finite and real at every overlap the "
+                                    "crosstalk reaches (theory.budget.set_budget(step_seconds=...) gives it longer)")
+            val, bad = out
+            if bad:
                 raise CapacityError(f"F = {self.F} is {val} at x = {v}: the crosstalk reaches every overlap from -N to N (0 and "
                                     "both signs), so F must be finite and real on all of them (a capacity needs flip gaps "
                                     "F(x + 2c) - F(x) that exist)")

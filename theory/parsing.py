@@ -143,6 +143,8 @@ def parse(text: str, symbols: Mapping[str, sp.Basic], what: str = "expression") 
     ParseError
         For anything outside the whitelist, with what was found.
     """
+    if not isinstance(symbols, Mapping):
+        raise ParseError(f"{what}: Argument `symbols` must be a mapping of name -> SymPy object; got {type(symbols).__name__}.")
     try:
         _precheck(text)
         try:
