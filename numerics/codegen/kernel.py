@@ -457,7 +457,7 @@ class Kernel:
 
     def _run_in_scope(self, name: str, pos, kw, check=True):
         args, batched, _ = self._prepare(pos, kw, check)
-        if check:  # an overflow shows as a non-finite result, which is checked below: one error instead of warnings
+        if check:  # an overflow shows in the result (inf, or NaN, which is checked below): one error instead of warnings
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 res = self._functions[name](*args)
         else:
@@ -487,12 +487,13 @@ class Kernel:
         return out
 
     def _check_finite_result(self, name: str, out, pos, kw) -> None:
-        """Every input was finite (checked before the call), so a NaN or inf in the result is an overflow of the
-        floating-point range: one error naming the function, the layer and the largest input, never a silent inf."""
+        """Every input was finite (checked before the call), so a NaN in the result is an overflow that went on into
+        ``inf - inf`` or ``0 * inf``: one error naming the function, the layer and the largest input, never a silent
+        NaN. An inf is kept: it is the value where the true one is infinite (``-log 0``) or beyond the float range."""
         items = out.items() if isinstance(out, dict) else [("", out)]
         for layer, r in items:
-            finite = bool(r.isfinite().all()) if _is_tensor(r) else bool(np.isfinite(np.asarray(r)).all())
-            if finite:
+            nan = bool(r.isnan().any()) if _is_tensor(r) else bool(np.isnan(np.asarray(r)).any())
+            if not nan:
                 continue
             given = {**dict(zip(self.arg_names, pos)), **kw}
             mags = {}
@@ -505,9 +506,9 @@ class Kernel:
                     mags[a.name] = float(np.max(np.abs(arr)))
             big = max(mags, key=mags.get) if mags else "?"
             where = f" of layer `{layer}`" if layer else ""
-            raise KernelInputError(f"`{name}`{where} is not finite (it overflowed the floating-point range) although every input "
-                                   f"is finite; the largest input is `{big}` = {mags.get(big, float('nan')):.3g}. Rescale the "
-                                   "inputs (or use float64).")
+            raise KernelInputError(f"`{name}`{where} is NaN although every input is finite: an intermediate overflowed the "
+                                   f"floating-point range (inf - inf or 0 * inf); the largest input is `{big}` = "
+                                   f"{mags.get(big, float('nan')):.3g}. Rescale the inputs (or use float64).")
 
     def fast(self, which: str, dtype=np.float64, **fixed) -> Any:
         """The raw generated function ``which`` with everything but the states bound (no validation).
