@@ -82,12 +82,18 @@ def _finite(out) -> bool:
     return True
 
 
+class CliTraceback(Exception):
+    """A command printed a Python traceback (always ``raw``)."""
+
+
 def _child(fn, arg, never_valid, conn_w):
     resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
     try:
         out = fn()
         kind = "silent" if never_valid else ("accepted" if _finite(out) else "silent")
         msg = "returned" if _finite(out) else "returned non-finite numbers"
+    except CliTraceback as e:
+        kind, msg = "raw", str(e)
     except (ValueError, TypeError) as e:  # the family the workbench's own errors belong to
         text = str(e)
         if not _own(e.__traceback__):
@@ -433,27 +439,23 @@ def cli_cases(cases, tmp: Path):
             ["recall", str(tmp / "fit_empty.npz")], ["derive", "-"], ["derive", str(tmp / "spec_hostile_L.toml")], ["derive", str(tmp / "spec_deep.toml")],
             ["derive", "model_b", "--budget", "-1"], [], ["nope"], ["--version"]]
     for a in argv:
-        def call(a=a):
-            r = subprocess.run([sys.executable, "-m", "numerics.cli", *a], capture_output=True, text=True, timeout=300)
-            if "Traceback" in r.stderr:
-                raise RuntimeError("traceback: " + r.stderr.strip().splitlines()[-1][:200])
-            if r.returncode == 0:
-                return 0
-            raise ValueError(f"exit {r.returncode}, argument: " + (r.stderr.strip().splitlines() or ["(no message)"])[-1][:200])
-
-        cases.append(("amwb " + " ".join(x if len(x) < 30 else "..." + x[-20:] for x in a), "cli", "argument", False, call))
+        cases.append(("amwb " + " ".join(x if len(x) < 30 else "..." + x[-20:] for x in a), "cli", "argument", False,
+                      lambda a=a: _cli("numerics.cli", a, 300)))
     pc = [["--only", "NOPE-1"], ["--jobs", "1000", "--only", "KH21-1", "--out", str(tmp / "pc")], ["--json", str(tmp)], ["--scale", "huge"],
           ["--out", "/proc/nope"]]
     for a in pc:
-        def call(a=a):
-            r = subprocess.run([sys.executable, "-m", "paper_checks", *a], capture_output=True, text=True, timeout=600)
-            if "Traceback" in r.stderr:
-                raise RuntimeError("traceback: " + r.stderr.strip().splitlines()[-1][:200])
-            if r.returncode == 0:
-                return 0
-            raise ValueError(f"exit {r.returncode}, argument: " + (r.stderr.strip().splitlines() or ["(no message)"])[-1][:200])
+        cases.append(("python -m paper_checks " + " ".join(a), "cli", "argument", False, lambda a=a: _cli("paper_checks", a, 600)))
 
-        cases.append(("python -m paper_checks " + " ".join(a), "cli", "argument", False, call))
+
+def _cli(module: str, args: list, timeout: float) -> int:
+    """Run ``python -m module args``: 0 on success, a ValueError with its last stderr line on a clean refusal, a
+    :class:`CliTraceback` where it printed a traceback."""
+    r = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout)
+    if "Traceback" in r.stderr:
+        raise CliTraceback("traceback: " + r.stderr.strip().splitlines()[-1][:200])
+    if r.returncode == 0:
+        return 0
+    raise ValueError(f"exit {r.returncode}, argument: " + (r.stderr.strip().splitlines() or ["(no message)"])[-1][:200])
 
 
 CATEGORIES = {"kernels": kernel_cases, "parse": parse_cases, "capacity": capacity_cases, "mean_field": mean_field_cases,

@@ -26,6 +26,7 @@ from .claim import Result, claim
 from .tolerance import AllOf, AtLeast, AtMost, Holds
 
 PAPER = "Smart, Bietti & Sengupta 2025 (in-context denoising, ICML; arXiv 2502.05164)"
+STEP_SOURCE = "derived from the model: the derived one step (theory.denoising.one_step) at alpha = 1, beta = 1/sigma^2 and the Bayes estimator "
 DERIVED = " The paper's own values are not available: the expected value is derived by the workbench (theory.denoising)."
 
 
@@ -33,6 +34,11 @@ def _paired(a: np.ndarray, b: np.ndarray, p) -> tuple[float, float]:
     """Mean and standard error of the per-prompt difference of squared errors ``|a - x|^2 - |b - x|^2``."""
     e = np.sum((a - p.target) ** 2, axis=1) - np.sum((b - p.target) ** 2, axis=1)
     return float(e.mean()), float(e.std(ddof=1) / np.sqrt(e.size))
+
+
+def _sphere_batches(p):
+    """The training minibatches of the sphere claims: ``seed -> sphere_prompts(batch, n, d, L, R, sigma, seed)``."""
+    return lambda s: nd.sphere_prompts(p["batch"], p["n"], p["d"], p["L"], p["R"], p["sigma"], seed=s)
 
 
 def _attention(p, alpha: float, beta: float) -> np.ndarray:
@@ -368,8 +374,7 @@ def icd_7(p, seed):
     "own noise; held-out risks on 4000 prompts, paired",
     quick={"n": 16, "d": 2, "R": 1.0, "sigma": 0.4, "L": 128, "batch": 256, "steps": 600, "lr": 0.5, "lr_final": 0.02,
            "init": [0.5, 1.0], "heldout": 4000},
-    expected_source="derived from the model: the derived one step (theory.denoising.one_step) at alpha = 1, beta = 1/sigma^2 "
-    "and the Bayes estimator (theory.denoising.sphere_posterior_mean)",
+    expected_source=STEP_SOURCE + "(theory.denoising.sphere_posterior_mean)",
 )
 def icd_8(p, seed):
     import matplotlib
@@ -377,7 +382,7 @@ def icd_8(p, seed):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fit = nd.train_attention(lambda s: nd.sphere_prompts(p["batch"], p["n"], p["d"], p["L"], p["R"], p["sigma"], seed=s),
+    fit = nd.train_attention(_sphere_batches(p),
                              steps=p["steps"], lr=p["lr"], lr_final=p["lr_final"], init=tuple(p["init"]), seed=seed)
     held = nd.sphere_prompts(p["heldout"], p["n"], p["d"], p["L"], p["R"], p["sigma"], seed=seed + 10**6)
     b0 = 1 / p["sigma"] ** 2
@@ -426,8 +431,7 @@ def icd_8(p, seed):
     "measures it), hence 5%; held-out risks on 4000 prompts",
     quick={"n": 16, "d": 2, "R": 1.0, "sigma": 0.4, "L": 128, "batch": 256, "steps": 800, "lr": 0.5, "lr_final": 0.002,
            "init": [0.5, 1.0], "heldout": 4000},
-    expected_source="derived from the model: the derived one step (theory.denoising.one_step) at alpha = 1, beta = 1/sigma^2 "
-    "and the Bayes estimator (theory.denoising.sphere_posterior_mean)",
+    expected_source=STEP_SOURCE + "(theory.denoising.sphere_posterior_mean)",
 )
 def icd_9(p, seed):
     import matplotlib
@@ -435,7 +439,7 @@ def icd_9(p, seed):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fit = nd.train_attention(lambda s: nd.sphere_prompts(p["batch"], p["n"], p["d"], p["L"], p["R"], p["sigma"], seed=s),
+    fit = nd.train_attention(_sphere_batches(p),
                              parametrisation="matrix", steps=p["steps"], lr=p["lr"], lr_final=p["lr_final"], init=tuple(p["init"]),
                              seed=seed)
     n, b0 = p["n"], 1 / p["sigma"] ** 2
@@ -481,8 +485,7 @@ def icd_9(p, seed):
     "to improve on the derived step by a tenth where it is not optimal; held-out risks on 4000 prompts, paired",
     quick={"n": 16, "K": 4, "L": 64, "sigma": 0.4, "sigma0": [0.01, 0.3], "batch": 128, "steps": 400, "lr": 0.5,
            "lr_final": 0.02, "init": [0.5, 1.0], "heldout": 4000},
-    expected_source="derived from the model: the derived one step (theory.denoising.one_step) at alpha = 1, beta = 1/sigma^2 "
-    "and the Bayes estimator (theory.denoising.mixture_posterior_mean)",
+    expected_source=STEP_SOURCE + "(theory.denoising.mixture_posterior_mean)",
 )
 def icd_10(p, seed):
     b0 = 1 / p["sigma"] ** 2
