@@ -162,3 +162,29 @@ def test_budgets_context_restores_on_error():
         assert BUDGET["seconds"] == 7.0
         raise RuntimeError("inside")
     assert BUDGET == before
+
+
+def test_a_budget_that_fires_inside_a_finalizer_is_not_lost():
+    """Regression (a clean-clone CI log): the alarm landed in a weakref callback run by the collector, Python printed
+    "Exception ignored" and the step went on with no budget. An alarm inside a ``__del__`` now tries again once the
+    finalizer has returned, so the budgeted work still ends."""
+    import time
+
+    from theory.budget import attempt
+
+    class Slow:
+        def __del__(self):
+            t = time.monotonic()
+            while time.monotonic() - t < 0.3:  # the alarm (0.1 s) fires in here
+                pass
+
+    def work():
+        obj = Slow()
+        del obj
+        t = time.monotonic()
+        while time.monotonic() - t < 5.0:  # would run to the end with the budget lost
+            pass
+        return "not interrupted"
+
+    done, out = attempt(0.1, "finalizer test", work)
+    assert not done and "budget" in out, out

@@ -74,6 +74,15 @@ def _can_interrupt() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+def _in_finalizer(frame) -> bool:
+    """The alarm interrupted a weakref callback or a ``__del__`` (run by the collector inside the budgeted code): an
+    exception raised there is printed as "Exception ignored" and lost, and the budget with it."""
+    if frame is None:
+        return False
+    code = frame.f_code
+    return code.co_name == "__del__" or code.co_filename.endswith(("weakref.py", "_weakrefset.py"))
+
+
 @contextmanager
 def time_limit(seconds: float, what: str, owner: object = None) -> Iterator[None]:
     """Raise :class:`BudgetExceeded` (tagged ``owner``) in the block after ``seconds``; nested limits: the
@@ -90,6 +99,9 @@ def time_limit(seconds: float, what: str, owner: object = None) -> Iterator[None
 
     def on_alarm(signum, frame):
         if mine:
+            if _in_finalizer(frame):  # Python would print the exception there and go on without a budget: try again soon
+                signal.setitimer(signal.ITIMER_REAL, 0.01)
+                return
             raise BudgetExceeded(f"{what}: over the {seconds:g} s budget", owner)
         if callable(prev_handler):  # an outer limit fired first: let it raise
             prev_handler(signum, frame)
