@@ -318,6 +318,13 @@ def finite_load(model: Any, N: int, P: int, params: dict | None = None, replicas
     replica ``j`` starts exactly at pattern ``j`` and relaxes for ``duration``. Returns the final :math:`|m|` of each
     replica with its own pattern, shape (replicas,). Patterns nest: the first rows are the same for every ``P`` at one
     ``seed`` (a larger load adds patterns to the same set)."""
+    return _own_overlaps(model, N, P, params, replicas, duration, 1, dt, seed, kind, backend)[-1]
+
+
+def _own_overlaps(model, N: int, P: int, params, replicas: int, duration: float, times: int, dt: float, seed: int, kind: str,
+                  backend: str = "numpy") -> list:
+    """:func:`finite_load`'s ``|m|`` of each replica with its own pattern at ``duration``, ``2 duration``, ...,
+    ``times x duration``, from one run (zero noise: the state at ``duration`` is the one a run of that length ends in)."""
     N = int(as_scalar("N", N, integer=True, low=2))
     P = int(as_scalar("P", P, integer=True, low=1))
     replicas = int(as_scalar("replicas", replicas, integer=True, low=1))
@@ -326,9 +333,9 @@ def finite_load(model: Any, N: int, P: int, params: dict | None = None, replicas
     require(params is None or isinstance(params, Mapping), f"Argument `params` must be a dict of parameter values; got {params!r}.")
     xi = phase_patterns(P, N, kind, seed=seed)
     osc = Oscillators(model, xi, dict(params or {}), D=0.0, backend=backend)
-    run = osc.run(xi[:replicas], duration, dt, seed=0, record_every=duration)
-    return run.r[-1][np.arange(replicas), np.arange(replicas)]
-
+    steps = osc._steps(duration, dt)  # checked: at least one step, at most MAX_STEPS
+    run = osc.run(xi[:replicas], times * steps * dt, dt, seed=0, record_every=steps * dt)
+    return [r[np.arange(replicas), np.arange(replicas)] for r in run.r[1:]]
 
 
 def retrieval_error(model: Any, N: int, P: int, params: dict | None = None, replicas: int = 16, duration: float = 20.0,
@@ -342,8 +349,9 @@ def retrieval_error(model: Any, N: int, P: int, params: dict | None = None, repl
     pairwise coupling's soft directions); and :math:`\sigma = \sqrt{\mathrm{sem}^2 + \mathrm{shift}^2}`.
     """
     sets = int(as_scalar("sets", sets, integer=True, low=1))
-    short = [1 - finite_load(model, N, P, params, replicas, duration, dt, seed + k, kind) for k in range(sets)]
-    long = [1 - finite_load(model, N, P, params, replicas, 2 * duration, dt, seed + k, kind) for k in range(sets)]
+    runs = [_own_overlaps(model, N, P, params, replicas, duration, 2, dt, seed + k, kind) for k in range(sets)]  # one run to 2 duration
+    short = [1 - r[0] for r in runs]
+    long = [1 - r[1] for r in runs]
     means = np.array([e.mean() for e in short])
     err = float(means.mean())
     if sets > 1:
