@@ -130,25 +130,33 @@ def min_hamming_binary(K: int, N: int, d_min: int, seed, base: np.ndarray | None
     kept = np.empty((K, N))
     n = 0
     tried = 0
-    pool = iter(()) if base is None else iter(np.asarray(base, dtype=float))
+    base = None if base is None else np.asarray(base, dtype=float)
+    pos = 0  # the next unused row of base
     while n < K and tried < max_tries:
-        block = np.array([row for _, row in zip(range(256), pool)]) if base is not None else r.choice(np.array([-1.0, 1.0]), size=(256, N))
+        if base is not None:
+            block = base[pos:pos + 256]
+            pos += len(block)
+        else:
+            block = r.choice(np.array([-1.0, 1.0]), size=(256, N))
         if len(block) == 0:
             break
         # greedy, in candidate order, exactly as one candidate at a time: the distances to the patterns kept before this
         # block come from one product for the whole block, those to the block's own accepted candidates from another
         far = ((N - block @ kept[:n].T) / 2).min(axis=1) >= d_min if n else np.ones(len(block), dtype=bool)
-        inner = (N - block @ block.T) / 2
-        taken: list[int] = []
+        cand = np.flatnonzero(far)  # the others are too close to a kept pattern already
+        sub = block[cand]
+        close = (N - sub @ sub.T) / 2 < d_min  # candidate pairs too close to both be kept (only among those left)
+        blocked = np.zeros(len(cand), dtype=bool)  # too close to a candidate taken earlier in this block
         used = len(block)  # candidates looked at in this block (all of them, unless K is reached on the way)
-        for j in np.flatnonzero(far):  # the others are too close to a kept pattern already
-            if not taken or inner[j, taken].min() >= d_min:
-                taken.append(j)
-                kept[n] = block[j]
-                n += 1
-                if n == K:
-                    used = int(j) + 1
-                    break
+        for i, j in enumerate(cand.tolist()):
+            if blocked[i]:
+                continue
+            blocked |= close[i]
+            kept[n] = block[j]
+            n += 1
+            if n == K:
+                used = j + 1
+                break
         tried += used
     kept = kept[:n]
     if len(kept) < K:
