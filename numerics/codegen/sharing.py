@@ -211,14 +211,59 @@ def _canonical(arg: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     return c, p
 
 
+def _outer_functions(e: sp.Expr) -> list:
+    """The function nodes of ``e`` not inside another one (one traversal that stops at each), in a stable order."""
+    found, stack = set(), [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, sp.Function):
+            found.add(node)
+        elif not node.is_Atom:
+            stack.extend(node.args)
+    return sorted(found, key=sp.default_sort_key)
+
+
+def _may_merge(e: sp.Expr, vectors: frozenset, weights: frozenset) -> bool:
+    """Whether two terms of ``e`` (a sum, or a product holding sums, as the expansion would distribute it) could merge:
+    the same linear node with the same key (weight, size) and the same other non-scalar factors. A cheap test before the
+    expansion, which is the costly part; where a term's other factors hold a sum (distributed later) it answers yes."""
+    seen: set = set()
+    loose: set = set()  # (node, key) of terms whose other factors are not known before the expansion
+
+    def visit(x, outer: tuple, known: bool) -> bool:
+        for t in sp.Add.make_args(x) if x.is_Add else [x]:
+            fs = sp.Mul.make_args(t)
+            sums = [f for f in fs if f.is_Add]
+            others = tuple(sorted((f for f in fs if not f.is_Add and not _linear_node(f) and not _is_scalar(f, vectors, weights)),
+                                  key=sp.default_sort_key))
+            for i, f in enumerate(fs):
+                if _linear_node(f):
+                    pos = _LINEAR[f.func.__name__]
+                    node = (f.func, tuple(a for j, a in enumerate(f.args) if j != pos))
+                    rest = tuple(g for j, g in enumerate(fs) if j != i and _linear_node(g))
+                    sure = known and not sums
+                    key = (node, outer + others + rest)
+                    if (sure and key in seen) or node in loose or (not sure and any(k[0] == node for k in seen)):
+                        return True
+                    seen.add(key)
+                    if not sure:
+                        loose.add(node)
+            for f in sums:
+                if visit(f, outer + others, known and len(sums) == 1):
+                    return True
+        return False
+
+    return visit(e, (), True)
+
+
 def _collect(e: sp.Expr, vectors: frozenset, weights: frozenset) -> sp.Expr:
     """One level: the terms of ``e`` (expanded over its opaque function nodes) ``c_k f Op(K, u_k)`` with the same linear
     node ``Op``, key ``K`` and non-scalar factor ``f`` merged into ``f Op(K, sum_k c_k u_k)``; ``e`` itself when nothing
     merges or the expansion is too long."""
-    funcs = sorted(e.atoms(sp.Function), key=sp.default_sort_key)
+    funcs = _outer_functions(e)
     if sum(1 for f in funcs if _linear_node(f)) < 2:
         return e
-    outer = {f: sp.Dummy(f"f{i}") for i, f in enumerate(funcs) if not any(o != f and o.has(f) for o in funcs)}
+    outer = {f: sp.Dummy(f"f{i}") for i, f in enumerate(funcs)}
     expanded = sp.expand(e.xreplace(outer), deep=True, mul=True, multinomial=False, power_exp=False, power_base=False, log=False)
     terms = sp.Add.make_args(expanded)
     if len(terms) > COLLECT_TERMS or len(terms) < 2:
@@ -295,7 +340,7 @@ def collect_linear_products(exprs: list, vectors, weights=()) -> list:
             return memo[e]
         args = tuple(walk(a) for a in e.args)
         out = e.func(*args) if args != e.args else e
-        if out.is_Add or (out.is_Mul and any(a.is_Add for a in out.args)):
+        if (out.is_Add or (out.is_Mul and any(a.is_Add for a in out.args))) and _may_merge(out, vectors, weights):
             out = _collect(out, vectors, weights)
         memo[e] = out
         return out
