@@ -16,8 +16,10 @@ Each case replaces one argument of a good call by a bad value (or feeds a bad fi
 * ``hang``: the case ran past its time limit (``--timeout``, default 60 s);
 * ``user``: the case's own function (a sweep's point, a prompt generator) raised, and its exception came through as
   it is (expected: the workbench does not swallow a user's bug);
-* ``accepted``: the call returned for a value that may be valid (a huge or tiny number, an int for a float); its
-  output is checked for NaN and inf (non-finite outputs are ``silent``).
+* ``accepted``: the call returned finite numbers for a value that may be valid (a huge or tiny number, an int for a
+  float); a NaN in its output makes it ``silent``;
+* ``overflow``: it returned inf (and no NaN) for inputs scaled to 1e200: the IEEE value of a result beyond the float
+  range, which the kernels document (the corpus does not check that the true value is that large: read these).
 
 Every case runs in a forked child (a hang or a crash costs that case only, and the memory is capped at 8 GB); a
 marker file that hostile strings try to create shows whether any of them ran code.
@@ -86,12 +88,30 @@ class CliTraceback(Exception):
     """A command printed a Python traceback (always ``raw``)."""
 
 
+def _has_nan(out) -> bool:
+    if isinstance(out, dict):
+        return any(_has_nan(v) for v in out.values())
+    if isinstance(out, (list, tuple)):
+        return any(_has_nan(v) for v in out)
+    if isinstance(out, (float, np.floating)):
+        return math.isnan(out)
+    if isinstance(out, np.ndarray) and out.dtype.kind in "fc":
+        return bool(np.isnan(out).any())
+    return False
+
+
 def _child(fn, arg, never_valid, conn_w):
     resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
     try:
         out = fn()
-        kind = "silent" if never_valid else ("accepted" if _finite(out) else "silent")
-        msg = "returned" if _finite(out) else "returned non-finite numbers"
+        if never_valid:
+            kind, msg = "silent", "returned"
+        elif _finite(out):
+            kind, msg = "accepted", "returned"
+        elif _has_nan(out):
+            kind, msg = "silent", "returned NaN"
+        else:  # inf, no NaN: the IEEE value of a result beyond the float range (the kernels' documented answer)
+            kind, msg = "overflow", "returned inf"
     except CliTraceback as e:
         kind, msg = "raw", str(e)
     except (ValueError, TypeError) as e:  # the family the workbench's own errors belong to
@@ -490,7 +510,7 @@ def main() -> None:
     counts = Counter(r["kind"] for r in results)
     print(f"{len(results)} cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print(f"hostile code ran: {MARKER.exists()}")
-    for kind in ("hang", "raw", "silent", "vague"):
+    for kind in ("hang", "raw", "silent", "overflow", "vague"):
         for r in results:
             if r["kind"] == kind:
                 print(f"{kind:7} {r['call']} [{r['case']}]: {r['msg']}")
