@@ -72,16 +72,23 @@ def _own(tb) -> bool:
     return bool(frames) and str(ROOT) in frames[-1].filename and "site-packages" not in frames[-1].filename
 
 
-def _finite(out) -> bool:
+def _any(out, test) -> bool:
+    """Whether ``test`` holds for any float entry of ``out`` (nested dicts, lists and arrays)."""
     if isinstance(out, dict):
-        return all(_finite(v) for v in out.values())
+        return any(_any(v, test) for v in out.values())
     if isinstance(out, (list, tuple)):
-        return all(_finite(v) for v in out)
-    if isinstance(out, (float, np.floating)):
-        return math.isfinite(out)
-    if isinstance(out, np.ndarray) and out.dtype.kind in "fc":
-        return bool(np.isfinite(out).all())
-    return True
+        return any(_any(v, test) for v in out)
+    if isinstance(out, (float, np.floating)) or (isinstance(out, np.ndarray) and out.dtype.kind in "fc"):
+        return bool(np.any(test(np.asarray(out))))
+    return False
+
+
+def _finite(out) -> bool:
+    return not _any(out, lambda a: ~np.isfinite(a))
+
+
+def _has_nan(out) -> bool:
+    return _any(out, np.isnan)
 
 
 class CliTraceback(Exception):
