@@ -50,13 +50,6 @@ _SAFE_LOG = 600.0
 
 
 @lru_cache(maxsize=64)
-def _reduction(model: EnergyModel, fast: str, defaults: tuple):
-    """``integrate_out(model, fast)``, derived once per model and defaults (the key: a capacity search builds a memory
-    at every K it tries)."""
-    return integrate_out(model, fast)
-
-
-@lru_cache(maxsize=64)
 def _layer_kernel(layer, model_name: str, defaults: tuple):
     """Compiled kernel of one layer on its own (cached: compiling is the slow part of a small run)."""
     return compile_kernel(EnergyModel((layer,), (), f"{model_name}:{layer.name}", dict(defaults)))
@@ -92,7 +85,7 @@ class BinaryMemory:
         declared = {p.name: p for p in self.model.parameters}
         unknown = sorted(set(self.params) - set(declared))
         require(not unknown, f"Argument `params` has {unknown}, which model `{self.model.name}` does not declare; it has {sorted(declared)}.")
-        red = _reduction(self.model, self.fast, tuple(sorted((str(k), v) for k, v in self.model.defaults.items())))
+        red = integrate_out(self.model, self.fast)  # derived once per model (theory caches it)
         slow = [lay for lay in self.model.layers if lay.name != self.fast]
         require(len(slow) == 1, f"BinaryMemory needs exactly two layers; model `{self.model.name}` has {len(self.model.layers)}.")
         self.slow = slow[0].name

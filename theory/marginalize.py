@@ -95,14 +95,30 @@ class Reduction:
         return r"$\begin{aligned}" + r"\\ ".join("&" + s for s in lines) + r"\end{aligned}$"
 
 
+#: derived reductions, by (model, layer, defaults, rescaling): a capacity search or a sweep builds a memory at every
+#: point, and the derivation is the same each time (a Reduction is frozen, so sharing it is safe)
+_REDUCTIONS: dict = {}
+
+
 def integrate_out(model: EnergyModel, name: str) -> Reduction:
-    """Integrate out layer ``name`` in the limit ``tau -> 0``.
+    """Integrate out layer ``name`` in the limit ``tau -> 0`` (derived once per model; later calls return the same
+    :class:`Reduction`).
 
     Raises
     ------
     ModelError
         If the layer does not exist, or a synapse energy is not linear in its activation.
     """
+    key = (model, name, tuple(sorted((str(k), str(v)) for k, v in model.defaults.items())),
+           tuple(sorted((str(k), str(v)) for k, v in model.rescaling.items())))
+    if key not in _REDUCTIONS:
+        if len(_REDUCTIONS) > 256:  # a bound, not an eviction policy: derivations are cheap beside a run
+            _REDUCTIONS.clear()
+        _REDUCTIONS[key] = _derive_reduction(model, name)
+    return _REDUCTIONS[key]
+
+
+def _derive_reduction(model: EnergyModel, name: str) -> Reduction:
     y = model.layer(name)
     if len(model.layers) < 2:
         raise ModelError(f"Cannot integrate out `{name}`: it is the only layer.")
