@@ -13,6 +13,7 @@ from .budget import BUDGET, attempt
 from .calculus import StructuredHessian, centre_sums, grad, hessian, hvp
 from .certificate import Certificate, certify
 from .lagrangians import Lagrangian
+from .parsing import as_expression
 from .vector import Vector, VSum, outer_nodes, size_symbol
 
 __all__ = ["Layer", "ModelError"]
@@ -28,16 +29,6 @@ def _check_name(what: str, name: str) -> str:
     if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
         raise ModelError(f"{what} must be an ASCII identifier of at most 32 characters; got {name!r}.")
     return name
-
-
-def _strict(value, what: str) -> sp.Expr:
-    """A number or SymPy object as an expression; text is refused (``sympify`` would evaluate it)."""
-    if isinstance(value, (str, bool)):
-        raise ModelError(f"{what} must be a number or a SymPy expression (text is not parsed here); got {value!r}.")
-    try:
-        return sp.sympify(value, strict=True)
-    except sp.SympifyError:
-        raise ModelError(f"{what} must be a number or a SymPy expression; got {value!r} ({type(value).__name__}).") from None
 
 
 @dataclass(frozen=True)
@@ -78,11 +69,11 @@ class Layer:
 
     def __post_init__(self) -> None:
         _check_name("Layer `name`", self.name)
-        size = size_symbol(self.size) if isinstance(self.size, str) else _strict(self.size, f"Layer `{self.name}`: `size`")
+        size = size_symbol(self.size) if isinstance(self.size, str) else as_expression(self.size, f"Layer `{self.name}`: `size`")
         if not (size.is_integer and size.is_positive):
             raise ModelError(f"Layer `{self.name}`: `size` must be a positive integer or size symbol; got {self.size!r}.")
         object.__setattr__(self, "size", size)
-        tau = sp.Symbol(f"tau_{self.name}", positive=True) if self.tau is None else _strict(self.tau, f"Layer `{self.name}`: `tau`")
+        tau = sp.Symbol(f"tau_{self.name}", positive=True) if self.tau is None else as_expression(self.tau, f"Layer `{self.name}`: `tau`")
         if tau.is_positive is False or tau.is_zero:
             raise ModelError(f"Layer `{self.name}`: time constant `tau` must be positive; got {tau}.")
         object.__setattr__(self, "tau", tau)
