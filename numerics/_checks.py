@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "as_scalar", "as_count", "require", "check_symmetric", "require_memory", "as_path"]
+__all__ = ["as_array", "as_scalar", "as_count", "require", "check_symmetric", "require_memory", "as_path", "step_ratio"]
 
 
 def as_array(name: str, a: Any, ndim: int | tuple[int, ...] | None = None, finite: bool = True, dtype=None) -> np.ndarray:
@@ -111,9 +113,15 @@ def check_symmetric(name: str, J: np.ndarray, rtol: float = 1e-10) -> np.ndarray
     return J
 
 
-def _physical_memory() -> int:
-    import os
+def step_ratio(t: float, dt: float, most: int, names: str, hint: str) -> float:
+    """``t / dt``, the number of fixed steps a run asks for, refused (naming ``names``) above ``most`` before it is
+    turned into an int (``1e300 / 1e-300`` is inf, which ``int`` cannot take)."""
+    ratio = t / dt
+    require(ratio <= most, f"Arguments {names} = {t:g}/{dt:g} ask for {ratio:.3g} steps, over {most:,}; {hint}")
+    return ratio
 
+
+def _physical_memory() -> int:
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):  # not a POSIX system: no bound
@@ -131,9 +139,6 @@ def require_memory(nbytes: float, what: str, arguments: str) -> None:
 
 def as_path(name: str, value: Any):
     """``value`` as a :class:`pathlib.Path` (a str or path-like), else one error naming the argument."""
-    import os
-    from pathlib import Path
-
     if isinstance(value, (str, os.PathLike)) and str(value):
         return Path(value)
     raise ValueError(f"Argument `{name}` must be a path (str or os.PathLike); got {type(value).__name__} {value!r}.")

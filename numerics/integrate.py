@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_array, as_count, as_scalar, require
+from ._checks import as_array, as_count, as_scalar, require, step_ratio
 from .codegen.kernel import Kernel
 
 __all__ = ["simulate", "Trajectory", "METHODS"]
@@ -106,9 +106,7 @@ def simulate(
     record_every = as_count("record_every", record_every)
     max_steps = as_count("max_steps", max_steps)
     if method != "adaptive":
-        n_steps = int(np.ceil(t_max / dt))
-        require(n_steps <= max_steps, f"Arguments `t_max`/`dt` = {t_max:g}/{dt:g} ask for {n_steps:,} steps, over `max_steps` = {max_steps:,}; "
-                "raise max_steps if you mean it, or use method='adaptive'.")
+        step_ratio(t_max, dt, max_steps, "`t_max`/`dt`", "raise `max_steps` if you mean it, or use method='adaptive'.")
     require(isinstance(init, dict), f"Argument `init` must be a dict of layer states; got {type(init).__name__}.")
     names = kernel.layer_names
     missing = [n for n in names if n not in init]

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_array, as_scalar, require, require_memory
+from ._checks import as_array, as_scalar, require, require_memory, step_ratio
 
 __all__ = ["Oscillators", "OscillatorRun", "phase_patterns", "phase_weights", "lorentzian_frequencies", "overlaps", "von_mises_cue", "escape_rate",
            "finite_load", "retrieval_error"]
@@ -214,9 +214,8 @@ class Oscillators:
     def _steps(self, duration: float, dt: float) -> int:
         duration = as_scalar("duration", duration, positive=True)
         dt = as_scalar("dt", dt, positive=True)
-        require(duration / dt <= MAX_STEPS, f"Arguments `duration` ({duration}) and `dt` ({dt}) ask for {duration / dt:.3g} steps; "
-                f"at most {MAX_STEPS:.0e} (numerics.oscillators.MAX_STEPS) are taken: raise `dt` or shorten `duration`.")
-        n = int(round(duration / dt))
+        n = int(round(step_ratio(duration, dt, MAX_STEPS, "`duration`/`dt`",
+                                 "raise `dt` or shorten `duration` (numerics.oscillators.MAX_STEPS).")))
         require(n >= 1, f"Argument `duration` ({duration}) must be at least one step `dt` ({dt}).")
         return n
 

@@ -75,6 +75,8 @@ def _simulate_cases():
         ("simulate(t_max=0)", lambda: sim(t_max=0.0), "t_max"),
         ("simulate(t_max=nan)", lambda: sim(t_max=float("nan")), "t_max"),
         ("simulate(dt=1e-12)", lambda: sim(dt=1e-12), "max_steps"),
+        # regression (review): t_max / dt = inf reached int(inf), an OverflowError, before the step check
+        ("simulate(t_max=1e300, dt=1e-300)", lambda: sim(t_max=1e300, dt=1e-300), "max_steps"),
         ("simulate(dt=0)", lambda: sim(dt=0.0), "dt"),
         ("simulate(dt=-0.1)", lambda: sim(dt=-0.1), "dt"),
         ("simulate(dt=nan)", lambda: sim(dt=float("nan")), "dt"),
