@@ -238,7 +238,9 @@ class Holds(Tolerance):
 
 @dataclass(frozen=True, init=False)
 class AllOf(Tolerance):
-    """Every part holds; the margin is the smallest of the parts' (``None`` if none has one)."""
+    """Every part holds; the margin is the smallest of the parts' when all hold, else the smallest of the failing parts'
+    (``None`` if none of those has one: a failing ``Holds`` or an ``AtLeast`` at or below 0 must not lend the verdict a
+    passing part's positive margin)."""
 
     parts: tuple
 
@@ -258,5 +260,6 @@ class AllOf(Tolerance):
 
     def decide(self, checked: Any) -> Decision:
         ds = [p.decide(checked) for p in self.parts]
-        margins = [d.margin for d in ds if d.margin is not None]
-        return Decision(all(d.ok for d in ds), min(margins) if margins else None, "; ".join(d.text for d in ds))
+        ok = all(d.ok for d in ds)
+        margins = [d.margin for d in (ds if ok else [d for d in ds if not d.ok]) if d.margin is not None]
+        return Decision(ok, min(margins) if margins else None, "; ".join(d.text for d in ds))

@@ -537,3 +537,18 @@ def test_a_scheduler_that_does_not_answer_is_one_clear_error_before_any_claim(tm
     assert not (tmp_path / "claims").exists()
     assert main(["--only", "TUT-8", "--out", str(tmp_path), "--scheduler", "nonsense"]) == 2
     assert "scheduler address" in capsys.readouterr().err
+
+
+def test_all_of_a_failing_part_never_lends_a_passing_margin():
+    """Regression (review): ICD-10 with a bug injected in the wide-cluster Bayes risk failed its AtLeast part at a
+    negative value (no margin there), and AllOf reported the passing parts' +0.21 beside FAIL. A FAIL's margin is now
+    the failing parts' (negative) or none."""
+    from paper_checks.tolerance import AllOf, AtLeast, AtMost, Holds
+
+    t = AllOf(AtMost(1.0, "a", key="a"), AtLeast(5.0, "b", key="b"), Holds("c", key="c"))
+    assert t.decide({"a": 0.2, "b": 9.0, "c": True}).margin == pytest.approx(0.444, abs=1e-3)
+    for checked in ({"a": 0.2, "b": -3.0, "c": True}, {"a": 0.2, "b": 9.0, "c": False}):
+        d = t.decide(checked)
+        assert not d.ok and d.margin is None, d
+    d = t.decide({"a": 1.5, "b": -3.0, "c": True})
+    assert not d.ok and d.margin == pytest.approx(-0.5)
