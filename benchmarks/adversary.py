@@ -496,6 +496,8 @@ def main() -> None:
     ap.add_argument("--no-cli", action="store_true")
     ap.add_argument("--timeout", type=float, default=60.0)
     a = ap.parse_args()
+    if a.json is not None and (a.json.is_dir() or not a.json.parent.is_dir()):  # before minutes of cases, not after
+        ap.error(f"--json {a.json}: give a file name in an existing folder")
     MARKER.unlink(missing_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="amwb_adv_"))
     cases: list = []

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from ._checks import as_count, as_path, require
+
 __all__ = ["grid", "point_key", "run_sweep", "load_results"]
 
 
@@ -201,8 +203,6 @@ def run_sweep(
     removes the temporary files a killed run left behind. A finished file that does not parse (or holds another point)
     is moved aside and its point recomputed.
     """
-    from ._checks import as_count, as_path, require
-
     require(callable(fn), f"Argument `fn` must be a function of the point's keys; got {type(fn).__name__}.")
     require(isinstance(points, Sequence) and not isinstance(points, (str, bytes)) and all(isinstance(p, Mapping) for p in points),
             f"Argument `points` must be a list of dicts (from sweeps.grid); got {type(points).__name__} {str(points)[:80]}.")
