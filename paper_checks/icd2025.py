@@ -231,9 +231,6 @@ def icd_4(p, seed):
     expected_source="derived from the model: the Bayes estimator (theory.denoising.sphere_posterior_mean) and ICD-2's identity",
 )
 def icd_5(p, seed):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     curves = {k: [] for k in ("bayes", "one step", "nearest token", "converged")}
@@ -315,9 +312,6 @@ def icd_6(p, seed):
     expected_source="derived from the model: theory.denoising.linear_task() (gamma_opt, risk_opt)",
 )
 def icd_7(p, seed):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     lt = td.linear_task()
@@ -377,9 +371,6 @@ def icd_7(p, seed):
     expected_source=STEP_SOURCE + "(theory.denoising.sphere_posterior_mean)",
 )
 def icd_8(p, seed):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fit = nd.train_attention(_sphere_batches(p),
@@ -434,9 +425,6 @@ def icd_8(p, seed):
     expected_source=STEP_SOURCE + "(theory.denoising.sphere_posterior_mean)",
 )
 def icd_9(p, seed):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fit = nd.train_attention(_sphere_batches(p),
